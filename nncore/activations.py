@@ -1,0 +1,99 @@
+"""Activation functions, each stored beside its derivative.
+
+Every entry works in place on stacked arrays shaped ``(n_replicas, n_samples, width)``
+so that the training loop allocates nothing per step. Derivatives are written in terms
+of the activation's *output* (``1 - a**2`` for tanh, ``a * (1 - a)`` for the sigmoid),
+as in scikit-learn's ``_base.py``: backpropagation then keeps only each layer's outputs.
+"""
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.special import expit
+
+
+class Activation(NamedTuple):
+    """An activation and its derivative, kept together so they cannot drift apart.
+
+    Attributes
+    ----------
+    forward : callable ``forward(Z) -> A``
+        Applies the activation to ``Z`` in place and returns it.
+    backward : callable ``backward(A, D, scratch) -> D``
+        Multiplies the upstream gradient ``D`` in place by the Jacobian of the
+        activation, given only its output ``A``. ``scratch`` is a buffer shaped like ``A``.
+    """
+
+    forward: Callable
+    backward: Callable
+
+
+def _tanh(Z):
+    return np.tanh(Z, out=Z)
+
+
+def _tanh_backward(A, D, scratch):
+    np.multiply(A, A, out=scratch)
+    np.subtract(1.0, scratch, out=scratch)
+    return np.multiply(D, scratch, out=D)
+
+
+def _sigmoid(Z):
+    return expit(Z, out=Z)
+
+
+def _sigmoid_backward(A, D, scratch):
+    np.subtract(1.0, A, out=scratch)
+    np.multiply(scratch, A, out=scratch)
+    return np.multiply(D, scratch, out=D)
+
+
+def _relu(Z):
+    return np.maximum(Z, 0.0, out=Z)
+
+
+def _relu_backward(A, D, scratch):
+    # Subgradient 0 at 0, as scikit-learn's inplace_relu_derivative.
+    np.greater(A, 0.0, out=scratch, casting="unsafe")
+    return np.multiply(D, scratch, out=D)
+
+
+def _identity(Z):
+    return Z
+
+
+def _identity_backward(A, D, scratch):
+    return D
+
+
+def _softmax(Z):
+    # Shift by the row maximum so exp never overflows.
+    np.subtract(Z, Z.max(axis=-1, keepdims=True), out=Z)
+    np.exp(Z, out=Z)
+    np.divide(Z, Z.sum(axis=-1, keepdims=True), out=Z)
+    return Z
+
+
+def _softmax_backward(A, D, scratch):
+    # Softmax's Jacobian is not diagonal: J^T g = a * (g - sum(g * a)).
+    np.multiply(D, A, out=scratch)
+    np.subtract(D, scratch.sum(axis=-1, keepdims=True), out=D)
+    return np.multiply(D, A, out=D)
+
+
+ACTIVATIONS = {
+    "tanh": Activation(_tanh, _tanh_backward),
+    "sigmoid": Activation(_sigmoid, _sigmoid_backward),
+    "logistic": Activation(_sigmoid, _sigmoid_backward),  # scikit-learn's name
+    "relu": Activation(_relu, _relu_backward),
+    "identity": Activation(_identity, _identity_backward),
+}
+"""Hidden-layer activations by name."""
+
+OUTPUTS = {
+    "identity": ACTIVATIONS["identity"],
+    "sigmoid": ACTIVATIONS["sigmoid"],
+    "logistic": ACTIVATIONS["sigmoid"],
+    "softmax": Activation(_softmax, _softmax_backward),
+    "tanh": ACTIVATIONS["tanh"],
+}
+"""Output-layer activations by name."""

@@ -1,0 +1,200 @@
+"""The training engine: forward pass, backpropagation and updates for stacked replicas.
+
+``S`` independently seeded copies ("replicas") of one architecture are trained at once:
+layer ``l``'s weights of all replicas form one array shaped ``(S, fan_in, fan_out)`` and
+every product is one batched ``np.matmul``. A single network is simply ``S = 1``, so one
+code path serves ``MLP.fit`` and ``fit_replicas`` and the two agree exactly.
+
+Speed on tiny networks is dominated by per-call overhead, so the loop allocates nothing
+per step: every weight and bias lives in one flat buffer (weights first, then biases),
+gradients in a second one laid out the same way, and activations and deltas in buffers
+preallocated per batch size. Optimizers then update one flat vector in a few calls.
+"""
+import numpy as np
+
+from .activations import ACTIVATIONS, OUTPUTS
+from .losses import LOSSES
+
+
+class Stack:
+    """Parameters of ``n_replicas`` copies of one architecture in one flat buffer.
+
+    Parameters
+    ----------
+    layers : list of int
+        Layer sizes from input to output.
+    n_replicas : int
+        Number of stacked copies.
+    dtype : numpy dtype, default=float64
+    """
+
+    def __init__(self, layers, n_replicas, dtype=np.float64):
+        self.layers, self.n_replicas, self.dtype = list(layers), n_replicas, dtype
+        S = n_replicas
+        w_shapes = [(S, fi, fo) for fi, fo in zip(layers[:-1], layers[1:])]
+        b_shapes = [(S, 1, fo) for fo in layers[1:]]
+        self.n_weights = sum(int(np.prod(s)) for s in w_shapes)
+        total = self.n_weights + sum(int(np.prod(s)) for s in b_shapes)
+        self.params = np.zeros(total, dtype=dtype)
+        self.grads = np.zeros(total, dtype=dtype)
+        self.W, self.b = _views(self.params, w_shapes, b_shapes)
+        self.dW, self.db = _views(self.grads, w_shapes, b_shapes)
+
+    @classmethod
+    def from_arrays(cls, replicas, dtype=np.float64):
+        """Stack ``[(weights, biases), ...]``, one pair of lists per replica."""
+        weights0 = replicas[0][0]
+        layers = [weights0[0].shape[0]] + [W.shape[1] for W in weights0]
+        stack = cls(layers, len(replicas), dtype)
+        for s, (weights, biases) in enumerate(replicas):
+            stack.set_replica(s, weights, biases)
+        return stack
+
+    def set_replica(self, s, weights, biases):
+        """Copy one replica's weights and biases into the stack."""
+        for l, (W, b) in enumerate(zip(weights, biases)):
+            self.W[l][s] = W
+            self.b[l][s, 0] = b
+
+    def get_replica(self, s):
+        """Return copies of replica ``s``'s weights and biases as two lists."""
+        return [W[s].copy() for W in self.W], [b[s, 0].copy() for b in self.b]
+
+    def weight_norms(self):
+        """Sum of squared weights (biases excluded) for each replica, shape ``(S,)``."""
+        return sum(np.einsum("sij,sij->s", W, W) for W in self.W)
+
+
+def _views(flat, w_shapes, b_shapes):
+    views, offset = [], 0
+    for shape in w_shapes + b_shapes:
+        size = int(np.prod(shape))
+        views.append(flat[offset : offset + size].reshape(shape))
+        offset += size
+    return views[: len(w_shapes)], views[len(w_shapes) :]
+
+
+class Workspace:
+    """Activation, delta and scratch buffers for one stack and one batch size."""
+
+    def __init__(self, stack, n_samples):
+        S, dtype = stack.n_replicas, stack.dtype
+        widths = stack.layers[1:]
+        self.A = [np.empty((S, n_samples, w), dtype) for w in widths]
+        self.D = [np.empty((S, n_samples, w), dtype) for w in widths]
+        self.scratch = [np.empty((S, n_samples, w), dtype) for w in widths]
+        self.penalty = np.empty(stack.n_weights, dtype)
+
+
+class Network:
+    """What the engine needs to know about a model besides its parameters."""
+
+    def __init__(self, activation, output, loss, l2):
+        self.hidden = ACTIVATIONS[activation]
+        self.output = OUTPUTS[output]
+        self.loss = LOSSES[loss]
+        self.canonical = OUTPUTS[self.loss.canonical_output] is self.output
+        self.l2 = l2
+
+
+def forward(net, stack, X, ws):
+    """Run the forward pass; return the output activations, shape ``(S, n, n_out)``.
+
+    ``X`` is ``(n, n_in)`` (shared by every replica) or ``(S, n, n_in)``.
+    """
+    A_prev, last = X, len(stack.W) - 1
+    for l, (W, b) in enumerate(zip(stack.W, stack.b)):
+        np.matmul(A_prev, W, out=ws.A[l])
+        ws.A[l] += b
+        (net.output if l == last else net.hidden).forward(ws.A[l])
+        A_prev = ws.A[l]
+    return ws.A[last]
+
+
+def loss_values(net, stack, Y, ws):
+    """Per-replica loss of the last forward pass: data loss plus the L2 penalty."""
+    values = net.loss.value(ws.A[-1], Y)
+    if net.l2:
+        values += net.l2 / (2 * Y.shape[-2]) * stack.weight_norms()
+    return values
+
+
+def backward(net, stack, X, Y, ws):
+    """Backpropagate the last forward pass; fill ``stack.grads`` with mean gradients."""
+    n, last = Y.shape[-2], len(stack.W) - 1
+    P, D = ws.A[last], ws.D[last]
+    if net.canonical:  # d loss / d pre-activation is simply P - Y
+        np.subtract(P, Y, out=D)
+    else:
+        net.loss.gradient(P, Y, D)
+        net.output.backward(P, D, ws.scratch[last])
+    D *= 1.0 / n
+    for l in range(last, -1, -1):
+        A_prev = X if l == 0 else ws.A[l - 1]
+        np.matmul(np.swapaxes(A_prev, -1, -2), D, out=stack.dW[l])
+        np.sum(D, axis=1, keepdims=True, out=stack.db[l])
+        if l > 0:
+            np.matmul(D, np.swapaxes(stack.W[l], -1, -2), out=ws.D[l - 1])
+            net.hidden.backward(ws.A[l - 1], ws.D[l - 1], ws.scratch[l - 1])
+            D = ws.D[l - 1]
+    if net.l2:  # weights are the first n_weights entries of the flat buffers
+        nw = stack.n_weights
+        np.multiply(stack.params[:nw], net.l2 / n, out=ws.penalty)
+        stack.grads[:nw] += ws.penalty
+
+
+def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs):
+    """Train every replica of ``stack`` in place.
+
+    Returns
+    -------
+    history : ndarray, shape (S, epochs_run)
+        Per-epoch loss of each replica (mean of its batch losses, weighted by batch size).
+    diverged : dict
+        ``{replica: (epoch, weights, biases)}`` for replicas whose loss became non-finite;
+        their parameters are those at the end of that epoch, and their history stops there.
+    """
+    n, S = X.shape[0], stack.n_replicas
+    full_batch = batch_size is None or batch_size >= n
+    workspaces = {}
+    history = np.empty((S, epochs), dtype=np.float64)
+    active, diverged = np.ones(S, dtype=bool), {}
+    with np.errstate(all="ignore"):  # divergence is detected below, not warned about
+        for epoch in range(epochs):
+            if full_batch:
+                ws = workspaces.get(n) or workspaces.setdefault(n, Workspace(stack, n))
+                history[:, epoch] = _step(net, stack, X, Y, ws, optimizer)
+            else:
+                history[:, epoch] = _minibatch_epoch(
+                    net, stack, X, Y, batch_size, optimizer, shuffle_rngs, workspaces
+                )
+            bad = active & ~np.isfinite(history[:, epoch])
+            if bad.any():
+                for s in np.flatnonzero(bad):
+                    diverged[int(s)] = (epoch, *stack.get_replica(s))
+                active &= ~bad
+                if not active.any():
+                    return history[:, : epoch + 1], diverged
+    return history, diverged
+
+
+def _step(net, stack, X, Y, ws, optimizer):
+    forward(net, stack, X, ws)
+    values = loss_values(net, stack, Y, ws)
+    backward(net, stack, X, Y, ws)
+    optimizer.update(stack.params, stack.grads)
+    return values
+
+
+def _minibatch_epoch(net, stack, X, Y, batch_size, optimizer, shuffle_rngs, workspaces):
+    n = X.shape[0]
+    # One permutation per replica, each from that replica's own generator, so a replica
+    # sees the same batches whether it is trained alone or stacked with others.
+    order = np.stack([rng.permutation(n) for rng in shuffle_rngs])
+    total = np.zeros(stack.n_replicas)
+    for start in range(0, n, batch_size):
+        idx = order[:, start : start + batch_size]
+        m = idx.shape[1]
+        ws = workspaces.get(m) or workspaces.setdefault(m, Workspace(stack, m))
+        total += m * _step(net, stack, X[idx], Y[idx], ws, optimizer)
+    return total / n

@@ -1,0 +1,238 @@
+"""The multilayer perceptron: a thin object around the stacked-replica engine."""
+import numpy as np
+
+from . import engine
+from .activations import ACTIVATIONS, OUTPUTS
+from .losses import LOSSES, REQUIRED_OUTPUT
+from .optimizers import OPTIMIZERS
+from .validation import (
+    check_layers, check_name, check_non_negative, check_positive, check_targets, check_X,
+)
+
+
+class FitHistory(list):
+    """Per-epoch training losses, plus how training ended.
+
+    A plain list of floats (one per epoch run) with two extra attributes:
+
+    Attributes
+    ----------
+    status : {"ok", "diverged"}
+        ``"diverged"`` when the loss became NaN or infinite; training stopped there and
+        the list holds only the finite epochs before it.
+    message : str
+        Why training stopped early, or ``""``.
+    """
+
+    def __init__(self, losses=(), status="ok", message=""):
+        super().__init__(float(v) for v in losses)
+        self.status, self.message = status, message
+
+    def __repr__(self):
+        return f"FitHistory(epochs={len(self)}, status={self.status!r}, final_loss={self[-1] if self else None})"
+
+
+def init_params(layers, seed, dtype=np.float64):
+    """Scaled-normal initialization, deterministic from ``seed``.
+
+    Weights ~ N(0, 1/fan_in) (keeps pre-activations of order one at any width), biases
+    ~ N(0, 1), as in the material this project grew from.
+    """
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
+        weights.append((rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(dtype))
+        biases.append(rng.standard_normal(fan_out).astype(dtype))
+    return weights, biases
+
+
+def shuffle_rng(seed):
+    """The generator for mini-batch order: a stream independent of initialization."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+
+
+class MLP:
+    """A fully connected feed-forward network trained by backpropagation.
+
+    Parameters
+    ----------
+    layers : list of int
+        Sizes from input to output, e.g. ``[1, 10, 10, 1]``; ``[1, 1]`` has no hidden layer.
+    activation : {"tanh", "sigmoid", "logistic", "relu", "identity"}, default="tanh"
+        Hidden-layer activation.
+    output : {"identity", "sigmoid", "softmax", "tanh"}, default="identity"
+        Output-layer activation.
+    loss : {"mse", "cross_entropy", "binary_cross_entropy"}, default="mse"
+        ``mse`` is the mean over samples of 1/2 * sum over outputs of squared error;
+        ``cross_entropy`` needs a softmax output, ``binary_cross_entropy`` a sigmoid one.
+    l2 : float, default=0.0
+        Adds ``l2 / (2 n) * sum of squared weights`` to the loss (biases not penalized),
+        scikit-learn's ``alpha``.
+    seed : int, default=0
+        Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
+    dtype : numpy dtype, default=float64
+
+    Attributes
+    ----------
+    weights : list of ndarray
+        ``weights[l].shape == (layers[l], layers[l + 1])``.
+    biases : list of ndarray
+        ``biases[l].shape == (layers[l + 1],)``.
+    history_ : FitHistory or None
+        Losses of the last ``fit``.
+    """
+
+    def __init__(self, layers, activation="tanh", output="identity", loss="mse", l2=0.0,
+                 seed=0, dtype=np.float64):
+        self.layers = check_layers(layers)
+        self.activation = check_name("activation", activation, ACTIVATIONS)
+        self.output = check_name("output", output, OUTPUTS)
+        self.loss_name = check_name("loss", loss, LOSSES)
+        required = REQUIRED_OUTPUT.get(loss)
+        if required and output not in required:
+            raise ValueError(f"loss {loss!r} needs output {required[0]!r}; got output {output!r}")
+        self.l2 = check_non_negative("l2", l2)
+        self.seed, self.dtype = seed, np.dtype(dtype)
+        self.weights, self.biases = init_params(self.layers, seed, self.dtype)
+        self.history_ = None
+
+    @classmethod
+    def from_arrays(cls, weights, biases, **kwargs):
+        """Build a network from given weight and bias arrays (e.g. stored results)."""
+        weights = [np.asarray(W, dtype=kwargs.get("dtype", np.float64)) for W in weights]
+        layers = [weights[0].shape[0]] + [W.shape[1] for W in weights]
+        net = cls(layers, **kwargs)
+        for l, (W, b) in enumerate(zip(weights, biases)):
+            if W.shape != net.weights[l].shape or np.shape(b) != net.biases[l].shape:
+                raise ValueError(f"layer {l}: weights {W.shape} / biases {np.shape(b)} do not chain")
+            net.weights[l], net.biases[l] = W.copy(), np.array(b, dtype=net.dtype)
+        return net
+
+    @property
+    def n_params(self):
+        """Number of weights and biases."""
+        return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
+
+    def _network(self):
+        return engine.Network(self.activation, self.output, self.loss_name, self.l2)
+
+    def _stack(self):
+        return engine.Stack.from_arrays([(self.weights, self.biases)], self.dtype)
+
+    def predict(self, X):
+        """Output activations, shape ``(n_samples, layers[-1])``."""
+        X = check_X(X, self.layers[0], self.dtype)
+        stack = self._stack()
+        return engine.forward(self._network(), stack, X, engine.Workspace(stack, len(X)))[0].copy()
+
+    def loss(self, X, y):
+        """Data loss plus L2 penalty on ``(X, y)``, a float."""
+        return self.gradients(X, y)[0]
+
+    def gradients(self, X, y):
+        """Loss and its gradients with respect to every weight and bias.
+
+        Returns
+        -------
+        loss : float
+        dW : list of ndarray shaped like ``weights``
+        db : list of ndarray shaped like ``biases``
+        """
+        X, Y = self._check_data(X, y)
+        net, stack = self._network(), self._stack()
+        ws = engine.Workspace(stack, len(X))
+        engine.forward(net, stack, X, ws)
+        value = float(engine.loss_values(net, stack, Y, ws)[0])
+        engine.backward(net, stack, X, Y, ws)
+        return value, [dW[0].copy() for dW in stack.dW], [db[0, 0].copy() for db in stack.db]
+
+    def _check_data(self, X, y):
+        X = check_X(X, self.layers[0], self.dtype)
+        return X, check_targets(y, len(X), self.layers[-1], self.loss_name, self.dtype)
+
+    def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, **optimizer_params):
+        """Train from the current weights.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, layers[0])
+        y : array-like
+            ``(n_samples,)`` or ``(n_samples, layers[-1])``; integer labels for cross_entropy.
+        epochs : int, default=1000
+        optimizer : {"gd", "momentum", "adagrad", "adam"}, default="adam"
+        lr : float, default=0.01
+        batch_size : int or None, default=None
+            None trains full batch; an int uses mini-batches shuffled each epoch from ``seed``.
+        **optimizer_params
+            Passed to the optimizer (``momentum``, ``beta1``, ``beta2``, ``epsilon``).
+
+        Returns
+        -------
+        FitHistory
+        """
+        return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params)[0]
+
+
+def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
+                 l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
+                 batch_size=None, **optimizer_params):
+    """Train independently seeded copies of one architecture at once.
+
+    The replicas are stacked and trained with batched matrix products; each returned
+    network equals what ``MLP(layers, ..., seed=s).fit(X, y, ...)`` gives alone.
+
+    Parameters
+    ----------
+    layers : list of int
+    X, y : array-like
+        Training data shared by every replica.
+    seeds : list of int
+        One replica per seed.
+    activation, output, loss, l2, dtype
+        As for ``MLP``.
+    epochs, optimizer, lr, batch_size, **optimizer_params
+        As for ``MLP.fit``.
+
+    Returns
+    -------
+    list of MLP
+        Trained networks in the order of ``seeds``, each with its ``history_``.
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must list at least one seed")
+    nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
+    _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params)
+    return nets
+
+
+def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params):
+    """Train networks of one architecture and settings together, in place."""
+    first = nets[0]
+    check_positive("epochs", epochs, integer=True)
+    check_positive("lr", lr)
+    if batch_size is not None:
+        check_positive("batch_size", batch_size, integer=True)
+    opt = OPTIMIZERS[check_name("optimizer", optimizer, OPTIMIZERS)]
+    try:
+        opt = opt(lr, **optimizer_params)
+    except TypeError as err:
+        raise ValueError(f"bad option for optimizer {optimizer!r}: {err}") from None
+    X, Y = first._check_data(X, y)
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], first.dtype)
+    history, diverged = engine.train(
+        first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
+        shuffle_rngs=[shuffle_rng(n.seed) for n in nets],
+    )
+    for s, net in enumerate(nets):
+        if s in diverged:
+            epoch, net.weights, net.biases = diverged[s]
+            net.history_ = FitHistory(
+                history[s, :epoch], "diverged",
+                f"loss became non-finite ({history[s, epoch]}) at epoch {epoch + 1} of {epochs}; "
+                "try a smaller lr",
+            )
+        else:
+            net.weights, net.biases = stack.get_replica(s)
+            net.history_ = FitHistory(history[s])
+    return [net.history_ for net in nets]

@@ -1,0 +1,96 @@
+"""Optimizers: small stateful classes sharing one method, ``update(params, grads)``.
+
+They update one flat parameter vector in place (every weight and bias of every replica
+lives in one contiguous buffer, see ``engine.Stack``), so one update costs a handful of
+ufunc calls whatever the depth. ``grads`` is scratch: optimizers may overwrite it.
+The update rules follow scikit-learn's ``_stochastic_optimizers.py`` so that the same
+hyper-parameters mean the same thing.
+"""
+import numpy as np
+
+
+class GD:
+    """Plain gradient descent: ``w -= lr * grad``."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def update(self, params, grads):
+        grads *= self.lr
+        params -= grads
+
+
+class Momentum:
+    """Classical momentum: ``v = momentum * v - lr * grad; w += v``.
+
+    scikit-learn's ``SGDOptimizer`` with ``nesterovs_momentum=False``.
+    """
+
+    def __init__(self, lr, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+        self.velocity = None
+
+    def update(self, params, grads):
+        if self.velocity is None:
+            self.velocity = np.zeros_like(params)
+        self.velocity *= self.momentum
+        grads *= self.lr
+        self.velocity -= grads
+        params += self.velocity
+
+
+class Adagrad:
+    """Adagrad: ``G += grad**2; w -= lr * grad / (sqrt(G) + eps)``."""
+
+    def __init__(self, lr, epsilon=1e-8):
+        self.lr, self.epsilon = lr, epsilon
+        self.accumulated = self.scratch = None
+
+    def update(self, params, grads):
+        if self.accumulated is None:
+            self.accumulated = np.zeros_like(params)
+            self.scratch = np.empty_like(params)
+        np.multiply(grads, grads, out=self.scratch)
+        self.accumulated += self.scratch
+        np.sqrt(self.accumulated, out=self.scratch)
+        self.scratch += self.epsilon
+        grads /= self.scratch
+        grads *= self.lr
+        params -= grads
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) with scikit-learn's bias correction folded into the step.
+
+    ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)``;
+    ``w -= lr_t * m / (sqrt(v) + epsilon)``.
+    """
+
+    def __init__(self, lr, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        self.lr, self.beta1, self.beta2, self.epsilon = lr, beta1, beta2, epsilon
+        self.t = 0
+        self.m = self.v = self.scratch = None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+            self.scratch = np.empty_like(params)
+        self.t += 1
+        b1, b2, s = self.beta1, self.beta2, self.scratch
+        self.m *= b1
+        np.multiply(grads, 1 - b1, out=s)
+        self.m += s
+        self.v *= b2
+        np.multiply(grads, grads, out=s)
+        s *= 1 - b2
+        self.v += s
+        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        np.sqrt(self.v, out=s)
+        s += self.epsilon
+        np.divide(self.m, s, out=s)
+        s *= lr_t
+        params -= s
+
+
+OPTIMIZERS = {"gd": GD, "momentum": Momentum, "adagrad": Adagrad, "adam": Adam}
+"""Optimizer classes by name; each takes ``lr`` first, then its own keyword options."""

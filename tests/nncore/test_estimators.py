@@ -1,0 +1,46 @@
+"""The scikit-learn estimators pass scikit-learn's own estimator checks and compose."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from nncore import MLPClassifier, MLPRegressor
+
+
+@parametrize_with_checks([MLPRegressor(random_state=0), MLPClassifier(random_state=0), MLPRegressor()])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_classifier_in_pipeline_and_grid_search():
+    X, y = make_moons(200, noise=0.2, random_state=0)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), epochs=300, random_state=0))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.mean() > 0.9
+    search = GridSearchCV(pipe, {"mlpclassifier__activation": ["tanh", "relu"]}, cv=3).fit(X, y)
+    assert search.best_params_["mlpclassifier__activation"] in ("tanh", "relu")
+    assert search.predict_proba(X).shape == (200, 2)
+    np.testing.assert_allclose(search.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_regressor_fits_sine_and_exposes_fitted_state():
+    X = np.linspace(0, 1, 40).reshape(-1, 1)
+    y = np.sin(2 * np.pi * X).ravel()
+    reg = MLPRegressor(hidden_layer_sizes=(10, 10), epochs=1500, random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.95
+    assert [W.shape for W in reg.coefs_] == [(1, 10), (10, 10), (10, 1)]
+    assert reg.n_iter_ == len(reg.loss_curve_) == 1500
+    assert reg.get_params()["hidden_layer_sizes"] == (10, 10)
+    assert reg.set_params(lr=0.1).lr == 0.1
+
+
+def test_string_labels_multiclass():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.3, size=(30, 2)) for c in (-2, 0, 2)])
+    y = np.repeat(["a", "b", "c"], 30)
+    clf = MLPClassifier(random_state=0).fit(X, y)
+    assert list(clf.classes_) == ["a", "b", "c"]
+    assert clf.score(X, y) > 0.95

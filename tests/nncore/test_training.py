@@ -1,0 +1,119 @@
+"""Training works at any depth and reaches the accuracy the material's tasks call for."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.linear_model import LogisticRegression
+
+import nncore
+from nncore import MLP
+
+SINE_ARCHITECTURES = (
+    [[1, i, j, 1] for i in range(5, 30, 5) for j in range(5, 30, 5)]
+    + [[1, i, j, k, 1] for i in range(5, 20, 5) for j in range(5, 20, 5) for k in range(5, 20, 5)]
+)
+
+
+def _sine(seed=0):
+    X = np.linspace(0, 1, 30).reshape(-1, 1)
+    y = np.sin(2 * np.pi * X) + np.random.default_rng(seed).normal(0, 0.1, X.shape)
+    return X, y
+
+
+def test_sine_trains_every_architecture_of_the_grid():
+    assert len(SINE_ARCHITECTURES) == 52
+    X, y = _sine()
+    X_test = np.linspace(0, 1, 1000).reshape(-1, 1)
+    truth = np.sin(2 * np.pi * X_test)
+    test_mse = []
+    for layers in SINE_ARCHITECTURES:
+        net = MLP(layers, activation="tanh", seed=0)
+        history = net.fit(X, y, epochs=2000, optimizer="adam", lr=0.01)
+        assert history.status == "ok" and len(history) == 2000
+        assert history[-1] < history[0]
+        test_mse.append(np.mean((net.predict(X_test) - truth) ** 2))
+    assert np.median(test_mse) < 0.02
+
+
+@pytest.mark.parametrize("layers", [[1, 1], [1, 3, 1], [1, 4, 4, 4, 4, 4, 1]])
+def test_shallow_and_deep_nets_train(layers):
+    X, y = _sine()
+    history = MLP(layers, seed=1).fit(X, y, epochs=300, optimizer="adam", lr=0.01)
+    assert history[-1] < history[0]
+
+
+def test_moons_reaches_95_percent_training_accuracy():
+    X, y = make_moons(200, noise=0.2, random_state=0)
+    net = MLP([2, 5, 5, 2], activation="tanh", output="softmax", loss="cross_entropy", seed=0)
+    net.fit(X, y, epochs=3000, optimizer="adam", lr=0.01)
+    accuracy = np.mean(net.predict(X).argmax(axis=1) == y)
+    assert accuracy >= 0.95
+
+
+def test_blobs_are_separated():
+    # Two Gaussian blobs, with a held-out half from the same centres. A linear model is
+    # the independent reference: the classes are (nearly) linearly separable.
+    X, y = make_blobs(400, centers=2, random_state=0)
+    X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
+    net = MLP([2, 5, 2], activation="tanh", output="softmax", loss="cross_entropy", seed=0)
+    net.fit(X_train, y_train, epochs=500, optimizer="adam", lr=0.01)
+    reference = LogisticRegression().fit(X_train, y_train).score(X_test, y_test)
+    accuracy = np.mean(net.predict(X_test).argmax(axis=1) == y_test)
+    assert accuracy >= 0.95
+    assert accuracy >= reference - 0.01
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adagrad", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_every_optimizer_reduces_the_loss(optimizer, batch_size):
+    X, y = _sine()
+    lr = {"gd": 0.2, "momentum": 0.05, "adagrad": 0.05, "adam": 0.01}[optimizer]
+    history = MLP([1, 8, 1], seed=0).fit(X, y, epochs=400, optimizer=optimizer, lr=lr,
+                                          batch_size=batch_size)
+    assert history.status == "ok"
+    assert history[-1] < 0.5 * history[0]
+
+
+def test_minibatch_history_is_mean_of_batch_losses():
+    # One epoch with batches of 10 over 30 points: history[0] is the mean loss of the
+    # three batches, each taken at the weights before that batch's update.
+    X, y = _sine()
+    net = MLP([1, 6, 1], seed=2)
+    start = (net.weights, net.biases)
+    history = net.fit(X, y, epochs=1, optimizer="gd", lr=0.1, batch_size=10)
+    order = nncore.mlp.shuffle_rng(2).permutation(30)
+    replay = MLP.from_arrays(*start, activation="tanh")
+    losses = []
+    for batch in order.reshape(3, 10):
+        losses.append(replay.loss(X[batch], y[batch]))
+        replay.fit(X[batch], y[batch], epochs=1, optimizer="gd", lr=0.1)
+    assert history[0] == pytest.approx(np.mean(losses), rel=1e-12)
+    np.testing.assert_allclose(net.weights[0], replay.weights[0], rtol=1e-12)
+
+
+def test_divergence_stops_with_a_status_not_nan():
+    X, y = _sine()
+    history = MLP([1, 10, 1], seed=0).fit(X, y, epochs=500, optimizer="gd", lr=100.0)
+    assert history.status == "diverged"
+    assert len(history) < 500
+    assert np.all(np.isfinite(history))
+    assert "non-finite" in history.message and "lr" in history.message
+
+
+def test_l2_shrinks_weights():
+    X, y = _sine()
+    plain = MLP([1, 10, 1], seed=0)
+    plain.fit(X, y, epochs=500, lr=0.01)
+    decayed = MLP([1, 10, 1], l2=5.0, seed=0)
+    decayed.fit(X, y, epochs=500, lr=0.01)
+    norm = lambda net: sum(np.sum(W ** 2) for W in net.weights)
+    assert norm(decayed) < norm(plain)
+
+
+def test_initialization_is_scaled_normal_and_seeded():
+    a, b, c = MLP([400, 300, 1], seed=7), MLP([400, 300, 1], seed=7), MLP([400, 300, 1], seed=8)
+    np.testing.assert_array_equal(a.weights[0], b.weights[0])
+    assert not np.array_equal(a.weights[0], c.weights[0])
+    assert a.weights[0].std() == pytest.approx(1 / np.sqrt(400), rel=0.02)
+    assert a.weights[1].std() == pytest.approx(1 / np.sqrt(300), rel=0.2)
+    assert [W.shape for W in a.weights] == [(400, 300), (300, 1)]
+    assert [b_.shape for b_ in a.biases] == [(300,), (1,)]

@@ -123,7 +123,8 @@ class MLP:
         """Output activations, shape ``(n_samples, layers[-1])``."""
         X = check_X(X, self.layers[0], self.dtype)
         stack = self._stack()
-        return engine.forward(self._network(), stack, X, engine.Workspace(stack, len(X)))[0].copy()
+        ws = engine.Workspace(stack, len(X))
+        return engine.forward(self._network(), stack, engine.augment(X), ws)[0].copy()
 
     def loss(self, X, y):
         """Data loss plus L2 penalty on ``(X, y)``, a float."""
@@ -140,7 +141,7 @@ class MLP:
         """
         X, Y = self._check_data(X, y)
         net, stack = self._network(), self._stack()
-        ws = engine.Workspace(stack, len(X))
+        ws, X = engine.Workspace(stack, len(X)), engine.augment(X)
         engine.forward(net, stack, X, ws)
         value = float(engine.loss_values(net, stack, Y, ws)[0])
         engine.backward(net, stack, X, Y, ws)

@@ -1,0 +1,21 @@
+"""`make bench`: every side-by-side benchmark of the project, printed as Markdown tables."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import nncore_speed  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--seeds", type=int, default=10)
+    args = parser.parse_args()
+    print("## nncore training speed\n")
+    print(nncore_speed.main(epochs=args.epochs, seeds=args.seeds))
+
+
+if __name__ == "__main__":
+    main()

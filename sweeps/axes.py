@@ -1,0 +1,249 @@
+"""Axis values of a grid spec: ranges, architecture generators, validation, ``--set`` parsing.
+
+Each function turns one raw TOML value into a list of canonical axis values or raises
+``AxisError`` saying what is wrong and what is allowed; ``sweeps.spec`` adds the file and
+key to the message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+
+import numpy as np
+
+import nncore
+from sweeps.tasks import TASKS
+
+#: Axes every job has, in the order jobs are enumerated (``seed`` last and fastest-varying,
+#: so the seeds of one config are adjacent). Task parameters come right after ``task``.
+CORE_AXES = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
+             "batch_size", "l2", "seed")
+
+#: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
+DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
+            "batch_size": None, "l2": 0.0, "seed": 0}
+
+#: Alternative names that resolve to one canonical name, so both give the same job key.
+ALIASES = {"activation": {"logistic": "sigmoid"}, "output": {"logistic": "sigmoid"}}
+
+#: Largest number of values one axis may expand to: a typo in a range must not eat memory.
+MAX_VALUES = 100_000
+
+
+class AxisError(ValueError):
+    """A bad axis value; ``allowed`` describes the valid values."""
+
+    def __init__(self, message: str, allowed: str | None = None):
+        super().__init__(message)
+        self.allowed = allowed
+
+
+def name_tables() -> dict[str, tuple[str, ...]]:
+    """Return the valid names of activations, outputs, losses and optimizers.
+
+    nncore's own tables are the single source of truth: a name added there is valid here.
+    """
+    return {"activation": tuple(nncore.ACTIVATIONS), "output": tuple(nncore.OUTPUTS),
+            "loss": tuple(nncore.LOSSES), "optimizer": tuple(nncore.OPTIMIZERS)}
+
+
+def task_param(name: str):
+    """Return the ``Param`` called ``name`` of the first task that has one, else None."""
+    for task in TASKS.values():
+        for p in task.params:
+            if p.name == name:
+                return p
+    return None
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _round(v: float) -> float:
+    # 12 significant digits: 0.1 + 2 * 0.1 gives 0.3, not 0.30000000000000004, so a range
+    # value and the same value typed by hand give the same job key.
+    return float(f"{v:.12g}")
+
+
+def expand_range(table: dict) -> list:
+    """Expand ``{start, stop, step}`` (inclusive stop) or ``{start, stop, num[, log]}``.
+
+    Parameters
+    ----------
+    table : dict
+        ``start`` and ``stop`` numbers; then either ``step`` (default 1, > 0) or ``num``
+        (number of evenly spaced values, ``log = true`` for geometric spacing).
+
+    Returns
+    -------
+    list
+        Ints when ``start``, ``stop`` and ``step`` are ints, else floats.
+    """
+    allowed = "a range table {start, stop[, step]} or {start, stop, num[, log]}"
+    unknown = sorted(set(table) - {"start", "stop", "step", "num", "log"})
+    if unknown or "start" not in table or "stop" not in table:
+        raise AxisError(f"bad range {table!r}", allowed)
+    start, stop = table["start"], table["stop"]
+    if not (_is_number(start) and _is_number(stop)):
+        raise AxisError(f"range start and stop must be numbers, got {table!r}", allowed)
+    if "num" in table:
+        num, log = table["num"], table.get("log", False)
+        if "step" in table or isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise AxisError(f"bad range {table!r}: num must be an int >= 1, without step",
+                            allowed)
+        if log and (start <= 0 or stop <= 0):
+            raise AxisError(f"log range {table!r} needs start > 0 and stop > 0", allowed)
+        values = np.geomspace(start, stop, num) if log else np.linspace(start, stop, num)
+        return [_round(v) for v in values]
+    step = table.get("step", 1)
+    if "log" in table or not _is_number(step) or step <= 0 or stop < start:
+        raise AxisError(f"bad range {table!r}: need step > 0 and stop >= start", allowed)
+    count = math.floor((stop - start) / step + 1e-9) + 1  # tolerance: inclusive float stop
+    if count > MAX_VALUES:
+        raise AxisError(f"range {table!r} has {count} values", f"at most {MAX_VALUES}")
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        return list(range(start, stop + 1, step))
+    return [_round(start + i * step) for i in range(count)]
+
+
+def expand_list(raw) -> list:
+    """Return the values of a plain axis: a scalar, a list, a range table, or a list of both."""
+    if isinstance(raw, dict):
+        return expand_range(raw)
+    if not isinstance(raw, list):
+        return [raw]
+    out = []
+    for item in raw:
+        out.extend(expand_range(item) if isinstance(item, dict) else [item])
+    if not out:
+        raise AxisError("empty axis", "at least one value")
+    return out
+
+
+def _widths(raw, what: str) -> list[int]:
+    values = expand_list(raw)
+    for w in values:
+        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+            raise AxisError(f"{what} {w!r} is not an int >= 1", "hidden-layer widths: ints >= 1")
+    return values
+
+
+def _generate(table: dict) -> list[list[int]]:
+    """Expand ``{widths, depth}`` (every combination) or ``{width, depth}`` (uniform)."""
+    allowed = "{widths = [...], depth = d} (every combination) or {width = [...], depth = d}"
+    keys = set(table)
+    if keys not in ({"widths", "depth"}, {"width", "depth"}):
+        raise AxisError(f"bad architecture generator {table!r}", allowed)
+    depths = expand_list(table["depth"])
+    for d in depths:
+        if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+            raise AxisError(f"depth {d!r} is not an int >= 1", allowed)
+    uniform = "width" in table
+    widths = _widths(table["width" if uniform else "widths"], "width")
+    count = sum(len(widths) if uniform else len(widths) ** d for d in depths)
+    if count > MAX_VALUES:
+        raise AxisError(f"generator {table!r} makes {count} architectures",
+                        f"at most {MAX_VALUES}")
+    out = []
+    for d in depths:  # shallow nets first, then deeper ones
+        if uniform:
+            out.extend([w] * d for w in widths)
+        else:
+            out.extend(list(combo) for combo in itertools.product(widths, repeat=d))
+    return out
+
+
+def expand_hidden(raw) -> list[list[int]]:
+    """Return the architectures of a ``hidden`` axis.
+
+    Accepted forms: ``[10, 10]`` (one architecture), ``[[3], [5, 5]]`` (a list of them,
+    ``[]`` inside meaning no hidden layer), a generator table ``{widths, depth}`` or
+    ``{width, depth}``, or a list mixing architectures and generator tables.
+    """
+    allowed = ("a list of widths like [10, 10], a list of such lists, or a generator "
+               "{widths = [...], depth = 2} / {width = [...], depth = [1, 2]}")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = [raw]  # hidden = 10: one hidden layer of 10
+    if isinstance(raw, dict):
+        return _generate(raw)
+    if not isinstance(raw, list) or not raw:
+        raise AxisError("empty axis" if raw == [] else f"bad value {raw!r}", allowed)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in raw):
+        return [_widths(raw, "width")]
+    out = []
+    for item in raw:
+        if isinstance(item, dict):
+            out.extend(_generate(item))
+        elif isinstance(item, list):
+            out.append(_widths(item, "width") if item else [])
+        else:
+            raise AxisError(f"cannot mix bare widths and lists in {raw!r}", allowed)
+    return out
+
+
+def _check_name(axis: str, value, tables) -> str:
+    valid = tables[axis]
+    if not isinstance(value, str) or value not in valid:
+        raise AxisError(f"unknown {axis} {value!r}", ", ".join(valid))
+    return ALIASES.get(axis, {}).get(value, value)
+
+
+def check_value(axis: str, value, tables):
+    """Return the canonical form of one value of a core axis, or raise ``AxisError``."""
+    if axis in ("activation", "output", "loss", "optimizer"):
+        return _check_name(axis, value, tables)
+    if axis == "task":
+        if not isinstance(value, str) or value not in TASKS:
+            raise AxisError(f"unknown task {value!r}", ", ".join(TASKS))
+        return value
+    if axis in ("lr", "l2"):
+        positive = axis == "lr"
+        ok = _is_number(value) and math.isfinite(value) and (value > 0 if positive
+                                                             else value >= 0)
+        if not ok:
+            raise AxisError(f"bad {axis} {value!r}",
+                            "a number > 0" if positive else "a number >= 0")
+        return float(value)
+    if axis in ("epochs", "seed"):
+        low = 1 if axis == "epochs" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}")
+        return value
+    if axis == "batch_size":
+        if value in ("full", 0, None) and not isinstance(value, bool):
+            return None  # full batch
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise AxisError(f"bad batch_size {value!r}", 'an int >= 1, or "full" (or 0)')
+        return value
+    raise AssertionError(f"not a core axis: {axis}")  # hidden and task params go elsewhere
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """Split ``"axis=value"`` into the axis name and a raw value.
+
+    The value is read as TOML when it parses (``500``, ``1e-3``, ``true``, ``[5, 5]``,
+    ``[[5], [10, 10]]``, ``{start = 1, stop = 5}``); otherwise comma-separated parts are
+    read one by one (``0,1,2``, ``tanh,relu``) and a bare word is a string (``moons``).
+    """
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value:
+        raise AxisError(f"bad override {text!r}", "axis=value or axis=v1,v2,v3")
+    try:
+        return name, tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        pass
+    parts = [_scalar(p.strip()) for p in value.split(",")]
+    if any(p == "" for p in parts):
+        raise AxisError(f"empty value in override {text!r}", "axis=v1,v2,v3")
+    return name, parts if len(parts) > 1 else parts[0]
+
+
+def _scalar(text: str):
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: a string

@@ -1,0 +1,135 @@
+"""The ``sweeps`` command line: run, list, status, report, compare.
+
+Exit status: 0 success; 1 a job failed (or another error); 2 bad input (spec, arguments,
+an output directory that is not a sweeps store); 75 the output directory is in use by
+another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C.
+"""
+import argparse
+import sys
+
+from sweeps import commands
+
+_RUN_EXAMPLES = """\
+examples:
+  sweeps run sine                              built-in preset, results in runs/sine
+  sweeps run sine --set epochs=500 --set seed=0,1,2 --jobs 2 --out runs/quick
+  sweeps run my_grid.toml --retry-failed       train again the jobs that failed
+  sweeps run sine --backend dask               on a local Dask cluster (one process per core)
+  sweeps run sine --scheduler tcp://10.0.0.5:8786   on an existing Dask cluster
+
+Rerunning the same command resumes: finished jobs (ok or diverged) are never retrained,
+failed ones only with --retry-failed, all of them with --force.
+"""
+_LIST_EXAMPLES = """\
+examples:
+  sweeps list sine                             every job, cached or pending, in runs/sine
+  sweeps list my_grid.toml --set lr=0.1,0.01 --out runs/lr
+"""
+_STATUS_EXAMPLES = """\
+examples:
+  sweeps status runs/sine                      counts by status, and each failure's error
+"""
+_REPORT_EXAMPLES = """\
+examples:
+  sweeps report runs/sine                      tables and figures in runs/sine/report/
+"""
+_COMPARE_EXAMPLES = """\
+examples:
+  sweeps compare runs/sine_gd runs/sine_adam               print the joined table
+  sweeps compare runs/sine_gd runs/sine_adam --on test_loss --out runs/gd_vs_adam
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``sweeps`` command."""
+    parser = argparse.ArgumentParser(
+        prog="sweeps", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train grids of small neural networks in parallel; every result is "
+                    "cached in OUT/sweep.db, so rerunning a command resumes it.",
+        epilog="run `sweeps COMMAND --help` for a command's options and examples\n\n"
+               "exit status: 0 done, 1 a job failed, 2 bad input (spec, arguments, output\n"
+               "directory), 75 output directory in use by another run, 130 interrupted")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help, examples):
+        p = sub.add_parser(name, help=help, description=help, epilog=examples,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    _run_arguments(command("run", commands.run,
+                           "train every job of a spec not yet in the store", _RUN_EXAMPLES))
+    _spec_arguments(command("list", commands.list_jobs,
+                            "dry run: list every job of a spec, cached or pending",
+                            _LIST_EXAMPLES))
+    status = command("status", commands.status,
+                     "counts by status of a sweep's results, and its failures",
+                     _STATUS_EXAMPLES)
+    status.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    report = command("report", commands.report,
+                     "write the HTML report (tables and figures) of a sweep",
+                     _REPORT_EXAMPLES)
+    report.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    compare = command("compare", commands.compare,
+                      "compare the results of two sweeps", _COMPARE_EXAMPLES)
+    compare.add_argument("dir_a", metavar="DIR_A")
+    compare.add_argument("dir_b", metavar="DIR_B")
+    compare.add_argument("--on", metavar="METRIC", default=None,
+                         help="metric to compare (default: test_mse)")
+    compare.add_argument("--out", metavar="DIR", default=None,
+                         help="also write the table (csv, md, html) and figure here")
+    return parser
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    _spec_arguments(run)
+    run.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                     help="parallel workers (default: all cores; -1 all, -2 all but one)")
+    run.add_argument("--backend", choices=("loky", "threading", "dask"), default=None,
+                     help="joblib backend (default: loky; dask starts a LocalCluster)")
+    run.add_argument("--scheduler", metavar="ADDR",
+                     help="address of a running Dask scheduler, e.g. tcp://host:8786 "
+                          "(implies --backend dask)")
+    run.add_argument("--retry-failed", action="store_true", help="train failed jobs again")
+    run.add_argument("--force", action="store_true", help="train every job again")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _spec_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="preset name (e.g. sine) or path to a .toml spec")
+    p.add_argument("--out", "-o", metavar="DIR", default=None,
+                   help="output directory (default: runs/<spec name>)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="AXIS=VALUE", help="replace an axis, e.g. --set epochs=500 "
+                   "--set seed=0,1,2 (repeatable)")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if n == 0:
+        raise argparse.ArgumentTypeError("0 workers cannot run anything; use 1 or more "
+                                         "(or -1 for all cores)")
+    return n
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``sweeps`` console script and of ``python -m sweeps``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.scheduler and args.backend not in (None, "dask"):
+        parser.error(f"--scheduler needs the dask backend, not --backend {args.backend}")
+    try:
+        return args.func(args)
+    except commands.CommandError as exc:
+        print(f"sweeps {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print(f"sweeps {args.command}: interrupted", file=sys.stderr)
+        return commands.EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""What each ``sweeps`` subcommand does; :mod:`sweeps.cli` only parses arguments.
+
+Every command returns an exit status or raises :class:`CommandError`; the progress bar
+lives here, in the command-line layer, fed by the runner's callback.
+"""
+import json
+import sys
+from pathlib import Path
+
+from sweeps.store import FINISHED, Store, StoreError, check_db_file, db_path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
+MAX_FAILURES_SHOWN = 20
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message is for the user, ``exit_status`` for the shell."""
+
+    def __init__(self, message: str, exit_status: int = EXIT_FAILED):
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+def _load_spec(args):
+    from sweeps.spec import SpecError, load_spec
+
+    try:
+        return load_spec(args.spec, overrides=args.overrides)
+    except SpecError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+
+
+def _out_dir(args, spec) -> Path:
+    return Path(args.out) if args.out else Path("runs") / spec.name
+
+
+class ProgressBar:
+    """A tqdm bar over all planned jobs (cached ones count as done from the start)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar = enabled, None
+
+    def __call__(self, summary) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=summary.planned, initial=summary.done, desc=summary.name,
+                            unit="job", file=sys.stderr, dynamic_ncols=True)
+        counts = {"ok": summary.ok, "cached": summary.cached, "failed": summary.failed,
+                  "diverged": summary.diverged}
+        self.bar.set_postfix(ordered_dict=counts, refresh=False)  # kwargs would be sorted
+        # update() (not assigning .n) so the ETA is the rate of jobs trained, not cached.
+        self.bar.update(summary.done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def run(args) -> int:
+    """``sweeps run``: train what the store lacks, print a summary line."""
+    from sweeps.lock import SweepLockedError
+    from sweeps.runner import SweepInterrupted, run_sweep
+
+    spec = _load_spec(args)
+    out = _out_dir(args, spec)
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
+                            scheduler=args.scheduler, retry_failed=args.retry_failed,
+                            force=args.force, progress=bar)
+    except SweepInterrupted as exc:
+        bar.close()
+        s = exc.summary
+        print(f"interrupted: {s.done} of {s.planned} jobs done ({s.done - s.cached} in this "
+              f"run), {s.pending} pending; finished results are saved in {out}. "
+              "Run the same command again to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SweepLockedError as exc:
+        raise CommandError(str(exc), EXIT_LOCKED) from None
+    except StoreError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    finally:
+        bar.close()
+    s = summary
+    print(f"{s.name}: {s.planned} jobs: {s.ok} ok, {s.cached} cached, {s.failed} failed, "
+          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}")
+    if s.any_failed:
+        retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
+                 "again)" if s.cached_failed else "")
+        print(f"failures: see `sweeps status {out}`{retry}", file=sys.stderr)
+    return EXIT_FAILED if s.any_failed else EXIT_OK
+
+
+def _flat(cfg: dict) -> dict:
+    """A config as one flat dict: task, its parameters, then the other axes."""
+    rest = {k: v for k, v in cfg.items() if k not in ("task", "task_params")}
+    flat = {"task": cfg["task"]}
+    flat.update({(f"task.{k}" if k in rest else k): v
+                 for k, v in cfg.get("task_params", {}).items()})
+    flat.update(rest)
+    return flat
+
+
+def _describe(cfg: dict, axes: list) -> str:
+    flat = _flat(cfg)
+    return " ".join(f"{axis}={v}" if isinstance(v, str) else
+                    f"{axis}={json.dumps(v, separators=(',', ':'))}"
+                    for axis, v in ((a, flat[a]) for a in axes if a in flat))
+
+
+def _varying_axes(configs: list) -> list:
+    """The axes whose value differs between jobs (``task`` always), in config order."""
+    flats = [_flat(cfg) for cfg in configs]
+    axes = list(dict.fromkeys(axis for flat in flats for axis in flat))
+    # An axis that some jobs lack (a task parameter of one task only) varies too: the
+    # Python None of a missing axis differs from the JSON text of every value.
+    return [a for a in axes if a == "task" or
+            len({json.dumps(f[a], sort_keys=True) if a in f else None for f in flats}) > 1]
+
+
+def _stored_statuses(out: Path) -> dict:
+    if not check_db_file(db_path(out)):
+        return {}
+    with Store.open(out) as store:
+        return store.statuses()
+
+
+def list_jobs(args) -> int:
+    """``sweeps list``: every job of the spec with its stored status or ``pending``."""
+    from sweeps.runner import planned_jobs
+
+    spec = _load_spec(args)
+    out = _out_dir(args, spec)
+    try:
+        statuses = _stored_statuses(out)
+    except StoreError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    jobs = planned_jobs(spec)
+    axes = _varying_axes([cfg for _, cfg in jobs])
+    width = len(str(len(jobs)))
+    for i, (key, cfg) in enumerate(jobs):
+        print(f"{i:>{width}}  {statuses.get(key, 'pending'):<8}  {key}  {_describe(cfg, axes)}")
+    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in FINISHED}
+    cached = sum(counts.values())
+    detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(f"{len(jobs)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
+          f"{len(jobs) - cached} pending; output directory {out}")
+    return EXIT_OK
+
+
+def status(args) -> int:
+    """``sweeps status``: counts by status, then every failure's first error line."""
+    from sweeps.table import load_meta
+
+    out = Path(args.out)
+    try:
+        meta = load_meta(out)
+        with Store.open(out) as store:
+            failed = [r for r in store.jobs(curves=False, weights=False)
+                      if r["status"] == "failed"]
+    except (FileNotFoundError, StoreError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(f"{meta['name']} in {out}: {meta['planned']} jobs planned by the latest run")
+    for name, n in meta["counts"].items():
+        print(f"  {name:<9}{n:>6}")
+    commit = meta["git_commit"] or "unknown"
+    print(f"  git commit {commit}{' (uncommitted changes)' if meta['git_dirty'] else ''}, "
+          f"python {meta['python']}")
+    if failed:
+        axes = _varying_axes([r["config"] for r in failed]) or ["task"]
+        print("failures:")
+        for rec in failed[:MAX_FAILURES_SHOWN]:
+            print(f"  {rec['key']}  {_describe(rec['config'], axes)}: {rec['error']}")
+        if len(failed) > MAX_FAILURES_SHOWN:
+            print(f"  ... and {len(failed) - MAX_FAILURES_SHOWN} more "
+                  f"(sweeps.load({str(out)!r}) has every traceback)")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _results_function(name: str):
+    try:
+        import results
+        return getattr(results, name)
+    except (ImportError, AttributeError) as exc:
+        raise CommandError(f"this needs results.{name}, which is not available ({exc})") \
+            from None
+
+
+def _require_store(out: Path) -> None:
+    try:
+        Store.open(out).close()
+    except (FileNotFoundError, StoreError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+
+
+def report(args) -> int:
+    """``sweeps report``: build the HTML report with the results package."""
+    build_report = _results_function("build_report")
+    out = Path(args.out)
+    _require_store(out)
+    where = Path(build_report(out))
+    print(f"report: {where / 'index.html' if where.is_dir() else where}")
+    return EXIT_OK
+
+
+def compare(args) -> int:
+    """``sweeps compare``: join two sweeps' configs and show the metric difference."""
+    write_comparison = _results_function("write_comparison")
+    for out in (args.dir_a, args.dir_b):
+        _require_store(Path(out))
+    options = {"on": args.on} if args.on else {}
+    try:
+        result = write_comparison(Path(args.dir_a), Path(args.dir_b), args.out, **options)
+    except ValueError as exc:  # e.g. a metric neither sweep has: the user's to fix
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(result["table"].drop(columns=["hidden"], errors="ignore").to_string(index=False))
+    for name, path in result["files"].items():
+        print(f"{name}: {path}")
+    return EXIT_OK

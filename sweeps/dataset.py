@@ -1,0 +1,94 @@
+"""The ``Dataset`` a task returns, and the error every task raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Dataset", "TaskError", "make_dataset"]
+
+
+class TaskError(ValueError):
+    """A task was asked for with a bad parameter or its data cannot be loaded.
+
+    Attributes
+    ----------
+    param : str or None
+        The parameter at fault, so that callers can point at the spec key; None when the
+        problem is not one parameter's value alone (e.g. an unknown task).
+    """
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """One task's data, split into train and test.
+
+    Attributes
+    ----------
+    name : str
+        Task name.
+    kind : {"regression", "classification"}
+    X_train, X_test : ndarray of shape (n, n_in), float64, read-only
+    y_train, y_test : ndarray, read-only
+        Regression: (n, n_out) float64; classification: (n,) int64 labels 0..n_out-1.
+    n_in, n_out : int
+        Input width; output width (the number of classes for classification).
+    truth : callable or None
+        ``X -> y`` noise-free target for synthetic regression (sine), else None.
+    default_output, default_loss : str
+        Output activation and loss used when a spec does not name them.
+    classes : tuple or None
+        Original class labels in the order of the encoded labels 0..k-1; None for regression.
+    feature_names : tuple of str
+        One name per input column.
+    params : dict
+        The resolved task parameters this data set was built from (a copy: the cache
+        ignores it, and a plain dict keeps the data set picklable for worker processes).
+    """
+
+    name: str
+    kind: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_in: int
+    n_out: int
+    truth: Callable | None
+    default_output: str
+    default_loss: str
+    classes: tuple | None = None
+    feature_names: tuple = ()
+    params: Mapping = field(default_factory=dict)
+
+
+def _frozen(a, dtype) -> np.ndarray:
+    arr = np.array(a, dtype=dtype, order="C", copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+def make_dataset(name, kind, X_train, y_train, X_test, y_test, n_out, params,
+                 **extra) -> Dataset:
+    """Build a ``Dataset`` with read-only float64 X and kind-appropriate y.
+
+    Classification tasks default to a softmax output with cross-entropy, regression ones to
+    an identity output with mse; ``extra`` fills ``truth``, ``classes``, ``feature_names``.
+    """
+    y_dtype = np.int64 if kind == "classification" else np.float64
+    X_train, X_test = _frozen(X_train, np.float64), _frozen(X_test, np.float64)
+    if "feature_names" not in extra:
+        extra["feature_names"] = tuple(f"x{i}" for i in range(X_train.shape[1]))
+    defaults = (("softmax", "cross_entropy") if kind == "classification"
+                else ("identity", "mse"))
+    return Dataset(name=name, kind=kind, X_train=X_train, y_train=_frozen(y_train, y_dtype),
+                   X_test=X_test, y_test=_frozen(y_test, y_dtype), n_in=X_train.shape[1],
+                   n_out=n_out, truth=extra.pop("truth", None), default_output=defaults[0],
+                   default_loss=defaults[1], params=dict(params),
+                   **extra)

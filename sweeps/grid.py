@@ -1,0 +1,261 @@
+"""Grid assembly: spec tables become axes, axes become resolved job configs.
+
+Internal to ``sweeps.spec``: ``[params]``, each ``[[grid]]`` table and each ``--set`` override
+is parsed into a list of axes (a zip group is one axis over several names); a more specific
+layer replaces same-named axes of the layers before it (taking them out of zip groups, whose
+other axes stay paired); the product of a sub-grid's axes gives its jobs, each resolved
+against its task (defaults filled, output and loss chosen, data loaded and validated).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+
+from sweeps.axes import (CORE_AXES, DEFAULTS, AxisError, check_value, expand_hidden,
+                         expand_list, name_tables, parse_override, task_param)
+from sweeps.tasks import TASKS, TaskError, make_task, resolve_task_params
+
+__all__ = ["SpecError", "GridBuilder", "sub_grids", "TOP_KEYS"]
+
+TOP_KEYS = ("name", "task", "description", "params", "grid")
+MAX_JOBS = 1_000_000
+_PAIRS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}  # loss -> output
+
+
+class SpecError(ValueError):
+    """A spec that cannot run; the message names the file, the key and what is allowed."""
+
+    def __init__(self, message, *, origin=None, where=None, key=None, allowed=None):
+        self.origin, self.where, self.key, self.allowed = origin, where, key, allowed
+        place = ", ".join(p for p in (where, f"key {key!r}" if key else None) if p)
+        text = f"{origin}: " if origin else ""
+        text += f"{place}: {message}" if place else message
+        super().__init__(text + (f"; allowed: {allowed}" if allowed else ""))
+
+
+class _Axis:
+    """One axis, or a zip group of several axes paired element-wise."""
+
+    def __init__(self, names, rows, where):
+        self.names, self.rows, self.where = tuple(names), list(rows), where
+
+    def drop(self, names):
+        keep = [i for i, n in enumerate(self.names) if n not in names]
+        if not keep:
+            return None
+        if len(keep) == len(self.names):
+            return self
+        return _Axis([self.names[i] for i in keep], [tuple(r[i] for i in keep)
+                                                     for r in self.rows], self.where)
+
+
+def _replace(axes, new):
+    """Return ``axes`` with every name set in ``new`` taken out (zip groups keep the rest)."""
+    names = {n for a in new for n in a.names}
+    kept = [a.drop(names) for a in axes]
+    return [a for a in kept if a is not None] + list(new)
+
+
+def _rank(axis):
+    def one(n):
+        return (CORE_AXES.index(n), "") if n in CORE_AXES else (0, n)  # task params after task
+    return min(one(n) for n in axis.names)
+
+
+def _output_loss(output, loss, ds):
+    """Fill output/loss from the task; return (output, loss, problem or None)."""
+    if output is None and loss is None:
+        return ds.default_output, ds.default_loss, None
+    if loss is None:  # keep the task's loss when it fits the output, else mse fits any
+        loss = ds.default_loss if _PAIRS.get(ds.default_loss, output) == output else "mse"
+    if output is None:
+        output = _PAIRS.get(loss) or ("sigmoid" if ds.kind == "classification"
+                                      else ds.default_output)
+    regression = f"{ds.name!r} is a regression task"
+    if loss in _PAIRS and ds.kind != "classification":
+        return output, loss, f"loss {loss!r} needs a classification task; {regression}"
+    if loss in _PAIRS and output != _PAIRS[loss]:
+        return output, loss, f"loss {loss!r} needs output {_PAIRS[loss]!r}, got {output!r}"
+    if output == "softmax" and ds.kind != "classification":
+        return output, loss, f"output 'softmax' needs a classification task; {regression}"
+    return output, loss, None
+
+
+class GridBuilder:
+    """Turns a spec dict into resolved configs, raising ``SpecError`` with context."""
+
+    def __init__(self, data, origin, base_dir):
+        self.origin, self.base_dir, self.tables = origin, base_dir, name_tables()
+        self.tasks_named = self._tasks_named(data)
+
+    def error(self, message, where=None, key=None, allowed=None):
+        return SpecError(message, origin=self.origin, where=where, key=key, allowed=allowed)
+
+    @staticmethod
+    def _tasks_named(data):
+        found = []
+        for table in [data, data.get("params")] + list(data.get("grid") or []):
+            value = table.get("task") if isinstance(table, dict) else None
+            found += value if isinstance(value, list) else [value]
+        return [t for t in found if t in TASKS] or list(TASKS)
+
+    def check_key(self, key, where):
+        if key in CORE_AXES or task_param(key) is not None:
+            return
+        params = "; ".join(f"{t}: {', '.join(TASKS[t].param_names)}" for t in self.tasks_named)
+        known = list(CORE_AXES) + ["zip"] + [p.name for t in TASKS.values() for p in t.params]
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise self.error(f"unknown key{hint}", where, key,
+                         f"{', '.join(CORE_AXES)}, zip, and task parameters ({params})")
+
+    def values(self, key, raw, where):
+        """Return the list of values of axis ``key`` given as ``raw``."""
+        try:
+            if key == "hidden":
+                return expand_hidden(raw)
+            if key in CORE_AXES:
+                return [check_value(key, v, self.tables) for v in expand_list(raw)]
+            return self._task_values(task_param(key), raw)
+        except AxisError as exc:
+            raise self.error(str(exc), where, key, exc.allowed) from None
+
+    def _task_values(self, p, raw):
+        if p.is_list:  # categorical = ["rank"] (or []) is one value; a list of lists an axis
+            if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(v, str)
+                                                                      for v in raw)):
+                return [raw]
+            if not isinstance(raw, list):
+                raise AxisError(f"bad value {raw!r}", p.rule)
+            return list(raw)
+        values = expand_list(raw)
+        if p.kind == "path" and self.base_dir is not None:
+            # paths written in a spec file are relative to that file, not to the cwd
+            values = [os.path.join(self.base_dir, v) if isinstance(v, str)
+                      and not os.path.isabs(v) else v for v in values]
+        return values
+
+    def table(self, table, where):
+        """Parse one ``[params]`` / ``[[grid]]`` table into a list of ``_Axis``."""
+        if not isinstance(table, dict):
+            raise self.error(f"expected a table, got {table!r}", where)
+        axes, seen = [], set()
+        for key, raw in table.items():
+            if key != "zip":
+                self.check_key(key, where)
+                axes.append(_Axis([key], [(v,) for v in self.values(key, raw, where)], where))
+                seen.add(key)
+                continue
+            blocks = raw if isinstance(raw, list) else [raw]
+            if not blocks or not all(isinstance(b, dict) and b for b in blocks):
+                raise self.error("bad zip block", where, "zip", "a table of axes with lists of "
+                                 "equal length, e.g. zip = {optimizer = ['gd', 'adam'], "
+                                 "lr = [0.5, 0.01]}")
+            for block in blocks:
+                cols = {}
+                for name, value in block.items():
+                    self.check_key(name, where)
+                    if name in seen or name in cols:
+                        raise self.error("axis set twice in one table", where, f"zip.{name}")
+                    cols[name] = self.values(name, value, where)
+                lengths = {n: len(v) for n, v in cols.items()}
+                if len(set(lengths.values())) > 1:
+                    raise self.error("zipped axes have different lengths (" + ", ".join(
+                        f"{n}: {k}" for n, k in lengths.items()) + ")", where, "zip",
+                        "axes with lists of equal length")
+                axes.append(_Axis(cols, zip(*cols.values()), where))
+                seen.update(cols)
+        dup = [k for k in seen if sum(k in a.names for a in axes) > 1]
+        if dup:
+            raise self.error("axis set twice in one table (also in zip)", where, dup[0])
+        return axes
+
+    def expand(self, axes, where):
+        """Yield the resolved configs of one sub-grid."""
+        by_name = {n: a for a in axes for n in a.names}
+        if "task" not in by_name:
+            raise self.error("no task given", where, "task", ", ".join(TASKS))
+        if "hidden" not in by_name:
+            raise self.error("no architectures given", where, "hidden",
+                             "e.g. hidden = [[10], [10, 10]] or {widths = [5, 10], depth = 2}")
+        col = by_name["task"].names.index("task")
+        for task in dict.fromkeys(row[col] for row in by_name["task"].rows):
+            for name in by_name:
+                if name not in CORE_AXES and name not in TASKS[task].param_names:
+                    grid = f" (in {where})" if by_name[name].where != where else ""
+                    raise self.error(f"task {task!r}{grid} has no parameter {name!r}",
+                                     by_name[name].where, name,
+                                     ", ".join(TASKS[task].param_names))
+        axes = sorted(axes, key=_rank)
+        total = 1
+        for a in axes:
+            total *= len(a.rows)
+        if total > MAX_JOBS:
+            raise self.error(f"sub-grid has {total} jobs", where, None, f"at most {MAX_JOBS}")
+        datasets = {}
+        for combo in itertools.product(*(a.rows for a in axes)):
+            values = {n: v for a, row in zip(axes, combo) for n, v in zip(a.names, row)}
+            yield self.resolve(values, by_name, datasets)
+
+    def _dataset(self, task, tp, by_name, cache):
+        frozen = repr(sorted(tp.items()))
+        if (task, frozen) not in cache:
+            try:
+                params = resolve_task_params(task, tp)
+                cache[task, frozen] = params, make_task(task, **params)
+            except TaskError as exc:
+                # the message already says what is allowed; point at the axis at fault
+                axis = by_name.get(exc.param, by_name["task"])
+                raise self.error(str(exc), axis.where, exc.param or "task") from None
+        return cache[task, frozen]
+
+    def resolve(self, values, by_name, cache):
+        task = values["task"]
+        tp = {k: v for k, v in values.items() if k not in CORE_AXES}
+        task_params, ds = self._dataset(task, tp, by_name, cache)
+        output, loss, problem = _output_loss(values.get("output"), values.get("loss"), ds)
+        if problem:
+            key = "loss" if "loss" in by_name else "output"
+            raise self.error(problem, by_name[key].where, key)
+        config = {"task": task, "task_params": task_params, "hidden": list(values["hidden"]),
+                  "activation": values.get("activation", DEFAULTS["activation"]),
+                  "output": output, "loss": loss}
+        for key in ("optimizer", "lr", "epochs", "batch_size", "l2", "seed"):
+            config[key] = values.get(key, DEFAULTS[key])
+        return config
+
+
+def sub_grids(data, builder, overrides):
+    """Return ``(sub-grid axes, where)`` pairs after ``[params]`` and ``--set`` merging."""
+    unknown = [k for k in data if k not in TOP_KEYS]
+    if unknown:
+        raise builder.error("unknown key at top level (axes go in [params] or [[grid]])",
+                            None, unknown[0], ", ".join(TOP_KEYS))
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise builder.error("must be a string", "top level", key)
+    shared = builder.table(data.get("params", {}), "[params]")
+    if "task" in data:
+        if any("task" in a.names for a in shared):
+            raise builder.error("task set both at top level and in [params]", "top level",
+                                "task")
+        shared += builder.table({"task": data["task"]}, "top level")
+    grids = data.get("grid", [{}])
+    if not isinstance(grids, list) or not grids:
+        raise builder.error("expected one or more [[grid]] tables", None, "grid")
+    sets = []
+    for text in overrides:
+        where = f"override {text!r}"
+        try:
+            name, raw = parse_override(text)
+        except AxisError as exc:
+            raise builder.error(str(exc), where, None, exc.allowed) from None
+        if name == "zip":
+            raise builder.error("zip blocks cannot be overridden; override their axes",
+                                where, name, "axis=value with an axis name")
+        sets = _replace(sets, builder.table({name: raw}, where))  # a later --set wins
+    return [(_replace(_replace(shared, builder.table(g, f"[[grid]] #{i}")), sets),
+             f"[[grid]] #{i}" if "grid" in data else "[params]")
+            for i, g in enumerate(grids, start=1)]

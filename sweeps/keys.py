@@ -1,0 +1,111 @@
+"""Stable identities for job configs: a canonical JSON form, the job key and the config id.
+
+A job's key is the hash of its canonical resolved config plus an explicit results-format
+version (joblib-style: never a hash of source code). Bump ``RESULTS_VERSION`` when training
+semantics change so that every stored result becomes a new job; leave it alone otherwise,
+because users would lose days of finished sweeps.
+
+Canonical form: JSON with sorted keys and no whitespace; tuples become lists; numpy scalars
+become Python scalars; floats are written by ``repr`` (the shortest string that round-trips),
+so ``0.01`` and ``1e-2`` agree, while ints stay ints (``1`` and ``1.0`` differ: the spec layer
+coerces float axes such as ``lr`` to float so this never splits a job in two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+RESULTS_VERSION = 1
+
+#: Length of the hex digests returned (64 bits: collision-free in practice for any sweep).
+KEY_LENGTH = 16
+
+
+def _normalize(obj):
+    """Return ``obj`` as plain JSON types, rejecting what has no canonical form."""
+    if isinstance(obj, Mapping):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise TypeError(f"config keys must be strings, got {k!r}")
+            out[k] = _normalize(v)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_normalize(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_normalize(v) for v in obj.tolist()]
+    if obj is None or isinstance(obj, (bool, np.bool_)):
+        return None if obj is None else bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        if not math.isfinite(value):
+            raise ValueError(f"config values must be finite, got {value!r}")
+        return 0.0 if value == 0 else value  # -0.0 and 0.0 are the same setting
+    if isinstance(obj, str):
+        return obj
+    raise TypeError(f"cannot canonicalize {type(obj).__name__} value {obj!r}")
+
+
+def canonical_json(config) -> str:
+    """Return the canonical JSON text of a config.
+
+    Parameters
+    ----------
+    config : mapping
+        A job config (nested dicts, lists, strings, numbers, booleans, None).
+
+    Returns
+    -------
+    str
+        Compact JSON with sorted keys; equal configs give equal text.
+    """
+    return json.dumps(_normalize(config), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=True, allow_nan=False)
+
+
+def _digest(text: str, version: int) -> str:
+    payload = f"nnsweeps-results-v{int(version)}\n{text}".encode()
+    return hashlib.sha256(payload).hexdigest()[:KEY_LENGTH]
+
+
+def job_key(config, version: int = RESULTS_VERSION) -> str:
+    """Return the stable key of one job.
+
+    Parameters
+    ----------
+    config : mapping
+        A resolved job config.
+    version : int, default=RESULTS_VERSION
+        Results-format version mixed into the hash.
+
+    Returns
+    -------
+    str
+        ``KEY_LENGTH`` lowercase hex characters.
+    """
+    return _digest(canonical_json(config), version)
+
+
+def config_id(config, version: int = RESULTS_VERSION) -> str:
+    """Return the key of a config ignoring its ``seed``: replicas of one config share it.
+
+    Parameters
+    ----------
+    config : mapping
+        A resolved job config.
+    version : int, default=RESULTS_VERSION
+        Results-format version mixed into the hash.
+
+    Returns
+    -------
+    str
+        ``KEY_LENGTH`` lowercase hex characters.
+    """
+    return _digest(canonical_json({k: v for k, v in config.items() if k != "seed"}), version)

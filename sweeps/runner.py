@@ -1,0 +1,276 @@
+"""Run a sweep: train every job not yet in the store, in parallel, committing as results arrive.
+
+The driver process alone writes the store, one transaction per finished group, the moment
+``joblib.Parallel(return_as="generator_unordered")`` hands the group back; workers only
+compute (:func:`sweeps.training.train_group`). The output directory's lock
+(:mod:`sweeps.lock`) makes a second concurrent run refuse instead of training twice.
+"""
+import signal
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from joblib import Parallel, cpu_count, delayed, parallel_config
+from threadpoolctl import threadpool_limits
+
+from sweeps.keys import config_id, job_key
+from sweeps.lock import run_lock
+from sweeps.repro import run_record
+from sweeps.store import Store, check_db_file, db_path
+from sweeps.training import train_group
+
+BACKENDS = ("loky", "threading", "dask")
+
+
+@dataclass
+class RunSummary:
+    """Counts of one ``run_sweep`` call, updated live (progress callbacks receive it).
+
+    ``ok``, ``diverged`` and ``failed`` count jobs trained by this run; ``cached`` counts
+    jobs skipped because the store already held them (``cached_failed`` of those had
+    failed: rerun with ``retry_failed`` to train them again); ``pending`` jobs are neither.
+    """
+
+    name: str
+    out_dir: Path
+    planned: int = 0
+    ok: int = 0
+    diverged: int = 0
+    failed: int = 0
+    cached: int = 0
+    cached_failed: int = 0
+    pending: int = 0
+    interrupted: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def done(self) -> int:
+        """Jobs with a row in the store: trained now or cached."""
+        return self.ok + self.diverged + self.failed + self.cached
+
+    @property
+    def any_failed(self) -> bool:
+        """Whether any planned job stands as failed (trained now or cached)."""
+        return self.failed + self.cached_failed > 0
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep; every result finished before it is committed.
+
+    A KeyboardInterrupt, so it stops callers as Ctrl-C always does; ``summary`` says
+    what was done and what is pending. Running the same sweep again resumes.
+    """
+
+    def __init__(self, summary: RunSummary):
+        super().__init__(f"sweep interrupted: {summary.done} of {summary.planned} jobs "
+                         f"done, {summary.pending} pending")
+        self.summary = summary
+
+
+def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
+              retry_failed=False, force=False, progress=None) -> RunSummary:
+    """Train every job of ``spec`` that ``out_dir`` does not hold yet.
+
+    Parameters
+    ----------
+    spec : sweeps.spec.Spec or str
+        A spec, or what ``load_spec`` accepts (preset name or TOML path).
+    out_dir : str or Path
+        Output directory; created if missing. Results go to ``out_dir/sweep.db``.
+    n_jobs : int or None, default=None
+        Parallel workers; None or -1 means all cores (joblib's convention for negatives).
+    backend : {"loky", "threading", "dask"}, default="loky"
+        joblib backend. ``dask`` starts a ``distributed.LocalCluster`` on 127.0.0.1 with
+        ``n_jobs`` single-threaded worker processes, unless ``scheduler`` is given.
+    scheduler : str or None, default=None
+        Address of an existing Dask scheduler (``tcp://host:port``); implies ``dask``.
+    retry_failed : bool, default=False
+        Train again jobs whose stored status is ``failed``.
+    force : bool, default=False
+        Train every job again, replacing stored rows as new results arrive.
+    progress : callable or None, default=None
+        Called as ``progress(summary)`` once planning is done and after every group.
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (a KeyboardInterrupt); finished results are committed first.
+    sweeps.lock.SweepLockedError
+        If another process is running a sweep into ``out_dir``.
+    sweeps.store.StoreError
+        If ``out_dir/sweep.db`` exists but is not a sweeps store (it is left untouched).
+    """
+    from sweeps.spec import load_spec
+
+    spec = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    backend = "dask" if scheduler else backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    out_dir = Path(out_dir)
+    check_db_file(db_path(out_dir))  # a foreign file: refuse before creating anything
+    planned = planned_jobs(spec)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = RunSummary(spec.name, out_dir, planned=len(planned))
+    with run_lock(out_dir), Store.open(out_dir, create=True) as store:
+        run_id = store.start_run(name=spec.name, spec_text=spec.source, planned=planned,
+                                 record=run_record(backend=f"dask {scheduler}" if scheduler
+                                                   else backend, n_jobs=n_jobs))
+        todo = _plan(spec.groups(), store.statuses(), summary, retry_failed, force)
+        outcome = "error"
+        try:
+            if progress:
+                progress(summary)
+            if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
+                with _parallel_backend(backend, n_jobs, scheduler) as (n_workers, blas):
+                    _execute(todo, store, run_id, summary, n_workers, blas, progress)
+            outcome = "complete"
+        except KeyboardInterrupt:
+            outcome, summary.interrupted = "interrupted", True
+            raise SweepInterrupted(summary) from None
+        finally:
+            store.finish_run(run_id, outcome)
+    return summary
+
+
+def planned_jobs(spec) -> list:
+    """The jobs of ``spec`` as ``(key, config)`` pairs, in spec order (each key once)."""
+    return list(zip(spec.keys(), spec))
+
+
+def _plan(groups, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
+    """Return the groups still to train (cached seeds removed); count the cached jobs."""
+    todo = []
+    for group in groups:
+        configs = []
+        for cfg in group:
+            status = statuses.get(job_key(cfg))
+            if status is None or force or (status == "failed" and retry_failed):
+                configs.append(cfg)
+            else:
+                summary.cached += 1
+                summary.cached_failed += status == "failed"
+        if configs:
+            todo.append(configs)
+    summary.pending = summary.planned - summary.cached
+    # Longest first, so the slowest group does not start last and idle the other workers.
+    return sorted(todo, key=_cost, reverse=True)
+
+
+def _cost(group: list) -> float:
+    """Rough relative training cost of a group (sort key only)."""
+    cfg = group[0]
+    widths = [1, *cfg["hidden"], 1]
+    return len(group) * cfg["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def _execute(todo, store, run_id, summary, n_workers, limit_blas, progress) -> None:
+    outputs = Parallel(n_jobs=n_workers, return_as="generator_unordered")(
+        delayed(train_group)(group, limit_blas=limit_blas) for group in todo)
+    try:
+        with _deferred_interrupts() as commit_section:
+            for results in outputs:
+                with commit_section():
+                    _record(store, results, run_id, summary)
+                if progress:
+                    progress(summary)
+    except KeyboardInterrupt:
+        with warnings.catch_warnings():  # joblib warns about the tasks we abandon: we know
+            warnings.simplefilter("ignore")
+            outputs.close()
+        raise
+
+
+def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> None:
+    for res in results:
+        res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
+    store.write_results(results, run_id)
+    for res in results:
+        setattr(summary, res["status"], getattr(summary, res["status"]) + 1)
+    summary.pending -= len(results)
+
+
+@contextmanager
+def _deferred_interrupts():
+    """Hold back a Ctrl-C that arrives while a finished group is being committed.
+
+    Yields a context manager marking the commit; a SIGINT inside it raises
+    KeyboardInterrupt only once the commit is done, so a result that reached the driver
+    is never dropped. Elsewhere Ctrl-C acts at once. Outside the main thread, where
+    signal handlers cannot be installed, nothing changes.
+    """
+    state = {"critical": False, "pending": False}
+
+    def handler(signum, frame):
+        if state["critical"]:
+            state["pending"] = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def commit_section():
+        state["critical"] = True
+        try:
+            yield
+        finally:
+            state["critical"] = False
+        if state["pending"]:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield commit_section
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield commit_section
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _n_workers(n_jobs) -> int:
+    if n_jobs is None:
+        return cpu_count()
+    return n_jobs if n_jobs > 0 else max(1, cpu_count() + 1 + n_jobs)
+
+
+@contextmanager
+def _parallel_backend(backend: str, n_jobs, scheduler):
+    """Configure joblib; yield ``(n_jobs for Parallel, whether workers limit BLAS)``."""
+    if backend == "threading":
+        # Thread-pool limits are process-wide: set once here, not by each thread.
+        with parallel_config(backend="threading"), threadpool_limits(1):
+            yield _n_workers(n_jobs), False
+    elif backend == "loky":
+        # inner_max_num_threads sets OMP_NUM_THREADS & co in the worker processes.
+        with parallel_config(backend="loky", inner_max_num_threads=1):
+            yield _n_workers(n_jobs), True
+    else:
+        with _dask_client(n_jobs, scheduler), parallel_config(backend="dask"):
+            yield -1, True  # the cluster's workers decide the parallelism
+
+
+@contextmanager
+def _dask_client(n_jobs, scheduler):
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=_n_workers(n_jobs), threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client

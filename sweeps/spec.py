@@ -1,0 +1,235 @@
+"""Grid specs: a TOML file (or a dict) becomes a numbered list of resolved job configs.
+
+Format (read with the standard library's ``tomllib``)::
+
+    name = "sine"            # optional; default: the file stem
+    task = "sine"            # optional here; may also be an axis in [params] / [[grid]]
+    description = "..."      # optional
+
+    [params]                 # axes shared by every sub-grid
+    activation = "tanh"      # a scalar is a one-value axis
+    seed = [0, 1, 2]         # a list gives the axis values
+    lr = { start = 1e-3, stop = 1e-1, num = 3, log = true }   # ranges: see below
+    noise = 0.1              # task parameters are axes too
+
+    [[grid]]                 # sub-grids: product of their axes over [params]
+    hidden = { widths = [5, 10], depth = 2 }     # every combination: [5,5], [5,10], ...
+    [[grid]]
+    hidden = { width = { start = 3, stop = 5 }, depth = [1, 2] }   # uniform: [3], [4], ...
+    [[grid]]
+    hidden = [[3], [5, 5], { widths = [5], depth = 3 }]   # explicit lists, generators mixed
+    zip = { optimizer = ["gd", "adam"], lr = [0.5, 0.01] }  # paired element-wise
+
+Axes: ``hidden``, ``activation``, ``output``, ``loss``, ``optimizer``, ``lr``, ``epochs``,
+``batch_size`` (an int, or ``"full"``/0 for full batch), ``l2``, ``seed``, ``task`` and the
+task's own parameters (``sweeps.tasks.TASKS``). Ranges ``{start, stop[, step]}`` include
+``stop``; ``{start, stop, num[, log]}`` are evenly (or geometrically) spaced; both are
+allowed wherever a list of numbers is. ``hidden = [10, 10]`` is one architecture,
+``[[10], [10, 10]]`` two; ``[]`` inside the list means no hidden layer. ``zip`` may also be a
+list of tables (several independent pairings). Without ``[[grid]]``, ``[params]`` is the
+only grid. Defaults: activation tanh, optimizer adam, lr 0.01, epochs 1000, full batch,
+l2 0, seed 0; ``output`` and ``loss`` come from the task, and naming one picks the other:
+cross_entropy -> softmax, binary_cross_entropy -> sigmoid, mse -> identity for regression
+and sigmoid for classification (the material's digits net). Relative CSV paths in a file
+are relative to that file. A sub-grid's axes replace same-named ones from ``[params]`` and an
+override (``"epochs=500"``, ``"seed=0,1,2"``, ``"hidden=[[5],[10,10]]"``) replaces its axis
+everywhere; either takes the axis out of a zip group, whose other axes stay paired.
+
+Job order (stable): sub-grids in file order; within one, the product of its axes in the order
+task, task parameters (by name), hidden, activation, output, loss, optimizer, lr, epochs,
+batch_size, l2, seed, the last varying fastest (a zip group sits at its first axis' place).
+A job equal to an earlier one (same key) is dropped, so every job appears once.
+
+Everything is validated here, before any job runs (CSV tasks are loaded): an error is a
+``SpecError`` naming the file, the key (with its sub-grid, numbered from 1) and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from sweeps.grid import GridBuilder, SpecError, sub_grids
+from sweeps.keys import config_id, job_key
+from sweeps.specfmt import describe_configs, plain, to_toml
+
+__all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
+
+
+class Spec(Sequence):
+    """A validated sweep: a numbered, immutable list of resolved job configs.
+
+    Build with ``load_spec`` or ``Spec.from_dict``. ``len(spec)``, ``spec[i]`` and iteration
+    give job configs (fresh copies: editing one never changes the spec).
+
+    Attributes
+    ----------
+    name : str
+        Sweep name (default output directory ``runs/<name>``).
+    source : str
+        The TOML text the spec was read from (rendered from the dict for ``from_dict``),
+        with one ``# --set ...`` comment line appended per override.
+    description : str
+    origin : str
+        How errors and summaries name the spec (the file path, or ``<spec NAME>``).
+    overrides : tuple of str
+    """
+
+    def __init__(self, configs, *, name, source, description="", origin=None, overrides=(),
+                 n_grids=1):
+        self._configs, self._keys = [], []
+        seen = set()
+        for config in configs:
+            key = job_key(config)
+            if key not in seen:  # sub-grids may overlap; every job is kept once
+                seen.add(key)
+                self._configs.append(config)
+                self._keys.append(key)
+        self.name, self.source, self.description = name, source, description
+        self.origin, self.overrides, self.n_grids = origin or f"<spec {name}>", tuple(
+            overrides), n_grids
+
+    @classmethod
+    def from_dict(cls, d, name=None, source=None, *, overrides=(), base_dir=None, origin=None):
+        """Build a spec from a dict shaped like the TOML file.
+
+        Parameters
+        ----------
+        d : dict
+            Keys ``name``, ``task``, ``description``, ``params``, ``grid`` as in the TOML
+            format; tuples, ranges and numpy values are accepted where lists and numbers are.
+        name : str, optional
+            Sweep name; default ``d["name"]``, else ``"spec"``.
+        source : str, optional
+            Text to keep as ``spec.source``; default: ``d`` rendered as TOML.
+        overrides : sequence of str, default=()
+            ``"axis=value"`` / ``"axis=v1,v2"`` strings replacing axes everywhere.
+        base_dir : str or Path, optional
+            Directory that relative CSV paths in ``d`` are relative to; default the cwd.
+        origin : str, optional
+            Name of the spec in error messages; default ``<spec NAME>``.
+
+        Raises
+        ------
+        SpecError
+            Anything invalid, before any job exists.
+        """
+        d = plain(d)
+        if not isinstance(d, dict):
+            raise SpecError(f"a spec must be a dict, got {type(d).__name__}", origin=origin)
+        name = name if name is not None else d.get("name", "spec")
+        origin = origin or f"<spec {name}>"
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
+            raise SpecError("bad sweep name (it names the output directory)", origin=origin,
+                            key="name", allowed="letters, digits, '_', '-', '.'")
+        builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
+        layers = sub_grids(d, builder, tuple(overrides))
+        configs = [c for axes, where in layers for c in builder.expand(axes, where)]
+        text = source if source is not None else to_toml(d)
+        text += "".join(f"\n# --set {o}" for o in overrides)
+        return cls(configs, name=name, source=text, description=d.get("description", ""),
+                   origin=origin, overrides=overrides, n_grids=len(layers))
+
+    def __len__(self):
+        return len(self._configs)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_copy(c) for c in self._configs[index]]
+        return _copy(self._configs[index])
+
+    def __iter__(self):
+        return (_copy(c) for c in self._configs)
+
+    def __repr__(self):
+        return f"Spec({self.name!r}, {len(self)} jobs)"
+
+    def keys(self):
+        """Return the job keys (``sweeps.keys.job_key``), in job order."""
+        return list(self._keys)
+
+    def groups(self):
+        """Return lists of configs that differ only in ``seed``, in order of first job."""
+        groups = {}
+        for config in self._configs:
+            groups.setdefault(config_id(config), []).append(_copy(config))
+        return list(groups.values())
+
+    def describe(self):
+        """Return a short text summary: job and config counts, then each axis' values."""
+        n_configs = len(self.groups())
+        head = (f"{self.name}: {len(self)} jobs ({n_configs} configs, each with its seeds), "
+                f"{self.n_grids} sub-grid(s), from {self.origin}")
+        return head + "\n" + describe_configs(self._configs)
+
+
+def _copy(config):
+    out = dict(config)
+    out["hidden"] = list(config["hidden"])
+    out["task_params"] = {k: list(v) if isinstance(v, list) else v
+                          for k, v in config["task_params"].items()}
+    return out
+
+
+def list_presets():
+    """Return the names of the built-in presets (``sweeps/presets/*.toml``)."""
+    folder = resources.files("sweeps") / "presets"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_spec(name_or_path, overrides=()):
+    """Load a built-in preset by name, or a TOML spec file, and validate it.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A preset name (``"sine"``), or a path: anything ending in ``.toml``, containing a
+        path separator, or naming an existing file.
+    overrides : sequence of str, default=()
+        ``"axis=value"`` or ``"axis=v1,v2,v3"``; each replaces that axis everywhere.
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        Unknown preset, unreadable file, malformed TOML, or an invalid spec.
+    """
+    text_name = os.fspath(name_or_path)
+    is_path = (isinstance(name_or_path, os.PathLike) or text_name.endswith(".toml")
+               or os.sep in text_name or os.path.isfile(text_name))
+    if is_path:
+        path, origin = Path(text_name), text_name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise SpecError(f"cannot read spec file: {reason}", origin=origin,
+                            allowed="a readable TOML file, or a built-in preset: "
+                            + ", ".join(list_presets())) from None
+        base_dir = path.resolve().parent
+    else:
+        resource = resources.files("sweeps") / "presets" / f"{text_name}.toml"
+        if not resource.is_file():
+            close = difflib.get_close_matches(text_name, list_presets(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SpecError(f"unknown preset {text_name!r} (and no such file){hint}",
+                            allowed="built-in presets " + ", ".join(list_presets())
+                            + ", or a path to a .toml file")
+        text, base_dir = resource.read_text(encoding="utf-8"), None
+        origin = f"preset {text_name}.toml"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"malformed TOML: {exc}", origin=origin) from None
+    name = data.get("name") if isinstance(data.get("name"), str) else Path(text_name).stem
+    return Spec.from_dict(data, name=name, source=text, overrides=overrides,
+                          base_dir=base_dir, origin=origin)

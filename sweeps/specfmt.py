@@ -1,0 +1,88 @@
+"""Text forms of specs: plain-Python normalisation, TOML rendering, a per-axis summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+
+import numpy as np
+
+from sweeps.keys import canonical_json
+
+
+def plain(obj):
+    """Return ``obj`` with tuples, ranges and arrays as lists and numpy scalars as Python ones."""
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, range, np.ndarray)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def _value(v, key=None) -> str:
+    if v is None and key == "batch_size":
+        return '"full"'  # TOML has no null; "full" means the same (full batch)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")) if not math.isfinite(
+            v) else repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x, key) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x, k)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} value {v!r} as TOML")
+
+
+def to_toml(d: dict) -> str:
+    """Render a spec dict (as ``Spec.from_dict`` takes it) as TOML text."""
+    lines = [f"{_key(k)} = {_value(v, k)}" for k, v in d.items() if k not in ("params", "grid")]
+    if "params" in d:
+        lines += ["", "[params]"] + [f"{_key(k)} = {_value(v, k)}"
+                                     for k, v in d["params"].items()]
+    for grid in d.get("grid", []):
+        lines += ["", "[[grid]]"] + [f"{_key(k)} = {_value(v, k)}" for k, v in grid.items()]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _distinct(values):
+    seen = {}
+    for v in values:
+        seen.setdefault(canonical_json(v), v)
+    return list(seen.values())
+
+
+def _show(values, limit=6) -> str:
+    shown = ", ".join("full" if v is None else json.dumps(v) for v in values[:limit])
+    more = f", ... ({len(values)} values)" if len(values) > limit else ""
+    return shown + more
+
+
+def describe_configs(configs) -> str:
+    """Return one line per axis: its distinct values across ``configs``, in first-seen order."""
+    if not configs:
+        return "  (no jobs)"
+    lines = []
+    for key in configs[0]:
+        if key == "task_params":
+            names = _distinct(n for c in configs for n in c["task_params"])
+            for name in names:
+                vals = _distinct(c["task_params"].get(name) for c in configs)
+                lines.append(f"  {name:<12} {_show(vals)}   (task parameter)")
+            continue
+        lines.append(f"  {key:<12} {_show(_distinct(c[key] for c in configs))}")
+    return "\n".join(lines)

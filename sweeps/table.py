@@ -1,0 +1,124 @@
+"""Read a sweep's store as a tidy DataFrame: ``sweeps.load`` and ``sweeps.load_meta``.
+
+The column layout is the contract of ``docs/ARCHITECTURE.md`` ("sweeps store and load");
+the ``results`` package depends on it.
+"""
+from collections import Counter
+
+import numpy as np
+
+from sweeps.store import FINISHED, Store
+
+CONFIG_COLUMNS = ["task", "hidden", "layers", "depth", "n_params", "activation", "output",
+                  "loss", "optimizer", "lr", "epochs", "batch_size", "l2", "seed"]
+METRIC_COLUMNS = ["train_loss", "test_loss", "train_mse", "test_mse", "train_accuracy",
+                  "test_accuracy", "epochs_run", "wall_time"]
+_CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
+                "lr", "epochs", "batch_size", "l2", "seed"}
+
+
+def _task_column(name: str) -> str:
+    # A task parameter that shares its name with a config axis gets a prefix rather than
+    # silently overwriting the axis column.
+    return f"task_{name}" if name in _CONFIG_KEYS or name in METRIC_COLUMNS else name
+
+
+def _row(rec: dict, curves: bool, weights: bool) -> dict:
+    cfg = rec["config"]
+    layers = rec["layers"]
+    row = {"key": rec["key"], "config_id": rec["config_id"], "task": cfg["task"],
+           "hidden": tuple(cfg["hidden"]),
+           "layers": None if layers is None else "[" + ",".join(map(str, layers)) + "]",
+           "depth": len(cfg["hidden"]),
+           "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
+    row.update({k: cfg[k] for k in CONFIG_COLUMNS if k in cfg and k not in row})
+    row.update({_task_column(k): v for k, v in cfg["task_params"].items()})
+    row.update(status=rec["status"], error=rec["error"], traceback=rec["traceback"])
+    row.update({m: rec["metrics"].get(m, np.nan) for m in METRIC_COLUMNS})
+    if curves:
+        row.update(curve_epoch=rec["curve_epoch"], curve_loss=rec["curve_loss"])
+    if weights:
+        row.update(weights=rec["weights"], biases=rec["biases"])
+    row.update(run_id=rec["run_id"], worker=rec["worker"], finished=rec["finished"])
+    return row
+
+
+def load(out_dir, *, curves=True, weights=True):
+    """Return every finished job of a sweep as a tidy DataFrame, one row per job.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory of ``sweeps run`` (holding ``sweep.db``).
+    curves : bool, default=True
+        Include ``curve_epoch`` and ``curve_loss`` (numpy arrays).
+    weights : bool, default=True
+        Include ``weights`` and ``biases`` (lists of numpy arrays; None for failed jobs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Identity (``key``, ``config_id``), config axes (``task``, ``hidden`` as a tuple,
+        ``layers`` like ``"[1,5,10,1]"``, ``depth``, ``n_params``, ``activation``, ...,
+        ``seed``, then one column per task parameter), ``status``, ``error``, ``traceback``,
+        metrics (NaN where not applicable), arrays on request, and the bookkeeping columns
+        ``run_id``, ``worker``, ``finished``. Reading never needs the run lock: rows
+        committed by a sweep still running are included.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` holds no ``sweep.db``.
+    sweeps.store.StoreError
+        If the database is not a sweeps result store.
+    """
+    import pandas as pd  # deferred: keeps `sweeps --help` and worker start-up fast
+
+    with Store.open(out_dir) as store:
+        records = store.jobs(curves=curves, weights=weights)
+    rows = [_row(rec, curves, weights) for rec in records]
+    if not rows:
+        base = ["key", "config_id", *CONFIG_COLUMNS, "status", "error", "traceback",
+                *METRIC_COLUMNS]
+        return pd.DataFrame(columns=base)
+    df = pd.DataFrame(rows)
+    # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or int.
+    df["batch_size"] = pd.Series([row["batch_size"] for row in rows], dtype=object)
+    return df
+
+
+def load_meta(out_dir) -> dict:
+    """Return what a sweep's store knows about itself.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory of ``sweeps run``.
+
+    Returns
+    -------
+    dict
+        ``name``, ``spec`` (TOML text), ``created``, ``planned`` (number of jobs of the latest
+        run), ``counts`` (status -> number of jobs over every stored row, plus ``pending``:
+        planned jobs without a row), ``versions`` (package -> version), ``python``,
+        ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` holds no ``sweep.db``.
+    """
+    with Store.open(out_dir) as store:
+        meta = store.meta()
+        statuses = store.statuses()
+        planned = [key for key, _ in store.planned()]
+        run = store.last_run()
+    counts = Counter({status: 0 for status in FINISHED})
+    counts.update(statuses.values())
+    counts["pending"] = sum(key not in statuses for key in planned)
+    return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
+            "planned": len(planned), "counts": dict(counts),
+            "versions": run.get("versions", {}), "python": run.get("python"),
+            "git_commit": run.get("git_commit"),
+            "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),
+            "runs": run.get("run_id", 0)}

@@ -1,0 +1,244 @@
+"""Data sets a sweep trains on: ``make_task(name, **params) -> Dataset``.
+
+Every task is deterministic from its parameters (``data_seed`` above all) and cached per
+process, so the thousands of jobs of a sweep share one copy of each data set. Cached arrays
+are read-only: a job that tried to modify its data in place would otherwise corrupt every
+later job of the process.
+
+``TASKS`` maps each name to a ``TaskDef`` listing its parameters with their defaults; the spec
+layer uses it to validate task parameters and to fill in defaults, so a resolved job config
+always carries every task parameter.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sweeps import builtin
+from sweeps.builtin import heldout_seed, sine_truth
+from sweeps.dataset import Dataset, TaskError
+
+__all__ = ["Dataset", "Param", "TaskDef", "TaskError", "TASKS", "make_task",
+           "resolve_task_params", "sine_truth", "heldout_seed"]
+
+REQUIRED = object()  # sentinel default of a parameter that has none
+
+
+@dataclass(frozen=True)
+class Param:
+    """One task parameter: its type, default and allowed values."""
+
+    name: str
+    kind: str  # "int", "float", "str", "path" or "strlist"
+    default: Any = REQUIRED
+    check: Callable[[Any], bool] | None = None
+    rule: str = ""  # the allowed values in words, for error messages
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind == "strlist"
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """A task: its parameters and the function that builds its ``Dataset``."""
+
+    name: str
+    params: tuple[Param, ...]
+    build: Callable[..., Dataset]
+    doc: str = ""
+    # Fills defaults that depend on other parameters (n_test defaults to n_samples).
+    finalize: Callable[[dict], dict] | None = None
+
+    @property
+    def param_names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def defaults(self) -> dict:
+        """Return the defaults of the optional parameters."""
+        return {p.name: p.default for p in self.params if not p.required}
+
+
+def _csv(path, target, categorical, test_size, data_seed):
+    from sweeps.csvtask import load_csv  # pandas only when a CSV is used
+
+    return load_csv(path, target, categorical, test_size, data_seed)
+
+
+def _fill_n_test(params: dict) -> dict:
+    if params["n_test"] is None:
+        params["n_test"] = params["n_samples"]
+    return params
+
+
+def _positive_int(v):
+    return v >= 1
+
+
+_SEED = Param("data_seed", "int", 0, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
+_N_TEST = Param("n_test", "int", None, lambda v: v is None or v >= 1,
+                "an int >= 1 (default: n_samples)")
+
+TASKS: dict[str, TaskDef] = {
+    "sine": TaskDef("sine", (
+        Param("n_samples", "int", 30, lambda v: v >= 2, "an int >= 2"),
+        Param("noise", "float", 0.1, lambda v: v >= 0, "a float >= 0"),
+        _SEED,
+        Param("n_test", "int", 1000, _positive_int, "an int >= 1"),
+    ), builtin.sine, "y = sin(2 pi x) + N(0, noise) on linspace(0, 1, n_samples); regression"),
+    "moons": TaskDef("moons", (
+        Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
+        Param("noise", "float", 0.2, lambda v: v >= 0, "a float >= 0"),
+        _SEED, _N_TEST,
+    ), builtin.moons, "scikit-learn make_moons; 2 classes", _fill_n_test),
+    "blobs": TaskDef("blobs", (
+        Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
+        Param("centers", "int", 2, lambda v: v >= 2, "an int >= 2"),
+        Param("cluster_std", "float", 1.0, lambda v: v > 0, "a float > 0"),
+        _SEED, _N_TEST,
+    ), builtin.blobs, "scikit-learn make_blobs; one class per centre", _fill_n_test),
+    "digits": TaskDef("digits", (
+        Param("test_size", "float", 0.25, lambda v: 0 < v < 1, "a float in (0, 1)"),
+        _SEED,
+    ), builtin.digits, "scikit-learn's bundled 8x8 digits scaled to [0, 1]; 10 classes"),
+    "csv": TaskDef("csv", (
+        Param("path", "path", rule="a path to a CSV file with a header row"),
+        Param("target", "str", rule="the name of the target column"),
+        Param("categorical", "strlist", (), rule="a list of column names"),
+        Param("test_size", "float", 0.2, lambda v: 0 < v < 1, "a float in (0, 1)"),
+        _SEED,
+    ), _csv, "a local CSV: numeric columns standardized, categorical ones one-hot"),
+}
+
+
+def _coerce(task: str, p: Param, value):
+    """Return ``value`` converted to the parameter's type, or raise ``TaskError``."""
+    bad = TaskError(f"task {task!r}: parameter {p.name!r} must be {p.rule or p.kind}, "
+                    f"got {value!r}", p.name)
+    if value is None and p.default is None:
+        return None
+    if p.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            # accept 3.0 for 3 (JSON round trips) but never 3.5
+            if not (isinstance(value, float) and value.is_integer()):
+                raise bad
+        value = int(value)
+    elif p.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise bad
+        value = float(value)
+        if not math.isfinite(value):
+            raise bad
+    elif p.kind in ("str", "path"):
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise bad
+        # An absolute path keeps a job's meaning whatever directory a worker runs in.
+        value = os.path.abspath(os.fspath(value)) if p.kind == "path" else str(value)
+    elif p.kind == "strlist":
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise bad
+        value = list(dict.fromkeys(value))  # a column named twice is still one column
+    if p.check is not None and not p.check(value):
+        raise bad
+    return value
+
+
+def resolve_task_params(name: str, params: Mapping | None = None) -> dict:
+    """Validate a task's parameters and fill in every default.
+
+    Parameters
+    ----------
+    name : str
+        Task name, a key of ``TASKS``.
+    params : mapping, optional
+        Parameters given by the user.
+
+    Returns
+    -------
+    dict
+        Every parameter of the task, in ``TaskDef.params`` order, with canonical types
+        (floats as float, paths absolute, lists as lists).
+
+    Raises
+    ------
+    TaskError
+        Unknown task, unknown parameter, missing required parameter or a bad value; the
+        message lists what is allowed.
+    """
+    if name not in TASKS:
+        raise TaskError(f"unknown task {name!r}; valid tasks: {', '.join(TASKS)}")
+    task, params = TASKS[name], dict(params or {})
+    unknown = sorted(set(params) - set(task.param_names))
+    if unknown:
+        raise TaskError(f"task {name!r} has no parameter {unknown[0]!r}; its parameters: "
+                        f"{', '.join(task.param_names)}", unknown[0])
+    out = {}
+    for p in task.params:
+        if p.name not in params and p.required:
+            raise TaskError(f"task {name!r} needs parameter {p.name!r} ({p.rule})", p.name)
+        out[p.name] = _coerce(name, p, params.get(p.name, p.default))
+    return task.finalize(out) if task.finalize else out
+
+
+def _freeze_params(params: dict) -> tuple:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+
+
+@functools.lru_cache(maxsize=32)
+def _build_cached(name: str, frozen: tuple, file_token) -> Dataset:
+    # file_token (size, mtime) is part of the cache key so an edited CSV is re-read.
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen}
+    return TASKS[name].build(**params)
+
+
+def _file_token(params: dict):
+    path = params.get("path")
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # the loader reports the problem with the file's name
+    return (st.st_size, st.st_mtime_ns)
+
+
+def make_task(name: str, **params) -> Dataset:
+    """Return the data set of task ``name`` (deterministic, cached per process).
+
+    Parameters
+    ----------
+    name : str
+        One of ``TASKS``: ``sine``, ``moons``, ``blobs``, ``digits``, ``csv``.
+    **params
+        Task parameters; missing ones take their defaults (see ``TASKS[name].params``).
+
+    Returns
+    -------
+    Dataset
+        With read-only arrays; equal parameters give the same cached object.
+
+    Raises
+    ------
+    TaskError
+        A bad parameter, or data that cannot be loaded (the message names the file).
+
+    Examples
+    --------
+    >>> ds = make_task("sine", noise=0.1, n_samples=30, data_seed=0)
+    >>> ds.X_train.shape, ds.y_train.shape, ds.X_test.shape
+    ((30, 1), (30, 1), (1000, 1))
+    """
+    resolved = resolve_task_params(name, params)
+    return _build_cached(name, _freeze_params(resolved), _file_token(resolved))

@@ -1,0 +1,139 @@
+"""The worker side of a sweep: train one group of jobs and return plain result dicts.
+
+A group is a list of job configs that differ only in ``seed`` (``Spec.groups()``); its seeds
+are trained together by ``nncore.fit_replicas``. Workers never touch the store: they return
+results and the driver writes them.
+"""
+import os
+import socket
+import time
+import traceback
+from contextlib import nullcontext
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import nncore
+from sweeps.store import now
+from sweeps.tasks import make_task
+
+MAX_CURVE_POINTS = 300
+
+
+def train_group(configs: list, *, limit_blas: bool = True) -> list:
+    """Train every job of one group; never raise for a job's own failure.
+
+    Parameters
+    ----------
+    configs : list of dict
+        Resolved job configs identical except for ``seed``.
+    limit_blas : bool, default=True
+        Run with one BLAS/OpenMP thread, so parallel workers do not oversubscribe the
+        cores. The threading backend passes False and limits once in the driver instead:
+        thread-pool limits are process-wide, and threads setting and restoring them
+        concurrently would race.
+
+    Returns
+    -------
+    list of dict
+        One result per config, in order: ``config``, ``status`` (``ok``, ``diverged`` or
+        ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
+        ``weights``, ``biases``, ``error``, ``traceback``, ``worker``, ``started``,
+        ``finished``. If anything in the group raises, every job of it is ``failed`` with
+        the error and traceback.
+    """
+    started, t0 = now(), time.perf_counter()
+    info = {"layers": None}
+    try:
+        with threadpool_limits(1) if limit_blas else nullcontext():
+            results = _train(configs, info)
+    except Exception as exc:  # recorded in the store, not swallowed: see _failed
+        results = [_failed(cfg, exc, info["layers"]) for cfg in configs]
+    wall = (time.perf_counter() - t0) / len(configs)
+    stamp = {"worker": f"{socket.gethostname()}:{os.getpid()}", "started": started,
+             "finished": now()}
+    for res in results:
+        res.update(stamp)
+        if res["metrics"] is not None:
+            res["metrics"]["wall_time"] = wall
+    return results
+
+
+def _train(configs: list, info: dict) -> list:
+    cfg = configs[0]
+    ds = make_task(cfg["task"], **cfg["task_params"])
+    layers = [ds.n_in, *cfg["hidden"], ds.n_out]
+    info["layers"] = layers
+    nets = nncore.fit_replicas(
+        layers, ds.X_train, _targets(ds, ds.y_train, cfg["loss"]),
+        seeds=[c["seed"] for c in configs], activation=cfg["activation"],
+        output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
+        optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"])
+    return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
+
+
+def _targets(ds, y, loss: str) -> np.ndarray:
+    """Targets in the form ``loss`` wants: one-hot rows for mse/bce on class labels."""
+    if ds.kind != "classification" or loss == "cross_entropy" or ds.n_out == 1:
+        return y
+    return np.eye(ds.n_out)[y]
+
+
+def _result(cfg: dict, net, ds, layers: list) -> dict:
+    history = net.history_
+    curve_epoch, curve_loss = downsample_curve(history)
+    with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
+        metrics = _metrics(net, ds, cfg["loss"])
+    metrics["epochs_run"] = len(history)
+    return {"config": cfg, "status": history.status, "layers": layers,
+            "n_params": int(net.n_params), "metrics": metrics,
+            "curve_epoch": curve_epoch, "curve_loss": curve_loss,
+            "weights": [np.asarray(w) for w in net.weights],
+            "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
+
+
+def _metrics(net, ds, loss: str) -> dict:
+    metrics = {"train_loss": net.loss(ds.X_train, _targets(ds, ds.y_train, loss)),
+               "test_loss": net.loss(ds.X_test, _targets(ds, ds.y_test, loss))}
+    if ds.kind == "regression":
+        # Test error against the clean truth where the task has one (sine): the quantity
+        # the material plots; the noisy training targets are what the net saw.
+        truth = ds.y_test if ds.truth is None else ds.truth(ds.X_test)
+        metrics["train_mse"] = _mse(net.predict(ds.X_train), ds.y_train)
+        metrics["test_mse"] = _mse(net.predict(ds.X_test), truth)
+    else:
+        metrics["train_accuracy"] = _accuracy(net.predict(ds.X_train), ds.y_train)
+        metrics["test_accuracy"] = _accuracy(net.predict(ds.X_test), ds.y_test)
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def _mse(pred: np.ndarray, y) -> float:
+    return float(np.mean((pred - np.reshape(y, pred.shape)) ** 2))
+
+
+def _accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
+    guess = (pred[:, 0] > 0.5).astype(int) if pred.shape[1] == 1 else np.argmax(pred, axis=1)
+    return float(np.mean(guess == labels))
+
+
+def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
+    """Pick at most ``max_points`` evenly spaced epochs, always the first and the last.
+
+    Returns
+    -------
+    epoch : ndarray of int64
+        1-based epoch numbers (``history[0]`` is the loss of epoch 1), so log axes work.
+    loss : ndarray of float64
+    """
+    n = len(history)
+    idx = np.unique(np.round(np.linspace(0, n - 1, min(n, max_points))).astype(np.int64))
+    return idx + 1, np.asarray(history, dtype=np.float64)[idx]
+
+
+def _failed(cfg: dict, exc: Exception, layers) -> dict:
+    message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    n_params = None if layers is None else sum((a + 1) * b for a, b in zip(layers, layers[1:]))
+    return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
+            "metrics": None, "curve_epoch": None, "curve_loss": None, "weights": None,
+            "biases": None, "error": message,
+            "traceback": "".join(traceback.format_exception(exc))}

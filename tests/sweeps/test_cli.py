@@ -1,0 +1,154 @@
+"""The `sweeps` command line: help, exit codes, messages, and nothing written on bad input."""
+import subprocess
+import sys
+
+import pytest
+from sweep_helpers import rows, write_spec
+
+import sweeps
+from sweeps.cli import main
+from sweeps.store import DB_NAME
+
+TINY = """task = "sine"
+[params]
+hidden = [[3], [4, 4]]
+epochs = 20
+seed = [0, 1]
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --out, runs/<name>, lands in tmp_path
+    return write_spec(tmp_path, "tiny", TINY)
+
+
+def test_python_m_sweeps_help_lists_every_command():
+    out = subprocess.run([sys.executable, "-m", "sweeps", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("run", "list", "status", "report", "compare"):
+        assert command in out
+
+
+@pytest.mark.parametrize("command", ["run", "list", "status", "report", "compare"])
+def test_every_command_has_help_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_run_resume_list_and_status(tiny, tmp_path, capsys):
+    assert main(["run", str(tiny), "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "4 ok, 0 cached, 0 failed, 0 diverged" in out and "runs/tiny" in out
+    assert len(sweeps.load(tmp_path / "runs" / "tiny")) == 4
+
+    assert main(["run", str(tiny), "--jobs", "1"]) == 0  # resume: nothing left to train
+    assert "0 ok, 4 cached" in capsys.readouterr().out
+
+    assert main(["list", str(tiny), "--set", "seed=0,1,2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7 and sum(" ok " in line for line in lines[:6]) == 4
+    assert lines[-1].startswith("6 jobs: 4 cached (4 ok), 2 pending")
+
+    assert main(["status", str(tmp_path / "runs" / "tiny")]) == 0
+    out = capsys.readouterr().out
+    assert "ok" in out and "pending" in out and "failures" not in out
+
+
+def test_a_failed_job_gives_exit_1_and_status_shows_its_error(tmp_path, capsys):
+    # A CSV readable when the spec is checked, unreadable when the job runs: make_task
+    # reads it again in the worker because its cache key includes the file's mtime.
+    csv = tmp_path / "data.csv"
+    content = "y,x\n" + "".join(f"{i % 2},{i}\n" for i in range(20))
+    csv.write_text(content)
+    spec = write_spec(tmp_path, "bad", f'task = "csv"\n[params]\npath = "{csv}"\n'
+                      'target = "y"\nhidden = [[2]]\nepochs = 5\n')
+    loaded = sweeps.load_spec(spec)
+    csv.write_text("y,x\n")  # header only: the task now refuses it
+    from sweeps.runner import run_sweep
+    summary = run_sweep(loaded, tmp_path / "out", n_jobs=1)
+    assert summary.failed == 1
+    assert main(["status", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "failed" in out and "no data rows" in out
+    # The CLI on the same (now invalid) spec refuses before running anything.
+    assert main(["run", str(spec), "--out", str(tmp_path / "again")]) == 2
+    assert not (tmp_path / "again").exists()
+    # Data fixed: a plain rerun keeps the stored failure (exit 1, says how to retry) ...
+    csv.write_text(content)
+    capsys.readouterr()
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    assert "--retry-failed" in capsys.readouterr().err
+    # ... and --retry-failed trains it.
+    assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--retry-failed"]) == 0
+    assert "1 ok" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body, overrides, message", [
+    ('task = "sine"\n[params]\nactivation = "swish"\n', [], "activation"),
+    ('task = "sine"\n[params]\nhidden = [[0]]\n', [], "hidden"),
+    ('task = "sine"\n[params]\nlearning_rate = 0.1\n', [], "learning_rate"),
+    (TINY, ["epochs=many"], "epochs"),
+])
+def test_a_bad_spec_exits_2_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys,
+                                                             body, overrides, message):
+    monkeypatch.chdir(tmp_path)
+    spec = write_spec(tmp_path, "broken", body)
+    args = [f"--set={o}" for o in overrides]
+    assert main(["run", str(spec), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sweeps run: error:") and message in err and "broken.toml" in err
+    assert "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_missing_spec_file_or_preset_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "no_such_preset"]) == 2
+    assert main(["list", str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_preset" in err and "missing.toml" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_status_of_a_missing_or_foreign_directory_exits_2(tmp_path, capsys):
+    assert main(["status", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
+    (tmp_path / DB_NAME).write_text("not a database")
+    assert main(["status", str(tmp_path)]) == 2
+    assert "not an SQLite database" in capsys.readouterr().err
+    assert (tmp_path / DB_NAME).read_text() == "not a database"
+
+
+def test_scheduler_with_a_non_dask_backend_is_a_usage_error(tiny, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(tiny), "--backend", "loky", "--scheduler", "tcp://127.0.0.1:1"])
+    assert exc.value.code == 2 and "--scheduler needs the dask backend" in capsys.readouterr().err
+
+
+def test_jobs_zero_is_refused(tiny, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(tiny), "--jobs", "0"])
+    assert exc.value.code == 2
+
+
+def test_a_locked_directory_exits_75_naming_it(tiny, tmp_path, capsys):
+    from sweeps.lock import run_lock
+
+    out = tmp_path / "runs" / "tiny"
+    out.mkdir(parents=True)
+    with run_lock(out):
+        assert main(["run", str(tiny), "--jobs", "1"]) == 75
+    err = capsys.readouterr().err
+    assert "another `sweeps run`" in err and "runs/tiny" in err
+    assert rows(out) == {}
+
+
+def test_report_writes_index_html(tiny, tmp_path, capsys):
+    pytest.importorskip("results")
+    assert main(["run", str(tiny), "--jobs", "1", "--quiet"]) == 0
+    assert main(["report", str(tmp_path / "runs" / "tiny")]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.endswith("index.html") and (tmp_path / line.split(": ", 1)[1]).is_file()

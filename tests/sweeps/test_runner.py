@@ -1,0 +1,196 @@
+"""The runner on real (tiny) sweeps: backends agree, failures and divergence are results,
+a SIGKILL or Ctrl-C loses nothing finished, two runs never share a directory."""
+import os
+import signal
+import sqlite3
+
+import numpy as np
+import pytest
+from sweep_helpers import (assert_same_results, rows, slow_spec, start_run, wait_for_rows,
+                           write_spec)
+
+import sweeps
+from sweeps.lock import SweepLockedError
+from sweeps.runner import RunSummary, run_sweep
+from sweeps.store import DB_NAME, StoreError
+
+GRID = """task = "sine"
+[params]
+hidden = [[3], [4, 4]]
+batch_size = [10, 8]
+epochs = 30
+seed = [0, 1]
+"""
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """The grid trained sequentially (n_jobs=1): the reference for every backend."""
+    tmp = tmp_path_factory.mktemp("baseline")
+    spec = sweeps.load_spec(write_spec(tmp, "grid", GRID))
+    summary = run_sweep(spec, tmp / "out", n_jobs=1)
+    assert (summary.ok, summary.planned) == (8, 8)
+    return spec, sweeps.load(tmp / "out")
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading", "dask"])
+def test_every_backend_gives_the_sequential_results(baseline, tmp_path, backend):
+    spec, expected = baseline
+    summary = run_sweep(spec, tmp_path, n_jobs=2, backend=backend)
+    assert (summary.ok, summary.failed, summary.cached) == (8, 0, 0)
+    df = sweeps.load(tmp_path)
+    assert_same_results(df, expected)
+    pids = {int(w.rsplit(":", 1)[1]) for w in df["worker"]}
+    if backend == "threading":
+        assert pids == {os.getpid()}
+    else:  # trained in worker processes (a LocalCluster for dask), not in this one
+        assert os.getpid() not in pids
+
+
+def test_an_existing_dask_cluster_gives_the_sequential_results(baseline, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    spec, expected = baseline
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        summary = run_sweep(spec, tmp_path, scheduler=cluster.scheduler_address)
+        workers = {f"{w.host}:{w.pid}" for w in cluster.scheduler.workers.values()}
+    assert summary.ok == 8
+    df = sweeps.load(tmp_path)
+    assert_same_results(df, expected)
+    assert len(workers) == 2 and {w.split(":")[1] for w in df["worker"]} <= {
+        w.split(":")[1] for w in workers}
+    assert sweeps.load_meta(tmp_path)["versions"]["distributed"] == distributed.__version__
+
+
+def test_a_job_that_raises_is_failed_one_that_diverges_is_a_result(tmp_path):
+    csv = tmp_path / "admissions.csv"
+    rng = np.random.default_rng(0)
+    csv.write_text("admit,gre,gpa,rank\n" + "".join(
+        f"{int(rng.random() < 0.4)},{rng.integers(400, 800)},{rng.uniform(2, 4):.2f},"
+        f"{rng.integers(1, 5)}\n" for _ in range(40)))
+    spec = sweeps.load_spec(write_spec(tmp_path, "mix", f"""
+[params]
+task = "sine"
+hidden = [[4]]
+epochs = 40
+seed = [0, 1]
+[[grid]]
+optimizer = "gd"
+lr = [0.01, 1e6]
+[[grid]]
+task = "csv"
+path = "{csv}"
+target = "admit"
+categorical = ["rank"]
+"""))
+    saved = csv.read_bytes()
+    csv.unlink()  # valid when the spec was checked, gone when the job runs: a real failure
+    out = tmp_path / "out"
+    summary = run_sweep(spec, out, n_jobs=1)
+    assert (summary.ok, summary.diverged, summary.failed) == (2, 2, 2) and summary.any_failed
+    df = sweeps.load(out).set_index("lr")
+    failed = df[df["status"] == "failed"]
+    assert len(failed) == 2 and (failed["task"] == "csv").all()
+    assert failed["error"].str.contains("admissions.csv").all()
+    assert failed["traceback"].str.startswith("Traceback").all()
+    assert failed["weights"].isna().all() and failed["test_loss"].isna().all()
+    diverged = df[df["status"] == "diverged"]
+    assert len(diverged) == 2 and (diverged.index == 1e6).all()
+    for _, job in diverged.iterrows():
+        assert 0 < job["epochs_run"] < 40 and len(job["curve_loss"]) == job["epochs_run"]
+        assert np.isfinite(job["curve_loss"]).all() and not np.isfinite(job["train_loss"])
+        assert len(job["weights"]) == 2
+    assert (df[df["task"] == "sine"].loc[0.01, "status"] == "ok").all()
+
+    # Failed jobs stay failed on a plain rerun, even when the cause is gone ...
+    csv.write_bytes(saved)
+    before = rows(out)
+    again = run_sweep(spec, out, n_jobs=1)
+    assert (again.ok, again.failed, again.cached, again.cached_failed) == (0, 0, 6, 2)
+    assert rows(out) == before
+    # ... --retry-failed trains exactly those ...
+    retry = run_sweep(spec, out, n_jobs=1, retry_failed=True)
+    assert (retry.ok, retry.cached, retry.any_failed) == (2, 4, False)
+    after = rows(out)
+    assert {k for k in after if after[k] != before[k]} == set(failed["key"])
+    # ... and --force trains everything again, to the same results.
+    trained = sweeps.load(out)
+    forced = run_sweep(spec, out, n_jobs=1, force=True)
+    assert (forced.ok, forced.diverged, forced.cached) == (4, 2, 0)
+    assert {run_id for _, run_id, _ in rows(out).values()} == {4}
+    assert_same_results(sweeps.load(out), trained)
+
+
+def test_resume_after_sigkill_trains_only_what_is_missing(tmp_path):
+    spec_path, out = slow_spec(tmp_path), tmp_path / "out"
+    proc = start_run(spec_path, out, "--jobs", "1")
+    wait_for_rows(out, 3, proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    survived = rows(out)  # read after the kill: everything committed before it
+    spec = sweeps.load_spec(spec_path)
+    assert 3 <= len(survived) < len(spec), "the kill should land mid-sweep"
+    with sqlite3.connect(out / DB_NAME) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sweeps.load_meta(out)["counts"]["pending"] == len(spec) - len(survived)
+
+    summary = run_sweep(spec, out, n_jobs=1)
+    assert summary.cached == len(survived)
+    assert summary.ok == len(spec) - len(survived)
+    final = rows(out)
+    assert sorted(final) == sorted(spec.keys())  # every job, each exactly once
+    assert {k: final[k] for k in survived} == survived  # not retrained: same run, same time
+    df = sweeps.load(out, curves=False, weights=False)
+    assert len(df) == len(spec) and df["key"].is_unique and (df["status"] == "ok").all()
+
+
+def test_ctrl_c_stops_cleanly_keeps_results_and_says_how_to_resume(tmp_path):
+    spec_path, out = slow_spec(tmp_path), tmp_path / "out"
+    proc = start_run(spec_path, out, "--jobs", "2")
+    seen = wait_for_rows(out, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "pending" in stderr and "resume" in stderr and "Traceback" not in stderr
+    kept = rows(out)
+    assert set(seen) <= set(kept) and len(kept) < len(sweeps.load_spec(spec_path))
+    with sqlite3.connect(out / DB_NAME) as conn:
+        outcome = conn.execute("SELECT outcome FROM runs ORDER BY run_id DESC").fetchone()
+    assert outcome == ("interrupted",)
+    summary = run_sweep(spec_path, out, n_jobs=2)  # lock released: resumes at once
+    assert summary.cached == len(kept) and summary.pending == 0
+
+
+def test_a_second_run_on_the_same_directory_is_refused(tmp_path):
+    spec_path, out = slow_spec(tmp_path, n_groups=12), tmp_path / "out"
+    proc = start_run(spec_path, out, "--jobs", "1")
+    wait_for_rows(out, 1, proc)
+    with pytest.raises(SweepLockedError, match=rf"PID {proc.pid}.*{out}"):
+        run_sweep(spec_path, out, n_jobs=1)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    final = rows(out)
+    assert sorted(final) == sorted(sweeps.load_spec(spec_path).keys())
+    assert {run_id for _, run_id, _ in final.values()} == {1}  # only the first run trained
+    with sqlite3.connect(out / DB_NAME) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_progress_callback_sees_every_group(tmp_path):
+    spec = sweeps.load_spec(write_spec(tmp_path, "grid", GRID))
+    seen = []
+    summary = run_sweep(spec, tmp_path / "out", n_jobs=1,
+                        progress=lambda s: seen.append((s.done, s.pending)))
+    assert isinstance(summary, RunSummary)
+    assert seen[0] == (0, 8) and seen[-1] == (8, 0) and len(seen) == 1 + len(spec.groups())
+
+
+def test_a_foreign_file_in_the_output_directory_is_never_touched(tmp_path):
+    (tmp_path / DB_NAME).write_bytes(b"precious notes, not a database\n")
+    spec = sweeps.load_spec(write_spec(tmp_path, "grid", GRID))
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        run_sweep(spec, tmp_path, n_jobs=1)
+    assert (tmp_path / DB_NAME).read_bytes() == b"precious notes, not a database\n"
+    assert not (tmp_path / ".lock").exists()

@@ -1,0 +1,162 @@
+"""The SQLite result store and its DataFrame view, with configs built by hand."""
+import sqlite3
+
+import numpy as np
+import pytest
+
+import sweeps
+from sweeps.lock import SweepLockedError, run_lock
+from sweeps.store import DB_NAME, Store, StoreError
+from sweeps.training import downsample_curve
+
+
+def _config(seed=0, hidden=(5, 5), lr=0.01):
+    return {"task": "sine", "task_params": {"n_samples": 30, "noise": 0.1, "data_seed": 0,
+                                            "n_test": 1000},
+            "hidden": list(hidden), "activation": "tanh", "output": "identity", "loss": "mse",
+            "optimizer": "adam", "lr": lr, "epochs": 50, "batch_size": None, "l2": 0.0,
+            "seed": seed}
+
+
+def _ok_record(key, seed=0, rng=None):
+    rng = rng or np.random.default_rng(seed)
+    layers = [1, 5, 5, 1]
+    return {"key": key, "config_id": "cid", "config": _config(seed), "status": "ok",
+            "layers": layers, "n_params": 46,
+            "metrics": {"train_loss": 0.1, "test_loss": 0.2, "train_mse": 0.1,
+                        "test_mse": 0.2, "epochs_run": 50, "wall_time": 0.01},
+            "curve_epoch": np.arange(1, 51), "curve_loss": rng.random(50),
+            "weights": [rng.standard_normal((a, b)) for a, b in zip(layers, layers[1:])],
+            "biases": [rng.standard_normal(b) for b in layers[1:]],
+            "worker": "host:1", "started": "t0", "finished": f"t{seed}"}
+
+
+def _failed_record(key, seed=1):
+    return {"key": key, "config_id": "cid", "config": _config(seed), "status": "failed",
+            "error": "FileNotFoundError: data.csv\nsecond line", "traceback": "Traceback ..."}
+
+
+def _new_store(tmp_path, planned):
+    store = Store.open(tmp_path, create=True)
+    run_id = store.start_run(name="demo", spec_text="[grid]\n", planned=planned,
+                             record={"pid": 1, "versions": {"numpy": np.__version__},
+                                     "python": "3.11", "git_commit": None})
+    return store, run_id
+
+
+def test_round_trip_keeps_configs_metrics_and_arrays_exactly(tmp_path):
+    rec = _ok_record("k0")
+    store, run_id = _new_store(tmp_path, [("k0", rec["config"]), ("k1", _config(1)),
+                                          ("k2", _config(2))])
+    store.write_results([rec, _failed_record("k1")], run_id)
+    store.close()
+
+    df = sweeps.load(tmp_path)
+    assert sorted(df["key"]) == ["k0", "k1"]
+    ok = df.set_index("key").loc["k0"]
+    assert ok["hidden"] == (5, 5) and ok["layers"] == "[1,5,5,1]" and ok["depth"] == 2
+    assert ok["noise"] == 0.1 and ok["n_samples"] == 30 and ok["batch_size"] is None
+    assert ok["test_mse"] == 0.2 and np.isnan(ok["train_accuracy"])
+    np.testing.assert_array_equal(ok["curve_loss"], rec["curve_loss"])
+    for got, want in zip(ok["weights"] + ok["biases"], rec["weights"] + rec["biases"]):
+        np.testing.assert_array_equal(got, want)
+    failed = df.set_index("key").loc["k1"]
+    assert failed["status"] == "failed" and failed["weights"] is None
+    assert failed["error"].startswith("FileNotFoundError") and np.isnan(failed["test_loss"])
+
+    meta = sweeps.load_meta(tmp_path)
+    assert meta["name"] == "demo" and meta["spec"] == "[grid]\n" and meta["planned"] == 3
+    assert meta["counts"] == {"ok": 1, "diverged": 0, "failed": 1, "pending": 1}
+    assert meta["versions"]["numpy"] == np.__version__
+
+
+def test_load_without_arrays_and_of_an_empty_store(tmp_path):
+    store, run_id = _new_store(tmp_path, [])
+    assert sweeps.load(tmp_path).empty
+    store.write_results([_ok_record("k0")], run_id)
+    df = sweeps.load(tmp_path, curves=False, weights=False)
+    assert "weights" not in df and "curve_loss" not in df and df["train_loss"].iloc[0] == 0.1
+
+
+def test_write_replaces_a_row_rather_than_adding_one(tmp_path):
+    store, run_id = _new_store(tmp_path, [("k0", _config())])
+    store.write_results([_failed_record("k0", seed=0)], run_id)
+    store.write_results([_ok_record("k0")], run_id)
+    assert store.statuses() == {"k0": "ok"}
+
+
+def test_a_group_is_committed_all_or_nothing(tmp_path):
+    store, run_id = _new_store(tmp_path, [])
+    bad = _ok_record("k1")
+    bad["status"] = "weird"  # violates the CHECK constraint after k0 was inserted
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write_results([_ok_record("k0"), bad], run_id)
+    assert store.statuses() == {}
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / DB_NAME
+    content = b"name,value\nthis is,a csv file someone saved here\n" * 20
+    path.write_bytes(content)
+    for open_it in (lambda: Store.open(tmp_path, create=True), lambda: sweeps.load(tmp_path)):
+        with pytest.raises(StoreError, match=str(path)):
+            open_it()
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DB_NAME]
+
+
+def test_a_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / DB_NAME
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER, amount REAL)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a sweeps result store"):
+        Store.open(tmp_path, create=True)
+    assert path.read_bytes() == before
+
+
+def test_missing_directory_or_database_names_the_directory(tmp_path):
+    for missing in (tmp_path / "nowhere", tmp_path):
+        with pytest.raises(FileNotFoundError, match=str(missing)):
+            sweeps.load(missing)
+        with pytest.raises(FileNotFoundError, match=str(missing)):
+            sweeps.load_meta(missing)
+    assert not (tmp_path / DB_NAME).exists()  # a reader never creates the file
+
+
+def test_readers_see_committed_rows_while_a_writer_holds_the_store(tmp_path):
+    store, run_id = _new_store(tmp_path, [("k0", _config()), ("k1", _config(1))])
+    store.write_results([_ok_record("k0")], run_id)
+    assert sweeps.load_meta(tmp_path)["counts"]["pending"] == 1  # writer still open
+    store.write_results([_ok_record("k1", seed=1)], run_id)
+    assert len(sweeps.load(tmp_path)) == 2
+    store.close()
+
+
+def test_the_run_lock_refuses_a_second_holder_and_names_the_pid(tmp_path):
+    import os
+    with run_lock(tmp_path):
+        with pytest.raises(SweepLockedError, match=rf"PID {os.getpid()}.*{tmp_path}"):
+            with run_lock(tmp_path):
+                pass
+    with run_lock(tmp_path):  # released on exit
+        pass
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 300, 301, 5000])
+def test_curve_downsampling_keeps_first_and_last_epoch(n):
+    epoch, loss = downsample_curve(list(np.arange(n, dtype=float)))
+    assert len(epoch) == min(n, 300) and len(loss) == len(epoch)
+    if n:
+        assert epoch[0] == 1 and epoch[-1] == n and np.all(np.diff(epoch) > 0)
+        np.testing.assert_array_equal(loss, epoch - 1.0)
+
+
+def test_batch_size_keeps_none_and_ints(tmp_path):
+    store, run_id = _new_store(tmp_path, [])
+    full, mini = _ok_record("k0"), _ok_record("k1", seed=1)
+    mini["config"]["batch_size"] = 8
+    store.write_results([full, mini], run_id)
+    df = sweeps.load(tmp_path, curves=False, weights=False).set_index("key")
+    assert df.loc["k0", "batch_size"] is None and df.loc["k1", "batch_size"] == 8
+    assert isinstance(df.loc["k1", "batch_size"], int)

@@ -40,6 +40,7 @@ class Stack:
         self.grads = np.zeros(total, dtype=dtype)
         self.Wb, self.W, self.b = _views(self.params, shapes)
         self.dWb, self.dW, self.db = _views(self.grads, shapes)
+        self.W_T = [W.transpose(0, 2, 1) for W in self.W]  # made once: views stay valid
         is_weight = np.zeros(total, dtype=dtype)
         for W in _views(is_weight, shapes)[1]:
             W[...] = 1.0
@@ -87,6 +88,7 @@ class Workspace:
         S, dtype = stack.n_replicas, stack.dtype
         widths = stack.layers[1:]
         self.A = [np.empty((S, n_samples, w), dtype) for w in widths]
+        self.A_T = [A.transpose(0, 2, 1) for A in self.A]
         self.D = [np.empty((S, n_samples, w), dtype) for w in widths]
         self.scratch = [np.empty((S, n_samples, w), dtype) for w in widths]
         self.penalty = np.empty_like(stack.params)
@@ -144,10 +146,10 @@ def backward(net, stack, X, Y, ws):
         if l == 0:  # the ones column of X yields the bias gradient in the same product
             np.matmul(np.swapaxes(X, -1, -2), D, out=stack.dWb[0])
         else:
-            np.matmul(np.swapaxes(ws.A[l - 1], -1, -2), D, out=stack.dW[l])
+            np.matmul(ws.A_T[l - 1], D, out=stack.dW[l])
             np.matmul(ws.ones, D, out=stack.db[l])
         if l > 0:
-            W_T = np.swapaxes(stack.W[l], -1, -2)
+            W_T = stack.W_T[l]
             if W_T.shape[1] == 1:  # an outer product: numpy's k=1 matmul is 1.5x slower
                 np.multiply(D, W_T, out=ws.D[l - 1])
             else:

@@ -12,8 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The main job: three preset sweeps (about a minute on 2 cores; a rerun is cached), then their reports.
 demo: $(STAMP)
-	$(BIN)/python -m sweeps.demo
+	$(BIN)/sweeps run sine --out runs/sine
+	$(BIN)/sweeps run moons --out runs/moons
+	$(BIN)/sweeps run blobs --out runs/blobs
+	$(BIN)/sweeps report runs/sine
+	$(BIN)/sweeps report runs/moons
+	$(BIN)/sweeps report runs/blobs
+	@echo
+	@echo "Reports: open runs/sine/report/index.html, runs/moons/report/index.html, runs/blobs/report/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

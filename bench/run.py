@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import nncore_speed  # noqa: E402
+import sweeps_speed  # noqa: E402
 
 
 def main():
@@ -15,6 +16,8 @@ def main():
     args = parser.parse_args()
     print("## nncore training speed\n")
     print(nncore_speed.main(epochs=args.epochs, seeds=args.seeds))
+    print("\n## sweeps end to end (CLI)\n")
+    print(sweeps_speed.main())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""The report's ``index.html``: one self-contained page, relative links only.
+
+Everything the page shows is escaped (spec text, error messages, table cells) so that any
+TOML or traceback renders as text.
+"""
+from __future__ import annotations
+
+import html
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+from results.tables import to_html
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222;
+       padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+table.results { border-collapse: collapse; font-size: 0.8em; }
+table.results td, table.results th { padding: 2px 8px; border-bottom: 1px solid #eee;
+                                     text-align: right; }
+.scroll { max-height: 420px; overflow: auto; border: 1px solid #eee; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+.note { background: #fff6dd; padding: 0.5em 1em; border-left: 4px solid #e0a800; }
+.error { color: #a00; } .links a { margin-right: 1em; font-size: 0.85em; }
+"""
+
+
+def index_page(meta, df, tables, figures, report_dir):
+    """Return the HTML text of the report page.
+
+    Parameters
+    ----------
+    meta : dict
+        ``sweeps.load_meta`` record (may be partial).
+    df : pandas.DataFrame
+        The results reported.
+    tables : list of (str, DataFrame, dict)
+        Title, table shown inline, format -> written Path.
+    figures : list of (str, Path or str)
+        Title and the saved figure, or the reason it was not drawn.
+    report_dir : Path
+        Directory of the page; links are made relative to it.
+    """
+    name = meta.get("name") or (df["task"].iloc[0] if "task" in df else "sweep")
+    parts = [f"<h1>Sweep report: {_e(name)}</h1>", _status_note(meta, df)]
+    parts.append(_contents(tables, figures))
+    parts.append("<h2 id='tables'>Tables</h2>")
+    for title, table, files in tables:
+        links = " ".join(f"<a href='{_rel(p, report_dir)}'>{fmt}</a>" for fmt, p in files.items())
+        parts.append(f"<h3>{_e(title)}</h3><div class='links'>{links}</div>"
+                     f"<div class='scroll'>{to_html(table)}</div>")
+    parts.append("<h2 id='figures'>Figures</h2>")
+    for i, (title, result) in enumerate(figures):
+        if isinstance(result, Path):
+            src = _rel(result, report_dir)
+            parts.append(f"<figure id='fig{i}'><figcaption><b>{_e(title)}</b> "
+                         f"(<a href='{src}'>open</a>)</figcaption><img src='{src}' "
+                         f"alt='{_e(title)}' loading='lazy'></figure>")
+        else:
+            parts.append(f"<p class='error'><b>{_e(title)}</b>: {_e(result)}</p>")
+    parts.append("<h2 id='spec'>Spec</h2><pre>" + _e(meta.get("spec") or "(not recorded)")
+                 + "</pre>")
+    parts.append("<h2 id='versions'>Software</h2>" + _versions(meta))
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(name)}: sweep report</title><style>{_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+
+
+def _status_note(meta, df):
+    # Finished jobs from the frame shown; pending only the store knows.
+    counts = df["status"].value_counts().to_dict()
+    if (meta.get("counts") or {}).get("pending") is not None:
+        counts["pending"] = meta["counts"]["pending"]
+    order = ["ok", "diverged", "failed", "pending"]
+    items = ", ".join(f"{counts.get(s, 0)} {s}" for s in order if s in counts or s != "pending")
+    planned = meta.get("planned")
+    text = f"<p>Jobs: {_e(items)}" + (f" of {planned} planned" if planned else "") + ".</p>"
+    if counts.get("pending"):
+        text += (f"<p class='note'>This sweep is not finished: {counts['pending']} job(s) are "
+                 "pending. The tables and figures show the jobs finished so far; run the "
+                 "same <code>sweeps run</code> command to resume, then rebuild this report.</p>")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return text + f"<p><small>Report built {stamp}.</small></p>"
+
+
+def _contents(tables, figures):
+    links = ["<a href='#tables'>tables</a>", "<a href='#figures'>figures</a>",
+             "<a href='#spec'>spec</a>", "<a href='#versions'>software</a>"]
+    figs = " · ".join(f"<a href='#fig{i}'>{_e(t)}</a>" for i, (t, r) in enumerate(figures)
+                      if isinstance(r, Path))
+    return f"<p>{' · '.join(links)}</p><p><small>{figs}</small></p>"
+
+
+def _versions(meta):
+    import matplotlib
+    import pandas
+    import seaborn
+
+    rows = dict(meta.get("versions") or {})
+    rows["python"] = meta.get("python") or "(not recorded)"
+    commit = meta.get("git_commit")
+    rows["git commit"] = (commit or "(none)") + (" (uncommitted changes)"
+                                                 if meta.get("git_dirty") else "")
+    drawn = {"pandas": pandas.__version__, "matplotlib": matplotlib.__version__,
+             "seaborn": seaborn.__version__, "python": platform.python_version()}
+    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in sorted(rows.items()))
+    drawn_text = ", ".join(f"{k} {v}" for k, v in drawn.items())
+    return (f"<p>Training run:</p><table class='results'>{body}</table>"
+            f"<p><small>Report drawn with {_e(drawn_text)}.</small></p>")
+
+
+def _rel(path, base):
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _e(text):
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,166 @@
+"""Panel grids sized from their shape, shared styling, and saving figures.
+
+Every figure in ``results`` is built here so that the sizes, fonts and edge labelling are
+the same everywhere: a 56-panel fit grid and a 3 x 18 boundary grid both stay legible
+because the figure grows with the grid instead of the panels shrinking to fit a page.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as ticker
+import numpy as np
+import seaborn as sns
+
+#: Font sizes (points) used across figures.
+TITLE_SIZE = 7
+TICK_SIZE = 6
+LABEL_SIZE = 8
+SUPTITLE_SIZE = 10
+FORMATS = ("png", "svg", "pdf")
+
+
+def wrap_shape(n, *, col_wrap=None, aspect=1.5):
+    """(rows, cols) for ``n`` panels; ``col_wrap`` None picks a grid about ``aspect`` wide."""
+    if n < 1:
+        raise ValueError("nothing to draw: no panels")
+    cols = col_wrap or max(1, math.ceil(math.sqrt(n * aspect)))
+    cols = min(cols, n)
+    return math.ceil(n / cols), cols
+
+
+def panel_grid(n_rows, n_cols, *, panel_size=(1.6, 1.2), sharex=True, sharey=True,
+               extra_width=0.0, extra_height=0.5):
+    """A figure of ``n_rows x n_cols`` small panels whose size follows the grid shape.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+    panel_size : (float, float), default=(1.6, 1.2)
+        Width and height of one panel in inches.
+    sharex, sharey : bool or str
+        As for ``matplotlib.pyplot.subplots``.
+    extra_width, extra_height : float
+        Inches added for a colorbar or legend and for the suptitle.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : ndarray of Axes, shape (n_rows, n_cols)
+    """
+    size = (panel_size[0] * n_cols + 0.6 + extra_width,
+            panel_size[1] * n_rows + 0.4 + extra_height)
+    with sns.axes_style("ticks"):
+        # Constrained layout keeps titles and tick labels of neighbours from colliding.
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=size, sharex=sharex, sharey=sharey,
+                                 squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.tick_params(labelsize=TICK_SIZE, length=2, pad=1)
+        sns.despine(ax=ax)
+    return fig, axes
+
+
+def hide_unused(axes, used):
+    """Hide panels not in ``used`` and show tick labels wherever an edge is exposed.
+
+    With shared axes matplotlib shows x tick labels only on the bottom row; a panel that sits
+    above an empty slot of a wrapped grid would otherwise lose them.
+    """
+    used = np.asarray(used, dtype=bool).reshape(axes.shape)
+    n_rows, n_cols = axes.shape
+    for r in range(n_rows):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            if not used[r, c]:
+                ax.set_visible(False)
+                continue
+            if r + 1 == n_rows or not used[r + 1, c]:
+                ax.xaxis.set_tick_params(labelbottom=True)
+            if c == 0 or not used[r, :c].any():
+                ax.yaxis.set_tick_params(labelleft=True)
+
+
+def fix_limits(axes, xlim, ylim):
+    """Set the limits of a shared grid once and turn autoscaling off.
+
+    Limits come from the data, and with dozens of shared panels matplotlib's autoscaling
+    after every added artist costs more than the drawing itself.
+    """
+    axes.flat[0].set_xlim(*xlim)
+    axes.flat[0].set_ylim(*ylim)
+    for ax in axes.flat:
+        ax.set_autoscale_on(False)
+
+
+def panel_title(ax, text, *, size=TITLE_SIZE):
+    """A compact panel title that does not eat into the neighbouring panels."""
+    ax.set_title(text, fontsize=size, pad=2, linespacing=1.0)
+
+
+def figure_title(fig, text):
+    """The figure's title (sweep, task, what is shown), wrapped to the figure's width."""
+    # About 11 characters per inch at 10 pt: a narrow grid must not clip its own title.
+    width = max(20, int(fig.get_figwidth() * 11))
+    fig.suptitle(textwrap.fill(text, width), fontsize=SUPTITLE_SIZE)
+
+
+def log_helps(values, *, ratio=20.0):
+    """True when positive ``values`` span more than ``ratio``: a log axis reads better."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    return values.size > 1 and values.max() / values.min() > ratio
+
+
+def log_axis(ax, which="y"):
+    """Log scale with plain tick labels (20, 50, 100; 0.001 ...), no crowded minor labels.
+
+    Shared axes share their tickers, so one call sets every panel of a grid.
+    """
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    low, high = axis.get_view_interval()
+    decades = np.log10(high / low) if low > 0 and high > low else 10
+    # 1-2-5 ticks when the range is short enough to label them, decades otherwise.
+    axis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5) if decades <= 3 else (1,)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def save_figure(fig, path, format=None, *, dpi=150):
+    """Save a figure as PNG (default), SVG or PDF, creating the directory.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        Target file; a png/svg/pdf suffix is replaced by ``format`` when both are given.
+    format : {"png", "svg", "pdf"}, default=None
+        None takes the suffix of ``path`` when it is one of these, else PNG.
+    dpi : int, default=150
+        Resolution of PNG output.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lstrip(".").lower()
+    fmt = (format or (suffix if suffix in FORMATS else "png")).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}; use one of {FORMATS}")
+    # Append rather than with_suffix: a stem like "fits_lr-0.01" has a dot of its own.
+    stem = path.with_suffix("") if suffix in FORMATS else path
+    path = stem.with_name(f"{stem.name}.{fmt}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format=fmt, dpi=dpi)
+    return path
+
+
+def close(fig):
+    """Release a figure's memory (the report draws many)."""
+    plt.close(fig)
+

@@ -1,0 +1,206 @@
+"""Decision-boundary grids of 2-D classification sweeps.
+
+Each panel shows the class regions predicted on a mesh over the data, the boundary, the data
+points coloured by their true class and the test accuracy. Rows are depth (or activation in
+the comparison figure), columns the hidden width.
+
+One seed per config is drawn (the lowest ``ok`` seed unless ``seed=`` says otherwise): a
+boundary belongs to one trained network, and averaging the probabilities of several seeds
+would draw the boundary of an ensemble that nobody trained.
+"""
+from __future__ import annotations
+
+import numpy as np
+import seaborn as sns
+from matplotlib.colors import BoundaryNorm, ListedColormap
+
+from results._frame import (arch_sort, layers_label, prepare, require_single, seed_rows,
+                            uniform_width)
+from results._nets import rebuild, task_data
+from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
+                                     hide_unused, panel_grid, panel_title)
+
+_REQUIRED = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
+             "weights", "biases", "seed")
+
+
+def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
+                        panel_size=1.05, title=None):
+    """Decision regions of every architecture for one activation: rows depth, columns width.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema with weights, of a classification task with a
+        2-D input.
+    activation : str, default=None
+        Hidden activation to draw; may be None only when the frame has one.
+    seed : int, default=None
+        Seed whose network is drawn; None takes the lowest ``ok`` seed of each config.
+    points : {"train", "test"}, default="train"
+        Which data points to draw on top of the regions.
+    resolution : int, default=150
+        Mesh points per axis.
+    panel_size : float, default=1.05
+        Inches per panel side; the figure grows with the grid.
+    title : str, default=None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per config, including configs without an ``ok`` network (data only).
+    """
+    df = prepare(df, required=_REQUIRED)
+    activations = sorted(df["activation"].unique())
+    if activation is None and len(activations) > 1:
+        raise ValueError(f"the frame has activations {activations}; pass activation= "
+                         "(one figure per activation) or use boundary_comparison")
+    activation = activation or activations[0]
+    sub = df[df["activation"] == activation]
+    if sub.empty:
+        raise ValueError(f"no results for activation {activation!r}; have {activations}")
+    fig = _boundary_grid(sub, "depth", seed, points, resolution, panel_size)
+    figure_title(fig, title or _title(sub, f"activation {activation}", seed))
+    return fig
+
+
+def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=150,
+                        panel_size=1.05, title=None):
+    """Decision regions of each activation side by side at one depth: rows activation.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As for :func:`decision_boundaries`, with any number of activations.
+    depth : int, default=1
+        Number of hidden layers to compare at.
+    seed, points, resolution, panel_size, title
+        As for :func:`decision_boundaries`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    df = prepare(df, required=_REQUIRED)
+    sub = df[df["depth"] == depth]
+    if sub.empty:
+        raise ValueError(f"no architecture with {depth} hidden layer(s); depths present: "
+                         f"{sorted(df['depth'].unique())}")
+    fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
+    figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
+    return fig
+
+
+def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
+    require_single(df, allowed=(row_axis,), what="decision boundaries")
+    configs = arch_sort(df.drop_duplicates("config_id"), by=[row_axis])
+    ds = task_data(configs.iloc[0])
+    if ds.kind != "classification" or ds.n_in != 2:
+        raise ValueError(f"decision boundaries need a classification task with 2-D input; "
+                         f"task {ds.name!r} is {ds.kind} with {ds.n_in} input(s)")
+    slots, uniform = _slots(configs, row_axis)
+    n_rows, n_cols = (max(v[i] for v in slots.values()) + 1 for i in (0, 1))
+    fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size),
+                           extra_width=0.3)
+    mesh = _mesh(ds, resolution)
+    fix_limits(axes, (mesh[0].min(), mesh[0].max()), (mesh[1].min(), mesh[1].max()))
+    chosen = seed_rows(df, seed=seed).set_index("config_id")
+    colors = sns.color_palette("deep", ds.n_out)
+    used = np.zeros(axes.shape, dtype=bool)
+    for _, cfg in configs.iterrows():
+        r, c, _ = slots[cfg["config_id"]]
+        net_row = chosen.loc[cfg["config_id"]] if cfg["config_id"] in chosen.index else None
+        _draw_panel(axes[r, c], net_row, ds, mesh, points, colors)
+        used[r, c] = True
+    _label_edges(axes, configs, slots, row_axis, uniform)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.spines[:].set_visible(True)  # a closed frame around each map
+    if uniform:
+        # Every slot is a (row, width) config: one without a result yet stays, marked.
+        for ax in axes[~used]:
+            ax.text(0.5, 0.5, "no result", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=TICK_SIZE, color="0.5")
+            ax.spines[:].set_color("0.8")
+    else:
+        hide_unused(axes, used)
+    return fig
+
+
+def _label_edges(axes, configs, slots, row_axis, uniform):
+    """Column titles on the top row (widths) or on each panel (layers); row labels left."""
+    for _, cfg in configs.iterrows():
+        r, c, label = slots[cfg["config_id"]]
+        panel_title(axes[0 if uniform else r, c], label)
+        axes[r, 0].set_ylabel(f"{row_axis} {cfg[row_axis]}", fontsize=LABEL_SIZE)
+
+
+def _slots(configs, row_axis):
+    """config_id -> (row, col, column title), and whether columns are widths.
+
+    Columns are hidden widths when every architecture has one width throughout (the
+    moons/blobs grids); otherwise panels fill each row in architecture order, titled with
+    their layers.
+    """
+    rows = list(dict.fromkeys(configs[row_axis]))
+    uniform = all(uniform_width(h) is not None for h in configs["hidden"])
+    widths = sorted({uniform_width(h) for h in configs["hidden"]}) if uniform else None
+    slots, filled = {}, dict.fromkeys(rows, 0)
+    for _, cfg in configs.iterrows():
+        r = rows.index(cfg[row_axis])
+        if uniform:
+            w = uniform_width(cfg["hidden"])
+            slots[cfg["config_id"]] = (r, widths.index(w), f"width {w}")
+        else:
+            slots[cfg["config_id"]] = (r, filled[cfg[row_axis]], layers_label(cfg))
+            filled[cfg[row_axis]] += 1
+    return slots, uniform
+
+
+def _mesh(ds, resolution):
+    X = np.vstack([ds.X_train, ds.X_test])
+    pad = 0.08 * (X.max(axis=0) - X.min(axis=0))
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
+    return xx, yy
+
+
+def predict_classes(net, X):
+    """Predicted class labels: argmax of the outputs, or a 0.5 threshold for one output."""
+    out = net.predict(X)
+    return (out[:, 0] > 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+
+
+def _draw_panel(ax, row, ds, mesh, points, colors):
+    xx, yy = mesh
+    k = ds.n_out
+    if row is not None:
+        Z = predict_classes(rebuild(row), np.column_stack([xx.ravel(), yy.ravel()]))
+        light = [tuple(0.6 + 0.4 * np.asarray(c)) for c in colors]  # blend towards white
+        ax.pcolormesh(xx, yy, Z.reshape(xx.shape), cmap=ListedColormap(light),
+                      norm=BoundaryNorm(np.arange(k + 1) - 0.5, k), shading="auto",
+                      rasterized=True)
+        if len(np.unique(Z)) > 1:
+            ax.contour(xx, yy, Z.reshape(xx.shape), levels=np.arange(k - 1) + 0.5,
+                       colors="0.25", linewidths=0.6)
+    X, y = (ds.X_train, ds.y_train) if points == "train" else (ds.X_test, ds.y_test)
+    ax.scatter(X[:, 0], X[:, 1], c=[colors[i] for i in y], s=2.5, lw=0, zorder=3)
+    text = _accuracy_text(row)
+    ax.text(0.97, 0.03, text, transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=TICK_SIZE, color="firebrick" if row is None else "black", zorder=4,
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+
+
+def _accuracy_text(row):
+    if row is None:
+        return "no ok seed"
+    value = float(row.get("test_accuracy", np.nan))
+    return f"acc {value:.2f}" if np.isfinite(value) else "acc –"
+
+
+def _title(df, what, seed):
+    which = f"seed {seed}" if seed is not None else "lowest ok seed per config"
+    return (f"{df['task'].iloc[0]}: decision regions, {what} "
+            f"({which}; test accuracy in the corner)")

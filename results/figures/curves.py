@@ -1,0 +1,143 @@
+"""Loss curves: training loss against epoch, one line per config (mean over seeds with a
+band), faceted by a config axis and coloured by another.
+
+Curves are the stored ``curve_epoch`` / ``curve_loss`` arrays (downsampled by the store).
+Seeds of a config are put on the epochs of its longest curve by linear interpolation, so
+a seed that stopped early only contributes to the epochs it ran.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import colors as mcolors
+from matplotlib.cm import ScalarMappable
+
+from results._frame import arch_sort, prepare, require_single
+from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, hide_unused,
+                                     log_axis, log_helps, panel_grid, panel_title, wrap_shape)
+
+
+def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, col_wrap=4,
+                sharey=True, statuses=("ok",), panel_size=(3.0, 2.2), title=None):
+    """Training loss against epoch per config, faceted by ``col`` and coloured by ``hue``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema with curves.
+    col : str, default="depth"
+        Config axis with one panel per value; None draws a single panel.
+    hue : str, default="n_params"
+        Config axis that sets the colour: a numeric axis with many values gets a continuous
+        colormap and a colorbar, others a palette and a legend.
+    band : {"minmax", "std", None}, default="minmax"
+        Band over seeds around each mean curve.
+    logy : bool, default=None
+        Log y axis; None uses one when the losses span more than two decades.
+    col_wrap : int, default=4
+        Panels per row.
+    sharey : bool, default=True
+        One y scale for all panels; turn off when facets hold different losses.
+    statuses : tuple of str, default=("ok",)
+        Jobs whose curves are drawn; add ``"diverged"`` to see where those stopped.
+    panel_size : (float, float), default=(3.0, 2.2)
+    title : str, default=None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if band not in ("minmax", "std", None):
+        raise ValueError(f"band must be 'minmax', 'std' or None, got {band!r}")
+    df = prepare(df, required=("config_id", "status", "hidden", "curve_epoch", "curve_loss"))
+    df = df[df["status"].isin(statuses) & df["curve_loss"].map(_has_curve)]
+    if df.empty:
+        raise ValueError(f"no loss curves among jobs with status in {statuses}")
+    require_single(df, allowed=[a for a in (col, hue) if a], what="loss_curves")
+    facets = sorted(df[col].unique()) if col else [None]
+    n_rows, n_cols = wrap_shape(len(facets), col_wrap=col_wrap)
+    fig, axes = panel_grid(n_rows, n_cols, panel_size=panel_size, sharex=True, sharey=sharey,
+                           extra_width=1.0)
+    color_of, legend = _hue(df, hue)
+    for ax, value in zip(axes.flat, facets):
+        sub = df if col is None else df[df[col] == value]
+        groups = arch_sort(sub).groupby("config_id", sort=False)
+        # Bands of dozens of configs pile up into a flat wash: fade them as they multiply.
+        alpha = float(np.clip(1.5 / groups.ngroups, 0.03, 0.15))
+        for _, jobs in groups:
+            _draw_config(ax, jobs, color_of(jobs[hue].iloc[0]), band, alpha)
+        if col:
+            panel_title(ax, f"{col} = {value}", size=LABEL_SIZE)
+    hide_unused(axes, np.arange(axes.size) < len(facets))
+    if logy or (logy is None and log_helps(np.concatenate(df["curve_loss"].tolist()))):
+        for ax in axes.flat[:1] if sharey else axes.flat[:len(facets)]:
+            log_axis(ax, "y")
+    legend(fig, axes)
+    fig.supxlabel("epoch", fontsize=LABEL_SIZE)
+    fig.supylabel("training loss", fontsize=LABEL_SIZE)
+    figure_title(fig, title or f"{df['task'].iloc[0]}: training loss, mean over seeds"
+                 + (f" with {band} band" if band else ""))
+    return fig
+
+
+def _has_curve(curve):
+    return curve is not None and not (isinstance(curve, float) and np.isnan(curve)) \
+        and len(curve) > 0
+
+
+def seed_curves(jobs):
+    """(epochs, losses) of a config's seeds on the epochs of its longest curve.
+
+    Returns
+    -------
+    epochs : ndarray, shape (n_points,)
+    losses : ndarray, shape (n_seeds, n_points), NaN after a seed's last epoch
+    """
+    longest = max(jobs["curve_epoch"], key=len)
+    epochs = np.asarray(longest, dtype=float)
+    losses = np.full((len(jobs), len(epochs)), np.nan)
+    for s, (e, l) in enumerate(zip(jobs["curve_epoch"], jobs["curve_loss"])):
+        e, l = np.asarray(e, dtype=float), np.asarray(l, dtype=float)
+        inside = epochs <= e[-1]
+        losses[s, inside] = np.interp(epochs[inside], e, l)
+    return epochs, losses
+
+
+def _draw_config(ax, jobs, color, band, alpha):
+    epochs, losses = seed_curves(jobs)
+    mean = np.nanmean(losses, axis=0)
+    if band == "minmax" and len(jobs) > 1:
+        ax.fill_between(epochs, np.nanmin(losses, axis=0), np.nanmax(losses, axis=0),
+                        color=color, alpha=alpha, lw=0)
+    elif band == "std" and len(jobs) > 1:
+        std = np.nanstd(losses, axis=0)
+        ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=alpha, lw=0)
+    ax.plot(epochs, mean, color=color, lw=0.9, alpha=0.9)
+
+
+def _hue(df, hue):
+    """(value -> colour, function drawing the legend or colorbar) for a hue axis."""
+    values = df[hue].dropna().unique()
+    numeric = pd.api.types.is_numeric_dtype(df[hue]) and len(values) > 6
+    if numeric:
+        low, high = float(np.min(values)), float(np.max(values))
+        norm = (mcolors.LogNorm(low, high) if low > 0 and high / low > 10
+                else mcolors.Normalize(low, high if high > low else low + 1))
+        cmap = sns.color_palette("viridis", as_cmap=True)
+
+        def colorbar(fig, axes):
+            bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.8)
+            bar.set_label(hue, fontsize=LABEL_SIZE)
+            bar.ax.tick_params(which="both", labelsize=TICK_SIZE)
+        return (lambda v: cmap(norm(v))), colorbar
+    order = sorted(values, key=str) if not pd.api.types.is_numeric_dtype(df[hue]) \
+        else sorted(values)
+    palette = dict(zip(order, sns.color_palette("deep", len(order))))
+
+    def legend(fig, axes):
+        from matplotlib.lines import Line2D
+        handles = [Line2D([], [], color=palette[v], lw=1.5) for v in order]
+        fig.legend(handles, [str(v) for v in order], title=hue, loc="outside right center",
+                   fontsize=TICK_SIZE + 1, title_fontsize=LABEL_SIZE, frameon=False)
+    return palette.__getitem__, legend

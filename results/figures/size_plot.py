@@ -1,0 +1,112 @@
+"""A metric against parameter count for the whole grid at once.
+
+Each config is one point: the mean over its ``ok`` seeds, with a vertical line from the best
+to the worst seed. With ``show_train`` the matching training metric is drawn as a hollow
+marker of the same colour: a training error that keeps falling while the test error rises
+with size is over-fitting; both high at small sizes is under-fitting.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.lines import Line2D
+
+from results._frame import ok_metric, prepare, require_single
+from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, hide_unused,
+                                     log_axis, log_helps, panel_grid, panel_title, wrap_shape)
+
+
+def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=True,
+                   logx=True, logy=None, col_wrap=3, panel_size=(4.2, 3.0), title=None):
+    """A metric of every config against its number of parameters.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema.
+    metric : str, default="test_mse"
+    hue : str, default="depth"
+        Config axis that sets the colour (e.g. ``"activation"``).
+    col : str, default=None
+        Config axis with one panel per value.
+    show_train : bool, default=True
+        Also draw the training counterpart of a ``test_*`` metric, hollow.
+    logx : bool, default=True
+        Log scale for the parameter count.
+    logy : bool, default=None
+        None uses a log scale when the values span more than two decades.
+    col_wrap : int, default=3
+    panel_size : (float, float), default=(4.2, 3.0)
+    title : str, default=None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    df = prepare(df, required=("config_id", "status", "hidden", "n_params", metric))
+    require_single(df, allowed=[a for a in (hue, col) if a], what="metric_vs_size")
+    train = metric.replace("test_", "train_", 1)
+    metrics = [metric] + ([train] if show_train and train != metric and train in df else [])
+    points = per_config(df, metrics, keys=[a for a in ("n_params", hue, col) if a])
+    # Configs without an ok seed have no value to place; the tables count them.
+    points = points.dropna(subset=[f"{metric}_mean"])
+    if points.empty:
+        raise ValueError(f"no config has an ok value of {metric}")
+    facets = sorted(points[col].unique()) if col else [None]
+    fig, axes = panel_grid(*wrap_shape(len(facets), col_wrap=col_wrap),
+                           panel_size=panel_size, extra_width=1.0)
+    order = sorted(points[hue].unique())
+    palette = dict(zip(order, sns.color_palette("deep", len(order))))
+    for ax, value in zip(axes.flat, facets):
+        _draw(ax, points if col is None else points[points[col] == value], metrics, hue,
+              palette)
+        if col:
+            panel_title(ax, f"{col} = {value}", size=LABEL_SIZE)
+    hide_unused(axes, np.arange(axes.size) < len(facets))
+    if logx:
+        log_axis(axes[0, 0], "x")
+    values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
+    if logy or (logy is None and log_helps(values)):
+        log_axis(axes[0, 0], "y")
+    _legend(fig, palette, hue, metrics)
+    fig.supxlabel("number of parameters", fontsize=LABEL_SIZE)
+    fig.supylabel(metric if len(metrics) == 1 else metric.replace("test_", ""),
+                  fontsize=LABEL_SIZE)
+    figure_title(fig, title or f"{df['task'].iloc[0]}: {metric} against network size")
+    return fig
+
+
+def per_config(df, metrics, *, keys):
+    """Mean, min and max over the ``ok`` seeds of each config, with the ``keys`` columns."""
+    values = pd.DataFrame({m: ok_metric(df, m) for m in metrics})
+    stats = values.groupby(df["config_id"]).agg(["mean", "min", "max"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    configs = df.groupby("config_id")[keys].first()
+    return configs.join(stats).reset_index()
+
+
+def _draw(ax, points, metrics, hue, palette):
+    for value, group in points.groupby(hue, sort=True):
+        color = palette[value]
+        test = metrics[0]
+        ax.vlines(group["n_params"], group[f"{test}_min"], group[f"{test}_max"],
+                  color=color, lw=0.6, alpha=0.5)
+        ax.scatter(group["n_params"], group[f"{test}_mean"], color=color, s=14, lw=0,
+                   zorder=3)
+        if len(metrics) > 1:
+            ax.scatter(group["n_params"], group[f"{metrics[1]}_mean"], facecolor="none",
+                       edgecolor=color, s=14, lw=0.8, zorder=2)
+    ax.tick_params(labelsize=TICK_SIZE + 1)
+
+
+def _legend(fig, palette, hue, metrics):
+    handles = [Line2D([], [], marker="o", ls="", color=c, ms=5) for c in palette.values()]
+    labels = [f"{hue} {v}" for v in palette]
+    handles.append(Line2D([], [], marker="o", ls="", color="0.3", ms=5))
+    labels.append(f"{metrics[0]} (mean; line: seed range)")
+    if len(metrics) > 1:
+        handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3", ms=5))
+        labels.append(f"{metrics[1]} (mean)")
+    fig.legend(handles, labels, loc="outside right center", fontsize=TICK_SIZE + 1,
+               frameon=False)

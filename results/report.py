@@ -1,0 +1,248 @@
+"""``build_report(out_dir)``: tables, figures and an ``index.html`` in ``out_dir/report``.
+
+Works on a partly finished sweep: it draws what has finished and says how much is pending.
+Which figures are drawn follows from the data: fit grids and error heatmaps for 1-D
+regression, decision boundaries for 2-D classification, loss curves and metric-against-size
+for every task. A figure that cannot be drawn is listed in the report with its error (and
+logged) rather than stopping the whole report.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+from results import _html
+from results._frame import METRICS, lockstep, prepare, uniform_width, varying_axes
+from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
+                             fit_grid, loss_curves, metric_vs_size)
+from results.figures._layout import close, save_figure
+from results.tables import (grid_pivot, status_counts, summary_table, width_depth_pivot,
+                            write_table)
+
+log = logging.getLogger(__name__)
+_STATS = ("mean", "std", "min", "n")
+_MAIN = ("test_mse", "train_mse", "test_accuracy", "train_accuracy")
+_PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
+
+
+def load_results(out_dir, *, curves=True, weights=True):
+    """``sweeps.load`` with clear errors for a missing or empty results directory.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` does not exist or holds no sweep results.
+    ValueError
+        If the sweep has no finished job yet.
+    """
+    import sweeps
+
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        problem = "is not a directory" if out_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"results directory {out_dir} {problem}")
+    try:
+        df = sweeps.load(out_dir, curves=curves, weights=weights)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"no sweep results in {out_dir} ({err})") from err
+    if df.empty:
+        raise ValueError(f"no finished jobs in {out_dir} yet: nothing to report")
+    return df
+
+
+def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None):
+    """Write tables, figures and ``index.html`` of a sweep to ``out_dir/report``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory of a sweep.
+    df : pandas.DataFrame, default=None
+        Results to report; None reads them with ``sweeps.load(out_dir)``.
+    meta : dict, default=None
+        ``sweeps.load_meta`` record (spec text, counts incl. pending, versions); None reads
+        it from ``out_dir`` when ``df`` is None, else derives the counts from ``df``.
+    figure_format : {"png", "svg"}, default="png"
+        Format of the figures (PDF does not show in a browser page).
+    boundary_depth : int, default=None
+        Depth of the activation-comparison boundary figure; None takes the smallest.
+
+    Returns
+    -------
+    Path
+        The report directory; open its ``index.html``.
+    """
+    out_dir = Path(out_dir)
+    if df is None:
+        df = load_results(out_dir)
+        if meta is None:
+            import sweeps
+            meta = sweeps.load_meta(out_dir)
+    df = prepare(df)
+    meta = dict(meta or {})
+    report = out_dir / "report"
+    for folder in ("tables", "figures"):
+        # The report owns these: a rebuilt report must not keep figures of a past state.
+        shutil.rmtree(report / folder, ignore_errors=True)
+    tables = _write_tables(df, meta, report / "tables")
+    figures = _write_figures(df, report / "figures", figure_format, boundary_depth)
+    page = _html.index_page(meta, df, tables, figures, report)
+    (report / "index.html").write_text(page, encoding="utf-8")
+    return report
+
+
+# -- tables ----------------------------------------------------------------------------
+def _write_tables(df, meta, folder):
+    """Write every table; return [(title, DataFrame shown inline, {fmt: Path})]."""
+    pending = (meta.get("counts") or {}).get("pending")
+    counts = status_counts(df, pending=pending)
+    out = [("Jobs by status", counts, write_table(counts, folder / "status_counts"))]
+    full = summary_table(df)
+    compact = summary_table(df, varying_only=True)
+    files = write_table(full, folder / "summary", formats=("csv",))
+    files |= write_table(compact.drop(columns="config_id"), folder / "summary",
+                         formats=("md", "html"))
+    out.append(("Summary: one row per config, metrics over ok seeds", _inline(compact), files))
+    for title, name, table in _pivots(df):
+        out.append((title, table, write_table(table, folder / name)))
+    bad = df[df["status"] != "ok"]
+    if len(bad):
+        cols = [c for c in ("layers", "activation", "seed", "status", "error", "key") if c in bad]
+        fails = bad[cols].assign(error=bad["error"].map(_first_line)).reset_index(drop=True)
+        out.append(("Failed and diverged jobs", fails, write_table(fails, folder / "failures")))
+    return out
+
+
+def _inline(summary):
+    """The summary with mean and std of the main metrics only, to keep the page readable."""
+    stats = [c for c in summary.columns
+             if c.rsplit("_", 1)[0] in METRICS and c.rsplit("_", 1)[1] in _STATS]
+    main = [c for c in stats if c.rsplit("_", 1)[0] in _MAIN and c.endswith(("_mean", "_std"))]
+    return summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
+
+
+def _pivots(df):
+    """(title, file stem, table) of the architecture pivots that apply to this sweep."""
+    out = []
+    for task, sub in df.groupby("task", sort=True):
+        by = varying_axes(sub) or None
+        if sub["test_mse"].notna().any():
+            for depth in (2, 3):
+                if (sub["depth"] == depth).sum():
+                    out.append((f"{task}: test MSE of hidden widths, depth {depth}",
+                                f"pivot_{task}_mse_depth{depth}",
+                                grid_pivot(sub, depth=depth, metric="test_mse", by=by)))
+        if sub["test_accuracy"].notna().any() and sub["hidden"].map(uniform_width).notna().any():
+            by = [a for a in (by or []) if a != "activation"] + ["activation"]
+            out.append((f"{task}: test accuracy by hidden width and depth",
+                        f"pivot_{task}_accuracy", width_depth_pivot(sub, by=by)))
+    return out
+
+
+def _first_line(text):
+    return str(text).strip().splitlines()[0] if isinstance(text, str) and text.strip() else ""
+
+
+# -- figures ---------------------------------------------------------------------------
+def _write_figures(df, folder, fmt, boundary_depth):
+    """Draw and save every figure that applies; return [(title, Path or error text)]."""
+    out = []
+    for name, title, draw in _plan(df, boundary_depth):
+        try:
+            fig = draw()
+        except Exception as err:  # noqa: BLE001 - reported on the page, not swallowed
+            log.warning("figure %s not drawn: %s", name, err)
+            out.append((title, f"not drawn: {type(err).__name__}: {err}"))
+            continue
+        out.append((title, save_figure(fig, folder / name, fmt)))
+        close(fig)
+    return out
+
+
+def _plan(df, boundary_depth):
+    """(file stem, title, thunk) for each figure of each task and group of other axes."""
+    plan = []
+    for task, sub in df.groupby("task", sort=True):
+        kind, n_in = _kind(sub)
+        axes = _facet_axes(sub)
+        col = axes[0] if axes else "depth"
+        hue = "depth" if col != "depth" else "n_params"
+        metric = "test_mse" if kind == "regression" else "test_accuracy"
+        for suffix, label, g in _groups(sub, axes[1:]):
+            plan += [(f"{task}_loss_curves{suffix}", f"{task}: loss curves{label}",
+                      _bind(loss_curves, g, col=col, hue=hue, sharey=col != "loss")),
+                     (f"{task}_{metric}_vs_size{suffix}", f"{task}: {metric} vs size{label}",
+                      _bind(metric_vs_size, g, metric=metric, hue="depth",
+                            col=None if col == "depth" else col))]
+        if kind == "regression" and n_in == 1:
+            plan += _regression_plan(task, sub, axes)
+        if kind == "classification" and n_in == 2:
+            plan += _boundary_plan(task, sub, axes, boundary_depth)
+    return plan
+
+
+def _kind(df):
+    """(task kind, input width) read off the metrics and layers: no data set is loaded."""
+    kind = "regression" if df["test_mse"].notna().any() else "classification"
+    layers = df["layers"].dropna()
+    n_in = int(layers.iloc[0].strip("[]").split(",")[0]) if len(layers) else None
+    return kind, n_in
+
+
+def _regression_plan(task, sub, axes):
+    plan = []
+    for suffix, label, g in _groups(sub, axes):
+        plan.append((f"{task}_fit_grid{suffix}", f"{task}: fits{label}", _bind(fit_grid, g)))
+        for depth in (2, 3):
+            if (g["depth"] == depth).any():
+                plan.append((f"{task}_heatmap_depth{depth}{suffix}",
+                             f"{task}: test MSE heatmap, depth {depth}{label}",
+                             _bind(error_heatmaps, g, depth=depth)))
+    return plan
+
+
+def _boundary_plan(task, sub, axes, boundary_depth):
+    plan = []
+    others = [a for a in axes if a != "activation"]
+    for suffix, label, g in _groups(sub, others):
+        for act in sorted(g["activation"].unique()):
+            plan.append((f"{task}_boundaries_{act}{suffix}",
+                         f"{task}: decision boundaries, {act}{label}",
+                         _bind(decision_boundaries, g, activation=act)))
+        if g["activation"].nunique() > 1:
+            depth = boundary_depth or int(g["depth"].min())
+            plan.append((f"{task}_boundaries_compare_depth{depth}{suffix}",
+                         f"{task}: activations compared at depth {depth}{label}",
+                         _bind(boundary_comparison, g, depth=depth)))
+    return plan
+
+
+def _facet_axes(df):
+    """Varying axes worth a facet: the ones people compare first, and one of each pair
+    that moves in lockstep (a zip of optimizer and lr, a loss and its output)."""
+    axes = sorted(varying_axes(df), key=lambda a: _PRIORITY.index(a) if a in _PRIORITY
+                  else len(_PRIORITY))
+    kept = []
+    for axis in axes:
+        if not any(lockstep(df, axis, other) for other in kept):
+            kept.append(axis)
+    return kept
+
+
+def _groups(df, axes):
+    """(file suffix, title suffix, sub-frame) per combination of values of ``axes``."""
+    if not axes:
+        return [("", "", df)]
+    out = []
+    for values, g in df.groupby(list(axes), sort=True, dropna=False):
+        values = values if isinstance(values, tuple) else (values,)
+        pairs = [f"{a}={v}" for a, v in zip(axes, values)]
+        stem = re.sub(r"[^A-Za-z0-9.=_-]+", "-", "_".join(pairs)).replace("=", "-")
+        out.append(("_" + stem, " (" + ", ".join(pairs) + ")", g))
+    return out
+
+
+def _bind(func, df, **kwargs):
+    return lambda: func(df, **kwargs)

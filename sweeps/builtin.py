@@ -7,8 +7,6 @@ Each builder takes the resolved task parameters (see ``sweeps.tasks.TASKS``) and
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits, make_blobs, make_moons
-from sklearn.model_selection import train_test_split
 
 from sweeps.dataset import make_dataset
 
@@ -47,6 +45,8 @@ def moons(n_samples, noise, data_seed, n_test):
     # Two calls: make_moons draws nothing but the points, so another seed gives a fresh
     # sample of the same distribution, and the training set is exactly the material's
     # make_moons(200, noise=0.2, random_state=data_seed).
+    from sklearn.datasets import make_moons  # scikit-learn only for the tasks that need it
+
     X, y = make_moons(n_samples, noise=noise, random_state=data_seed)
     X_t, y_t = make_moons(n_test, noise=noise, random_state=heldout_seed(data_seed))
     params = dict(n_samples=n_samples, noise=noise, data_seed=data_seed, n_test=n_test)
@@ -58,6 +58,8 @@ def blobs(n_samples, centers, cluster_std, data_seed, n_test):
     """scikit-learn's Gaussian blobs; the test set reuses the training centres."""
     # make_blobs draws the centres from random_state too: a second plain call would put the
     # test points around other centres, i.e. draw them from another distribution.
+    from sklearn.datasets import make_blobs
+
     X, y, means = make_blobs(n_samples, centers=centers, cluster_std=cluster_std,
                              random_state=data_seed, return_centers=True)
     X_t, y_t = make_blobs(n_test, centers=means, cluster_std=cluster_std,
@@ -70,6 +72,9 @@ def blobs(n_samples, centers, cluster_std, data_seed, n_test):
 
 def digits(test_size, data_seed):
     """scikit-learn's bundled 8x8 digits scaled to [0, 1], split stratified by class."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
     bunch = load_digits()
     X = bunch.data / 16.0  # intensities are 0..16
     X_tr, X_te, y_tr, y_te = train_test_split(X, bunch.target, test_size=test_size,

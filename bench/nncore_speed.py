@@ -106,6 +106,7 @@ def main(epochs=1000, seeds=10):
             ("nncore MLP.fit, one net at a time", run_nncore_single, ()),
             (f"nncore fit_replicas, {seeds} seeds stacked", run_nncore_replicas, (seeds,)),
             (f"nncore fit_replicas, {seeds} seeds, float32", run_nncore_replicas, (seeds, np.float32)),
+            (f"nncore fit_replicas, {5 * seeds} seeds stacked", run_nncore_replicas, (5 * seeds,)),
         ]:
             nets, seconds = timed(fn, X, y, epochs, *args)
             flops = nets / len(ARCHITECTURES) * sum(flops_per_epoch(l, len(X)) for l in ARCHITECTURES) * epochs

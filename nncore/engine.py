@@ -6,9 +6,10 @@ every product is one batched ``np.matmul``. A single network is simply ``S = 1``
 code path serves ``MLP.fit`` and ``fit_replicas`` and the two agree exactly.
 
 Speed on tiny networks is dominated by per-call overhead, so the loop allocates nothing
-per step: every weight and bias lives in one flat buffer (weights first, then biases),
-gradients in a second one laid out the same way, and activations and deltas in buffers
-preallocated per batch size. Optimizers then update one flat vector in a few calls.
+per step: every weight and bias lives in one flat buffer (layer by layer, each layer's
+weights and bias as one augmented block), gradients in a second one laid out the same way,
+and activations and deltas in buffers preallocated per batch size. Optimizers then update
+one flat vector in a few calls.
 """
 import math
 

@@ -46,6 +46,11 @@ def init_params(layers, seed, dtype=np.float64):
     return weights, biases
 
 
+def count_params(layers):
+    """Number of weights and biases of a network with these layer sizes."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
+
+
 def shuffle_rng(seed):
     """The generator for mini-batch order: a stream independent of initialization."""
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
@@ -111,7 +116,7 @@ class MLP:
     @property
     def n_params(self):
         """Number of weights and biases."""
-        return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
+        return count_params(self.layers)
 
     def _network(self):
         return engine.Network(self.activation, self.output, self.loss_name, self.l2)

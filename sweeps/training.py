@@ -14,6 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
+from nncore.mlp import count_params
 from sweeps.store import now
 from sweeps.tasks import make_task
 
@@ -132,7 +133,7 @@ def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
 
 def _failed(cfg: dict, exc: Exception, layers) -> dict:
     message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-    n_params = None if layers is None else sum((a + 1) * b for a, b in zip(layers, layers[1:]))
+    n_params = None if layers is None else count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
             "metrics": None, "curve_epoch": None, "curve_loss": None, "weights": None,
             "biases": None, "error": message,

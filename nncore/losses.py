@@ -1,7 +1,8 @@
 """Loss functions as plain functions in a table keyed by name.
 
-Each loss works on stacked predictions ``P`` shaped ``(n_replicas, n_samples, n_outputs)``
-and returns one value per replica: the mean over samples of the per-sample loss.
+Each loss works on stacked predictions ``P`` shaped ``(n_replicas, n_outputs, n_samples)``
+(the engine's feature-major layout) and returns one value per replica: the mean over
+samples of the per-sample loss.
 """
 from typing import Callable, NamedTuple
 
@@ -46,7 +47,7 @@ def _mse_from_residual(R, out):
     # (squaring then summing over two axes took three calls and an allocation).
     rows = R.reshape(R.shape[0], 1, -1)
     np.matmul(rows, rows.transpose(0, 2, 1), out.reshape(-1, 1, 1))
-    out *= 0.5 / R.shape[-2]
+    out *= 0.5 / R.shape[-1]
     return out
 
 
@@ -55,7 +56,7 @@ def _mse_gradient(P, Y, out):
 
 
 def _cross_entropy(P, Y):
-    return -(Y * np.log(_clip(P))).sum(axis=(-2, -1)) / P.shape[-2]
+    return -(Y * np.log(_clip(P))).sum(axis=(-2, -1)) / P.shape[-1]
 
 
 def _cross_entropy_gradient(P, Y, out):
@@ -66,7 +67,7 @@ def _cross_entropy_gradient(P, Y, out):
 def _binary_cross_entropy(P, Y):
     Pc = _clip(P)
     per_sample = Y * np.log(Pc) + (1 - Y) * np.log1p(-Pc)
-    return -per_sample.sum(axis=(-2, -1)) / P.shape[-2]
+    return -per_sample.sum(axis=(-2, -1)) / P.shape[-1]
 
 
 def _binary_cross_entropy_gradient(P, Y, out):

@@ -129,7 +129,7 @@ class MLP:
         X = check_X(X, self.layers[0], self.dtype)
         stack = self._stack()
         ws = engine.Workspace(stack, len(X))
-        return engine.forward(self._network(), stack, engine.augment(X), ws)[0].copy()
+        return engine.forward(self._network(), stack, engine.inputs(X)[0], ws)[0].T.copy()
 
     def loss(self, X, y):
         """Data loss plus L2 penalty on ``(X, y)``, a float."""
@@ -146,11 +146,11 @@ class MLP:
         """
         X, Y = self._check_data(X, y)
         net, stack = self._network(), self._stack()
-        ws, X = engine.Workspace(stack, len(X)), engine.augment(X)
-        engine.forward(net, stack, X, ws)
-        value = float(engine.loss_values(net, stack, Y, ws)[0])
-        engine.backward(net, stack, X, Y, ws)
-        return value, [dW[0].copy() for dW in stack.dW], [db[0, 0].copy() for db in stack.db]
+        ws, (X_T, X_rows), Y_T = engine.Workspace(stack, len(X)), engine.inputs(X), Y.T
+        engine.forward(net, stack, X_T, ws)
+        value = float(engine.loss_values(net, stack, Y_T, ws)[0])
+        engine.backward(net, stack, X_rows, Y_T, ws)
+        return (value, *stack.get_gradients(0))
 
     def _check_data(self, X, y):
         X = check_X(X, self.layers[0], self.dtype)

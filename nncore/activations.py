@@ -31,10 +31,14 @@ def _tanh(Z):
     return np.tanh(Z, out=Z)
 
 
+# The derivatives avoid scalar operands (``1.0 - A``): numpy converts and broadcasts the
+# scalar on every call, which costs ~10% on these small arrays.
+
 def _tanh_backward(A, D, scratch):
-    np.square(A, out=scratch)  # twice as fast as multiply(A, A)
-    np.subtract(1.0, scratch, out=scratch)
-    return np.multiply(D, scratch, out=D)
+    # D * (1 - A**2) as D - D * A**2; square is twice as fast as multiply(A, A)
+    np.square(A, out=scratch)
+    np.multiply(scratch, D, out=scratch)
+    return np.subtract(D, scratch, out=D)
 
 
 def _sigmoid(Z):
@@ -42,8 +46,9 @@ def _sigmoid(Z):
 
 
 def _sigmoid_backward(A, D, scratch):
-    np.subtract(1.0, A, out=scratch)
-    np.multiply(scratch, A, out=scratch)
+    # D * A * (1 - A) as D * (A - A**2)
+    np.square(A, out=scratch)
+    np.subtract(A, scratch, out=scratch)
     return np.multiply(D, scratch, out=D)
 
 

@@ -241,18 +241,20 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs):
     active, diverged = np.ones(S, dtype=bool), {}
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         for epoch in range(epochs):
-            row = history[epoch]
             if full_batch:
                 ws = workspaces.get(n) or workspaces.setdefault(n, Workspace(stack, n))
-                row[...] = _step(net, stack, X_T, X_rows, Y_T, ws, optimizer)
+                values = _step(net, stack, X_T, X_rows, Y_T, ws, optimizer)
             else:
-                row[...] = _minibatch_epoch(
+                values = _minibatch_epoch(
                     net, stack, X_rows, Y, batch_size, optimizer, shuffle_rngs, workspaces
                 )
-            # One reduction filters the common case: the sum is finite only if every loss
-            # is (a finite sum can overflow, which merely takes the exact check below).
-            if math.isfinite(row.sum()) and not diverged:
+            history[epoch] = values
+            # One sum filters the common case: it is finite only if every loss is (a
+            # finite sum can overflow, which merely takes the exact check below). A Python
+            # sum of a short list costs half of numpy's reduction.
+            if math.isfinite(sum(values.tolist())) and not diverged:
                 continue
+            row = history[epoch]
             bad = active & ~np.isfinite(row)
             if bad.any():
                 for s in np.flatnonzero(bad):

@@ -6,6 +6,8 @@ ufunc calls whatever the depth. ``grads`` is scratch: optimizers may overwrite i
 The update rules follow scikit-learn's ``_stochastic_optimizers.py`` so that the same
 hyper-parameters mean the same thing.
 """
+import math
+
 import numpy as np
 
 
@@ -84,7 +86,7 @@ class Adam:
         np.multiply(grads, grads, out=s)
         s *= 1 - b2
         self.v += s
-        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        lr_t = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(self.v, out=s)
         s += self.epsilon
         np.divide(self.m, s, out=s)

@@ -62,3 +62,21 @@ def test_same_seed_gives_identical_results_across_runs():
             for _ in range(2)]
     for a, b in zip(*runs):
         _assert_same_net(a, b, rtol=0)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_float32_replicas_track_float64(activation):
+    # float32 is the speed option; its reference is the float64 path, itself checked
+    # against finite differences and scikit-learn.
+    X = np.linspace(0, 1, 30).reshape(-1, 1)
+    y = np.sin(2 * np.pi * X)
+    kwargs = dict(activation=activation, epochs=100, optimizer="gd", lr=0.1, batch_size=None)
+    nets64 = nncore.fit_replicas([1, 8, 8, 1], X, y, seeds=SEEDS[:3], **kwargs)
+    nets32 = nncore.fit_replicas([1, 8, 8, 1], X, y, seeds=SEEDS[:3], dtype=np.float32, **kwargs)
+    for seed, a, b in zip(SEEDS, nets64, nets32):
+        assert all(W.dtype == np.float32 for W in b.weights + b.biases)
+        np.testing.assert_allclose(b.history_, a.history_, rtol=1e-4)
+        np.testing.assert_allclose(b.predict(X), a.predict(X), atol=1e-4)
+        alone = MLP([1, 8, 8, 1], activation=activation, seed=seed, dtype=np.float32)
+        alone.fit(X, y, epochs=100, optimizer="gd", lr=0.1)
+        _assert_same_net(b, alone, rtol=1e-6)

@@ -1,9 +1,10 @@
 """Activation functions, each stored beside its derivative.
 
 Every entry works in place on stacked arrays shaped ``(n_replicas, width, n_samples)``
-(the engine's feature-major layout) so that the training loop allocates nothing per step. Derivatives are written in terms
-of the activation's *output* (``1 - a**2`` for tanh, ``a * (1 - a)`` for the sigmoid),
-as in scikit-learn's ``_base.py``: backpropagation then keeps only each layer's outputs.
+(the engine's feature-major layout) so that the training loop allocates nothing per step.
+Derivatives are written in terms of the activation's *output* (``1 - a**2`` for tanh,
+``a * (1 - a)`` for the sigmoid), as in scikit-learn's ``_base.py``: backpropagation then
+keeps only each layer's outputs.
 """
 import functools
 from typing import Callable, NamedTuple

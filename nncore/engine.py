@@ -11,10 +11,11 @@ Layout (feature-major). Inside the engine every activation and delta is shaped
 activation buffer carries an extra last row of ones, so the next layer's product adds the
 bias and the weight-gradient product yields the bias gradient too: no bias additions, no
 separate bias sums. Measured on tiny networks this layout beats the sample-major one
-(``(S, n, width)``, bias added by broadcasting) by about 20%: numpy's batched matmul is
+(``(S, n, width)``, bias added by broadcasting) by about 20%. Numpy's batched matmul is
 fast for products of the forms ``A @ B`` and ``A.T @ B`` but about 1.7x slower for
-``A @ B.T``, and either layout has exactly one such product per layer; the feature-major
-one saves the bias work on top.
+``A @ B.T`` (OpenBLAS's small-matrix kernels do not cover that case for fewer than 32
+samples), either layout has exactly one such product per layer, and the feature-major
+one saves the bias work on top. ``bench/RESULTS.md`` has the measurements.
 
 Speed on tiny networks is dominated by per-call overhead, so the loop allocates nothing
 per step: every parameter lives in one flat buffer, gradients in a second one laid out

@@ -2,7 +2,7 @@
 
 Exit status: 0 success; 1 a job failed (or another error); 2 bad input (spec, arguments,
 an output directory that is not a sweeps store); 75 the output directory is in use by
-another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C.
+another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM.
 """
 import argparse
 import sys
@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "cached in OUT/sweep.db, so rerunning a command resumes it.",
         epilog="run `sweeps COMMAND --help` for a command's options and examples\n\n"
                "exit status: 0 done, 1 a job failed, 2 bad input (spec, arguments, output\n"
-               "directory), 75 output directory in use by another run, 130 interrupted")
+               "directory), 75 output directory in use by another run, 130 interrupted\n"
+               "(Ctrl-C), 143 terminated (SIGTERM); both keep every finished result")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, help, examples):

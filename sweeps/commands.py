@@ -4,6 +4,7 @@ Every command returns an exit status or raises :class:`CommandError`; the progre
 lives here, in the command-line layer, fed by the runner's callback.
 """
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -75,10 +76,11 @@ def run(args) -> int:
     except SweepInterrupted as exc:
         bar.close()
         s = exc.summary
-        print(f"interrupted: {s.done} of {s.planned} jobs done ({s.done - s.cached} in this "
-              f"run), {s.pending} pending; finished results are saved in {out}. "
+        how = "" if exc.signum == signal.SIGINT else f" by {exc.signum.name}"
+        print(f"interrupted{how}: {s.done} of {s.planned} jobs done ({s.done - s.cached} in "
+              f"this run), {s.pending} pending; finished results are saved in {out}. "
               "Run the same command again to resume.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return 128 + exc.signum  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
     except SweepLockedError as exc:
         raise CommandError(str(exc), EXIT_LOCKED) from None
     except StoreError as exc:

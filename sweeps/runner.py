@@ -63,16 +63,26 @@ class RunSummary:
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped a sweep; every result finished before it is committed.
+    """Ctrl-C (or SIGTERM) stopped a sweep; every result finished before it is committed.
 
     A KeyboardInterrupt, so it stops callers as Ctrl-C always does; ``summary`` says
-    what was done and what is pending. Running the same sweep again resumes.
+    what was done and what is pending, ``signum`` which signal stopped it (SIGINT for
+    Ctrl-C). Running the same sweep again resumes.
     """
 
-    def __init__(self, summary: RunSummary):
-        super().__init__(f"sweep interrupted: {summary.done} of {summary.planned} jobs "
-                         f"done, {summary.pending} pending")
+    def __init__(self, summary: RunSummary, signum: int = signal.SIGINT):
+        self.signum = signal.Signals(signum)
+        super().__init__(f"sweep interrupted by {self.signum.name}: {summary.done} of "
+                         f"{summary.planned} jobs done, {summary.pending} pending")
         self.summary = summary
+
+
+class _Signalled(KeyboardInterrupt):
+    """Raised by the runner's signal handler; remembers which signal it was."""
+
+    def __init__(self, signum):
+        super().__init__()
+        self.signum = signum
 
 
 def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
@@ -136,9 +146,9 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
                 with _parallel_backend(backend, n_jobs, scheduler) as (n_workers, blas):
                     _execute(todo, store, run_id, summary, n_workers, blas, progress)
             outcome = "complete"
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             outcome, summary.interrupted = "interrupted", True
-            raise SweepInterrupted(summary) from None
+            raise SweepInterrupted(summary, getattr(exc, "signum", signal.SIGINT)) from None
         finally:
             store.finish_run(run_id, outcome)
     return summary
@@ -203,20 +213,22 @@ def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> No
 
 @contextmanager
 def _deferred_interrupts():
-    """Hold back a Ctrl-C that arrives while a finished group is being committed.
+    """Hold back a Ctrl-C or SIGTERM that arrives while a finished group is being committed.
 
-    Yields a context manager marking the commit; a SIGINT inside it raises
+    Yields a context manager marking the commit; a SIGINT or SIGTERM inside it raises
     KeyboardInterrupt only once the commit is done, so a result that reached the driver
-    is never dropped. Elsewhere Ctrl-C acts at once. Outside the main thread, where
+    is never dropped. Elsewhere either signal acts at once. SIGTERM (``kill``, ``timeout``,
+    a batch scheduler's time limit) is handled like Ctrl-C so that the run is recorded as
+    interrupted and the user is told how to resume. Outside the main thread, where
     signal handlers cannot be installed, nothing changes.
     """
-    state = {"critical": False, "pending": False}
+    state = {"critical": False, "pending": None}
 
     def handler(signum, frame):
         if state["critical"]:
-            state["pending"] = True
+            state["pending"] = signum
         else:
-            raise KeyboardInterrupt
+            raise _Signalled(signum)
 
     @contextmanager
     def commit_section():
@@ -225,17 +237,19 @@ def _deferred_interrupts():
             yield
         finally:
             state["critical"] = False
-        if state["pending"]:
-            raise KeyboardInterrupt
+        if state["pending"] is not None:
+            raise _Signalled(state["pending"])
 
     if threading.current_thread() is not threading.main_thread():
         yield commit_section
         return
-    previous = signal.signal(signal.SIGINT, handler)
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, handler) for signum in stops}
     try:
         yield commit_section
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old_handler in previous.items():
+            signal.signal(signum, old_handler)
 
 
 def _n_workers(n_jobs) -> int:

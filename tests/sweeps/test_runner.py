@@ -146,14 +146,17 @@ def test_resume_after_sigkill_trains_only_what_is_missing(tmp_path):
     assert len(df) == len(spec) and df["key"].is_unique and (df["status"] == "ok").all()
 
 
-def test_ctrl_c_stops_cleanly_keeps_results_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_cleanly_keeps_results_and_says_how_to_resume(
+        tmp_path, signum, status):
     spec_path, out = slow_spec(tmp_path), tmp_path / "out"
     proc = start_run(spec_path, out, "--jobs", "2")
     seen = wait_for_rows(out, 2, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == status, stderr
     assert "pending" in stderr and "resume" in stderr and "Traceback" not in stderr
+    assert ("SIGTERM" in stderr) == (signum == signal.SIGTERM)
     kept = rows(out)
     assert set(seen) <= set(kept) and len(kept) < len(sweeps.load_spec(spec_path))
     with sqlite3.connect(out / DB_NAME) as conn:

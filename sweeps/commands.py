@@ -219,7 +219,32 @@ def compare(args) -> int:
         result = write_comparison(Path(args.dir_a), Path(args.dir_b), args.out, **options)
     except ValueError as exc:  # e.g. a metric neither sweep has: the user's to fix
         raise CommandError(str(exc), EXIT_USAGE) from None
-    print(result["table"].drop(columns=["hidden"], errors="ignore").to_string(index=False))
+    print(_comparison_text(result["table"], args.dir_a, args.dir_b))
     for name, path in result["files"].items():
         print(f"{name}: {path}")
     return EXIT_OK
+
+
+def _comparison_text(table, dir_a, dir_b) -> str:
+    """The comparison as the terminal shows it: what differs, what is the same, the table.
+
+    Config columns with one value in every row go to a "same in every row" line instead of
+    repeating down the table; ``hidden`` is left out (``layers`` shows it).
+    """
+    (label_a, label_b), on = table.attrs["labels"], table.attrs["on"]
+    differing = "; ".join(f"{axis} {_values(va)} | {_values(vb)}"
+                          for axis, (va, vb) in table.attrs["differing"].items())
+    lines = [f"{on}: {label_a} ({dir_a}) vs {label_b} ({dir_b})"
+             + (f"; differing: {differing}" if differing else "")]
+    table = table.drop(columns=["hidden"], errors="ignore")
+    constant = [c for c in table.attrs["keys"]
+                if c in table and len(table) > 1 and table[c].map(repr).nunique() == 1]
+    if constant:
+        lines.append("same in every row: "
+                     + " ".join(f"{c}={table[c].iloc[0]}" for c in constant))
+    lines.append(table.drop(columns=constant).to_string(index=False))
+    return "\n".join(lines)
+
+
+def _values(values) -> str:
+    return ",".join(str(v) for v in values)

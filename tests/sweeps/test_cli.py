@@ -152,3 +152,28 @@ def test_report_writes_index_html(tiny, tmp_path, capsys):
     assert main(["report", str(tmp_path / "runs" / "tiny")]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.endswith("index.html") and (tmp_path / line.split(": ", 1)[1]).is_file()
+
+
+def test_compare_names_what_differs_and_folds_constant_columns(tmp_path, capsys):
+    body = TINY + 'optimizer = "{}"\nlr = {}\n'
+    out_a, out_b = tmp_path / "gd", tmp_path / "adam"
+    assert main(["run", str(write_spec(tmp_path, "a", body.format("gd", 0.1))),
+                 "--out", str(out_a), "-q"]) == 0
+    assert main(["run", str(write_spec(tmp_path, "b", body.format("adam", 0.01))),
+                 "--out", str(out_b), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(out_a), str(out_b), "--out", str(tmp_path / "cmp")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "differing: optimizer gd | adam; lr 0.1 | 0.01" in lines[0]
+    assert lines[1].startswith("same in every row:") and "epochs=20" in lines[1]
+    header = lines[2].split()
+    assert "epochs" not in header and "task" not in header
+    assert header[:3] == ["layers", "depth", "n_params"]
+    assert [line.split(":")[0] for line in lines[5:]] == ["csv", "md", "html", "figure"]
+    # the printed differences against the per-job metrics read independently
+    table = sweeps.load(out_a, curves=False, weights=False)
+    gd = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
+    table = sweeps.load(out_b, curves=False, weights=False)
+    adam = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
+    for line, hidden in zip(lines[3:5], [(3,), (4, 4)]):
+        assert float(line.split()[-2]) == pytest.approx(adam[hidden] - gd[hidden], rel=1e-5)

@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from sweep_helpers import rows, write_spec
 
@@ -175,5 +176,7 @@ def test_compare_names_what_differs_and_folds_constant_columns(tmp_path, capsys)
     gd = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
     table = sweeps.load(out_b, curves=False, weights=False)
     adam = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
-    for line, hidden in zip(lines[3:5], [(3,), (4, 4)]):
-        assert float(line.split()[-2]) == pytest.approx(adam[hidden] - gd[hidden], rel=1e-5)
+    written = pd.read_csv(tmp_path / "cmp" / "compare.csv")
+    for line, diff, hidden in zip(lines[3:5], written["diff"], [(3,), (4, 4)]):
+        assert diff == pytest.approx(adam[hidden] - gd[hidden], rel=1e-9)
+        assert float(line.split()[-2]) == pytest.approx(diff, abs=1e-6)  # printed rounded

@@ -13,6 +13,7 @@ always carries every task parameter.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -70,10 +71,47 @@ class TaskDef:
         return {p.name: p.default for p in self.params if not p.required}
 
 
-def _csv(path, target, categorical, test_size, data_seed):
+def _csv(path, target, categorical, test_size, data_seed, file_sha256):
     from sweeps.csvtask import load_csv  # pandas only when a CSV is used
 
     return load_csv(path, target, categorical, test_size, data_seed)
+
+
+def _fill_file_sha256(params: dict) -> dict:
+    """Put the CSV's content hash in its parameters, or check the one a job carries.
+
+    The hash makes the file's content part of every job key: a CSV edited in place gives
+    new jobs instead of silently reusing results trained on the old rows, and a job
+    planned against one version of the file refuses to train on another.
+    """
+    digest = _file_sha256(params["path"])
+    if digest is None:
+        return params  # unreadable: the loader reports it, naming the file
+    if params["file_sha256"] is None:
+        params["file_sha256"] = digest
+    elif params["file_sha256"] != digest:
+        raise TaskError(f"csv task: {params['path']} changed after this job was planned "
+                        f"(content hash {params['file_sha256']}, now {digest}); run the "
+                        "sweep again to plan its jobs against the current file", "path")
+    return params
+
+
+def _file_sha256(path: str):
+    token = _file_token({"path": path})
+    return None if token is None else _sha256_cached(path, token)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_cached(path: str, token) -> str | None:
+    # token (size, mtime) in the cache key: an edited file is hashed again
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()[:16]
 
 
 def _fill_n_test(params: dict) -> dict:
@@ -118,7 +156,10 @@ TASKS: dict[str, TaskDef] = {
         Param("categorical", "strlist", (), rule="a list of column names"),
         Param("test_size", "float", 0.2, lambda v: 0 < v < 1, "a float in (0, 1)"),
         _SEED,
-    ), _csv, "a local CSV: numeric columns standardized, categorical ones one-hot"),
+        Param("file_sha256", "str", None,
+              rule="the first 16 hex digits of the file's SHA-256 (filled in from the file)"),
+    ), _csv, "a local CSV: numeric columns standardized, categorical ones one-hot",
+        _fill_file_sha256),
 }
 
 

@@ -59,8 +59,9 @@ def test_run_resume_list_and_status(tiny, tmp_path, capsys):
 
 
 def test_a_failed_job_gives_exit_1_and_status_shows_its_error(tmp_path, capsys):
-    # A CSV readable when the spec is checked, unreadable when the job runs: make_task
-    # reads it again in the worker because its cache key includes the file's mtime.
+    # A CSV valid when the spec is checked, edited before the job runs: the worker reads
+    # it again (its cache key includes the file's mtime) and the job, which carries the
+    # planned file's content hash, refuses the new content.
     csv = tmp_path / "data.csv"
     content = "y,x\n" + "".join(f"{i % 2},{i}\n" for i in range(20))
     csv.write_text(content)
@@ -73,7 +74,7 @@ def test_a_failed_job_gives_exit_1_and_status_shows_its_error(tmp_path, capsys):
     assert summary.failed == 1
     assert main(["status", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
-    assert "failed" in out and "no data rows" in out
+    assert "failed" in out and "changed after this job was planned" in out
     # The CLI on the same (now invalid) spec refuses before running anything.
     assert main(["run", str(spec), "--out", str(tmp_path / "again")]) == 2
     assert not (tmp_path / "again").exists()

@@ -325,8 +325,10 @@ def test_csv_spec_paths_are_relative_to_the_spec_file(tmp_path, monkeypatch):
     spec = load_spec(path)
     assert spec.name == "adm" and len(spec) == 2
     tp = spec[0]["task_params"]
+    content_hash = hashlib.sha256((tmp_path / "data" / "adm.csv").read_bytes()).hexdigest()
     assert tp == {"path": str(tmp_path / "data" / "adm.csv"), "target": "admit",
-                  "categorical": ["rank"], "test_size": 0.2, "data_seed": 0}
+                  "categorical": ["rank"], "test_size": 0.2, "data_seed": 0,
+                  "file_sha256": content_hash[:16]}
     assert (spec[0]["output"], spec[0]["loss"]) == ("softmax", "cross_entropy")
 
 

@@ -4,12 +4,18 @@
 >>> net = nncore.MLP(layers=[1, 10, 1], activation="tanh", seed=0)
 >>> history = net.fit(X, y, epochs=2000, optimizer="adam", lr=0.01)  # doctest: +SKIP
 """
-from .activations import ACTIVATIONS, OUTPUTS
-from .losses import LOSSES
-from .mlp import MLP, FitHistory, fit_replicas
+from .activations import ACTIVATIONS, ALIASES, OUTPUTS
+from .losses import (DEFAULT_OUTPUT_LOSS, KINDS, LOSSES, canonical_name, check_output_loss,
+                     choose_output_loss, predict_labels, required_output)
+from .mlp import MLP, FitHistory, count_params, fit_replicas
 from .optimizers import OPTIMIZERS
+from .validation import class_targets, one_hot
 
-__all__ = ["MLP", "MLPRegressor", "MLPClassifier", "FitHistory", "fit_replicas", "ACTIVATIONS", "OUTPUTS", "LOSSES", "OPTIMIZERS"]
+__all__ = ["MLP", "MLPRegressor", "MLPClassifier", "FitHistory", "fit_replicas",
+           "count_params", "ACTIVATIONS", "ALIASES", "OUTPUTS", "LOSSES", "OPTIMIZERS",
+           "KINDS", "DEFAULT_OUTPUT_LOSS", "required_output", "check_output_loss",
+           "choose_output_loss", "canonical_name", "predict_labels", "class_targets",
+           "one_hot"]
 __version__ = "0.1.0"
 
 

@@ -94,20 +94,23 @@ def _softmax_backward(A, D, scratch):
     return np.multiply(D, A, out=D)
 
 
+ALIASES = {"logistic": "sigmoid"}
+"""Other names of table entries: ``logistic`` is scikit-learn's name for the sigmoid."""
+
 ACTIVATIONS = {
     "tanh": Activation(_tanh, _tanh_backward),
     "sigmoid": Activation(_sigmoid, _sigmoid_backward),
-    "logistic": Activation(_sigmoid, _sigmoid_backward),  # scikit-learn's name
     "relu": Activation(_relu, _relu_backward),
     "identity": Activation(_identity, _identity_backward),
 }
-"""Hidden-layer activations by name."""
+"""Hidden-layer activations by name (aliases included)."""
+ACTIVATIONS.update({alias: ACTIVATIONS[name] for alias, name in ALIASES.items()})
 
 OUTPUTS = {
     "identity": ACTIVATIONS["identity"],
     "sigmoid": ACTIVATIONS["sigmoid"],
-    "logistic": ACTIVATIONS["sigmoid"],
     "softmax": Activation(_softmax, _softmax_backward),
     "tanh": ACTIVATIONS["tanh"],
 }
-"""Output-layer activations by name."""
+"""Output-layer activations by name (aliases included)."""
+OUTPUTS.update({alias: OUTPUTS[name] for alias, name in ALIASES.items()})

@@ -5,6 +5,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .losses import predict_labels
 from .mlp import MLP
 
 
@@ -123,8 +124,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLPEstimator):
 
     def predict(self, X):
         """Most probable class label for each sample."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        P = self._raw_predict(X)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(P))
+        return self.classes_[predict_labels(P)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,6 +8,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .activations import ALIASES
+
 
 class Loss(NamedTuple):
     """A loss, the output activation it is paired with, and its gradient.
@@ -24,12 +26,16 @@ class Loss(NamedTuple):
     from_residual : callable ``from_residual(R, out) -> out`` or None, default=None
         The value computed from the residual ``R = P - Y`` (contiguous) instead of
         ``P`` and ``Y``: training already has ``R`` as the output delta.
+    needs_canonical_output : bool, default=False
+        Whether the loss is defined only with its canonical output (a log-loss needs
+        probabilities); ``mse`` works with any output.
     """
 
     value: Callable
     gradient: Callable
     canonical_output: str
     from_residual: Callable = None
+    needs_canonical_output: bool = False
 
 
 def _clip(P):
@@ -78,13 +84,94 @@ def _binary_cross_entropy_gradient(P, Y, out):
 
 LOSSES = {
     "mse": Loss(_mse, _mse_gradient, "identity", _mse_from_residual),
-    "cross_entropy": Loss(_cross_entropy, _cross_entropy_gradient, "softmax"),
-    "binary_cross_entropy": Loss(
-        _binary_cross_entropy, _binary_cross_entropy_gradient, "sigmoid"
-    ),
+    "cross_entropy": Loss(_cross_entropy, _cross_entropy_gradient, "softmax",
+                          needs_canonical_output=True),
+    "binary_cross_entropy": Loss(_binary_cross_entropy, _binary_cross_entropy_gradient,
+                                 "sigmoid", needs_canonical_output=True),
 }
 """Losses by name. ``mse`` is the 1/(2m) sum form: mean over samples of
 1/2 * sum over outputs of (prediction - target)**2."""
 
-REQUIRED_OUTPUT = {"cross_entropy": ("softmax",), "binary_cross_entropy": ("sigmoid", "logistic")}
-"""Outputs a loss is defined for; losses not listed accept every output."""
+
+# -- the network's facts about outputs, losses and targets -----------------------------
+# Everything that pairs an output with a loss, picks them for a kind of target, or turns
+# outputs into class labels lives here, so that sweeps and results ask rather than restate.
+
+KINDS = ("regression", "classification")
+"""Kinds of target: real values, or class labels 0..k-1."""
+
+DEFAULT_OUTPUT_LOSS = {"regression": ("identity", "mse"),
+                       "classification": ("softmax", "cross_entropy")}
+"""The output activation and loss a network gets for each kind of target when none is named."""
+
+
+def required_output(loss):
+    """The output activation ``loss`` is defined for, or None when any output will do."""
+    entry = LOSSES[loss]
+    return entry.canonical_output if entry.needs_canonical_output else None
+
+
+def check_output_loss(output, loss):
+    """Raise ``ValueError`` unless ``output`` may be trained with ``loss``."""
+    required = required_output(loss)
+    if required is not None and canonical_name(output) != required:
+        raise ValueError(f"loss {loss!r} needs output {required!r}; got output {output!r}")
+
+
+def choose_output_loss(kind, output=None, loss=None):
+    """Fill in the output activation and loss for a kind of target, and check the pair.
+
+    Neither named: the kind's defaults (``DEFAULT_OUTPUT_LOSS``). Only the output named:
+    the kind's default loss if it is defined for that output, else ``mse`` (defined for
+    every output). Only the loss named: the output it needs, else a sigmoid for class
+    labels (the material's mse-trained digits net) and the identity for real values.
+
+    Parameters
+    ----------
+    kind : {"regression", "classification"}
+    output, loss : str or None
+
+    Returns
+    -------
+    (output, loss) : tuple of str
+
+    Raises
+    ------
+    ValueError
+        A log-loss or a softmax output for real-valued targets, or a loss paired with an
+        output it is not defined for; the message says what is allowed.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of target {kind!r}; allowed: {', '.join(KINDS)}")
+    default_output, default_loss = DEFAULT_OUTPUT_LOSS[kind]
+    if output is None and loss is None:
+        return default_output, default_loss
+    if loss is None:
+        loss = default_loss if required_output(default_loss) in (None, output) else "mse"
+    if output is None:
+        output = required_output(loss) or ("sigmoid" if kind == "classification"
+                                           else default_output)
+    if kind != "classification" and required_output(loss) is not None:
+        raise ValueError(f"loss {loss!r} needs class labels (a classification task)")
+    check_output_loss(output, loss)
+    if output == "softmax" and kind != "classification":
+        raise ValueError("output 'softmax' needs class labels (a classification task)")
+    return output, loss
+
+
+def predict_labels(outputs):
+    """Class labels 0..k-1 from network outputs ``(n_samples, n_outputs)``.
+
+    One output unit is the probability of class 1, thresholded at 0.5 (ties go to
+    class 0, as an argmax over ``[1 - p, p]`` would); several units are one score per
+    class and the largest wins.
+    """
+    outputs = np.asarray(outputs)
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] > 0.5).astype(np.intp)
+    return outputs.argmax(axis=1)
+
+
+def canonical_name(name):
+    """The table name an alias stands for (``logistic`` is scikit-learn's ``sigmoid``)."""
+    return ALIASES.get(name, name)

@@ -3,7 +3,7 @@ import numpy as np
 
 from . import engine
 from .activations import ACTIVATIONS, OUTPUTS
-from .losses import LOSSES, REQUIRED_OUTPUT
+from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
 from .validation import (
     check_layers, check_name, check_non_negative, check_positive, check_targets, check_X,
@@ -93,9 +93,7 @@ class MLP:
         self.activation = check_name("activation", activation, ACTIVATIONS)
         self.output = check_name("output", output, OUTPUTS)
         self.loss_name = check_name("loss", loss, LOSSES)
-        required = REQUIRED_OUTPUT.get(loss)
-        if required and output not in required:
-            raise ValueError(f"loss {loss!r} needs output {required[0]!r}; got output {output!r}")
+        check_output_loss(output, loss)
         self.l2 = check_non_negative("l2", l2)
         self.seed, self.dtype = seed, np.dtype(dtype)
         self.weights, self.biases = init_params(self.layers, seed, self.dtype)

@@ -90,9 +90,7 @@ def check_targets(y, n_samples, n_outputs, loss, dtype=np.float64):
                 f"cross_entropy labels must be integers in 0..{n_outputs - 1} "
                 f"(one per output unit); got values from {y.min()} to {y.max()}"
             )
-        onehot = np.zeros((n_samples, n_outputs), dtype=dtype)
-        onehot[np.arange(n_samples), y.astype(np.intp)] = 1.0
-        return onehot
+        return one_hot(y, n_outputs, dtype)
     if y.ndim == 1 and n_outputs == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != n_outputs:
@@ -103,3 +101,22 @@ def check_targets(y, n_samples, n_outputs, loss, dtype=np.float64):
     if loss in ("cross_entropy", "binary_cross_entropy") and (y.min() < 0 or y.max() > 1):
         raise ValueError(f"{loss} targets must lie in [0, 1] (one-hot or 0/1 labels)")
     return np.ascontiguousarray(y, dtype=dtype)
+
+
+def one_hot(labels, n_classes, dtype=np.float64):
+    """Rows of zeros with a one at each label: ``(n_samples, n_classes)``."""
+    labels = np.asarray(labels).astype(np.intp)
+    out = np.zeros((len(labels), n_classes), dtype=dtype)
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+def class_targets(labels, n_outputs):
+    """Class labels 0..k-1 as the targets a network with ``n_outputs`` units trains on.
+
+    One output unit is the probability of class 1, so its target is the 0/1 label
+    itself; several units get one-hot rows, which every loss accepts (``cross_entropy``
+    also takes the labels, ``mse`` and ``binary_cross_entropy`` need the rows).
+    """
+    labels = np.asarray(labels)
+    return labels if n_outputs == 1 else one_hot(labels, n_outputs)

@@ -11,14 +11,15 @@ PosixPath('runs/sine/report')
 Everything reads the DataFrame of ``sweeps.load``; nothing here trains or runs jobs.
 Figures that need predictions rebuild the networks from the stored weights via ``nncore``.
 """
-from results.compare import compare, compare_plot, write_comparison
-from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
-                             fit_grid, loss_curves, metric_vs_size, save_figure)
-from results.report import build_report, load_results
+from results.compare import compare, comparison_text, write_comparison
+from results.figures import (boundary_comparison, compare_plot, decision_boundaries,
+                             error_heatmaps, fit_grid, loss_curves, metric_vs_size, save_figure)
+from results.frame import load_results
+from results.report import build_report
 from results.tables import (grid_pivot, status_counts, summary_table, width_depth_pivot,
                             write_table)
 
-__all__ = ["boundary_comparison", "build_report", "compare", "compare_plot",
+__all__ = ["boundary_comparison", "build_report", "compare", "compare_plot", "comparison_text",
            "decision_boundaries", "error_heatmaps", "fit_grid", "grid_pivot", "load_results",
            "loss_curves", "metric_vs_size", "save_figure", "status_counts", "summary_table",
            "width_depth_pivot", "write_comparison", "write_table"]

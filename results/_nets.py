@@ -22,17 +22,13 @@ def task_params(row):
     dict
         Every parameter ``sweeps.tasks.TASKS[row.task]`` declares that the row holds.
     """
+    from sweeps.schema import task_params_of
     from sweeps.tasks import TASKS
 
     if row["task"] not in TASKS:
         raise ValueError(f"unknown task {row['task']!r}; known tasks: {sorted(TASKS)}")
-    params = {}
-    for name in TASKS[row["task"]].param_names:
-        # sweeps.load prefixes a parameter named like a config axis with "task_".
-        column = f"task_{name}" if f"task_{name}" in row.index else name
-        if column in row.index and not _missing(row[column]):
-            params[name] = _plain(row[column])
-    return params
+    params = task_params_of(row, TASKS[row["task"]].param_names)
+    return {name: _plain(value) for name, value in params.items()}
 
 
 def _missing(value):

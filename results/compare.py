@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import seaborn as sns
-
-from results._frame import config_columns, ok_metric, prepare
-from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
-                                     log_helps, panel_grid)
+from results.figures.compare import compare_plot
+from results.figures.layout import save_figure
+from results.frame import config_columns, load_results, per_config, prepare
 from results.tables import write_table
+from sweeps.schema import hashable
 
 _DERIVED = ("layers", "depth", "n_params")  # follow from hidden: shown, never join keys
 
@@ -72,13 +70,12 @@ def compare(df_a, df_b, *, on="test_mse", by=None, labels=None):
 
 
 def _per_config(df, on):
-    """One row per config: its axes (lists made hashable), mean ``on`` and ok-seed count."""
-    value = ok_metric(df, on)
-    axes = df[config_columns(df)].map(lambda v: tuple(v) if isinstance(v, list) else v)
-    out = axes.groupby(df["config_id"]).first()
-    out[on] = value.groupby(df["config_id"]).mean()
-    out["n"] = value.notna().groupby(df["config_id"]).sum()
-    return out.reset_index(drop=True)
+    """One row per config: its axes (lists as tuples, to join on), mean ``on``, ok seeds."""
+    table = per_config(df, [on], stats=("mean", "count"))
+    table = table.rename(columns={f"{on}_mean": on, f"{on}_n": "n"})
+    axes = config_columns(df)
+    table[axes] = table[axes].map(lambda v: tuple(v) if isinstance(v, list) else v)
+    return table.reset_index(drop=True)
 
 
 def _differing(a, b, axes):
@@ -93,8 +90,8 @@ def _differing(a, b, axes):
 
 
 def _values(column):
-    # NaN != NaN: map missing values to None so that two sweeps' NaNs count as equal.
-    return {None if isinstance(v, float) and np.isnan(v) else v for v in column.astype(object)}
+    # NaN != NaN: hashable maps missing values to None so two sweeps' NaNs count as equal.
+    return {hashable(v) for v in column}
 
 
 def _check_unique(side, keys, name):
@@ -110,73 +107,6 @@ def _default_labels(differing):
         if len(va) == 1 and len(vb) == 1 and str(va[0]) != str(vb[0]):
             return str(va[0]), str(vb[0])
     return "a", "b"
-
-
-def compare_plot(table, *, hue="depth", title=None):
-    """Scatter of the two sides' metric per config, and the difference against size.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`compare`.
-    hue : str, default="depth"
-    title : str, default=None
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Left: b against a with the y = x line (below it b is lower). Right: b - a against
-        the number of parameters.
-    """
-    on, (la, lb) = table.attrs["on"], table.attrs["labels"]
-    both = table[table["match"] == "both"]
-    if both.empty:
-        raise ValueError("the two sweeps share no config: nothing to compare")
-    fig, axes = panel_grid(1, 2, panel_size=(3.4, 3.0), sharex=False, sharey=False,
-                           extra_width=0.8)
-    hue = hue if hue in both else None
-    _scatter_panel(axes[0, 0], both, f"{on}_{la}", f"{on}_{lb}", hue)
-    axes[0, 0].set_xlabel(f"{on} ({la})", fontsize=LABEL_SIZE)
-    axes[0, 0].set_ylabel(f"{on} ({lb})", fontsize=LABEL_SIZE)
-    _diff_panel(axes[0, 1], both, hue)
-    axes[0, 1].set_ylabel(f"{on}: {lb} − {la}", fontsize=LABEL_SIZE)
-    if axes[0, 0].get_legend():
-        handles, names = axes[0, 0].get_legend_handles_labels()
-        axes[0, 0].get_legend().remove()
-        fig.legend(handles, names, title=hue, loc="outside right center", frameon=False,
-                   fontsize=TICK_SIZE + 1, title_fontsize=LABEL_SIZE)
-    counts = table["match"].value_counts()
-    figure_title(fig, title or f"{on}: {la} vs {lb} ({counts.get('both', 0)} configs matched"
-                 + "".join(f", {n} {m}" for m, n in counts.items() if m != "both") + ")")
-    return fig
-
-
-def _scatter_panel(ax, both, x, y, hue):
-    """b against a per config, on equal axes with the y = x line."""
-    sns.scatterplot(data=both, x=x, y=y, hue=hue, palette="deep", s=18, ax=ax, legend=True)
-    values = both[[x, y]].to_numpy(dtype=float)
-    low, high = np.nanmin(values), np.nanmax(values)
-    ax.plot([low, high], [low, high], color="0.5", lw=0.8, ls="--")
-    log = log_helps(values)
-    # The same range on both axes, so that the y = x line is the diagonal.
-    pad = 0.05 * (high - low)
-    lims = (low / 1.3, high * 1.3) if log else (low - pad, high + pad)
-    ax.set_xlim(*lims)
-    ax.set_ylim(*lims)
-    if log:
-        log_axis(ax, "x")
-        log_axis(ax, "y")
-    ax.tick_params(labelsize=TICK_SIZE + 1)
-
-
-def _diff_panel(ax, both, hue):
-    """The difference b - a against network size."""
-    sns.scatterplot(data=both, x="n_params", y="diff", hue=hue, palette="deep", s=18, ax=ax,
-                    legend=False)
-    ax.axhline(0, color="0.5", lw=0.8, ls="--")
-    log_axis(ax, "x")
-    ax.set_xlabel("number of parameters", fontsize=LABEL_SIZE)
-    ax.tick_params(labelsize=TICK_SIZE + 1)
 
 
 def write_comparison(dir_a, dir_b, out_dir=None, *, on="test_mse", labels=None,
@@ -201,9 +131,6 @@ def write_comparison(dir_a, dir_b, out_dir=None, *, on="test_mse", labels=None,
         ``table`` (DataFrame), ``figure`` (Figure or None when nothing matched) and
         ``files`` (name -> Path of what was written).
     """
-    from results.figures._layout import save_figure
-    from results.report import load_results
-
     table = compare(load_results(dir_a, weights=False), load_results(dir_b, weights=False),
                     on=on, labels=labels)
     figure = compare_plot(table) if (table["match"] == "both").any() else None
@@ -214,3 +141,39 @@ def write_comparison(dir_a, dir_b, out_dir=None, *, on="test_mse", labels=None,
         if figure is not None:
             files["figure"] = save_figure(figure, Path(out_dir) / "compare", figure_format)
     return {"table": table, "figure": figure, "files": files}
+
+
+def comparison_text(table, dir_a, dir_b) -> str:
+    """The comparison as the terminal shows it: what differs, what is the same, the table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`compare`.
+    dir_a, dir_b : str or Path
+        The two sweeps' directories, named in the first line.
+
+    Returns
+    -------
+    str
+        A first line naming the metric, the two sides and the axes that differ; a line
+        with the config columns that hold one value in every row (instead of repeating
+        them down the table); then the table (``hidden`` left out: ``layers`` shows it).
+    """
+    (label_a, label_b), on = table.attrs["labels"], table.attrs["on"]
+    differing = "; ".join(f"{axis} {_joined(va)} | {_joined(vb)}"
+                          for axis, (va, vb) in table.attrs["differing"].items())
+    lines = [f"{on}: {label_a} ({dir_a}) vs {label_b} ({dir_b})"
+             + (f"; differing: {differing}" if differing else "")]
+    table = table.drop(columns=["hidden"], errors="ignore")
+    constant = [c for c in table.attrs["keys"]
+                if c in table and len(table) > 1 and table[c].map(repr).nunique() == 1]
+    if constant:
+        lines.append("same in every row: "
+                     + " ".join(f"{c}={table[c].iloc[0]}" for c in constant))
+    lines.append(table.drop(columns=constant).to_string(index=False))
+    return "\n".join(lines)
+
+
+def _joined(values) -> str:
+    return ",".join(str(v) for v in values)

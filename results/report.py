@@ -14,42 +14,19 @@ import shutil
 from pathlib import Path
 
 from results import _html
-from results._frame import METRICS, lockstep, prepare, uniform_width, varying_axes
+from results.frame import (load_results, lockstep, prepare, task_kind, uniform_width,
+                           varying_axes)
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
                              fit_grid, loss_curves, metric_vs_size)
-from results.figures._layout import close, save_figure
+from results.figures.layout import close, save_figure
 from results.tables import (grid_pivot, status_counts, summary_table, width_depth_pivot,
                             write_table)
+from sweeps.schema import KIND_METRICS, METRICS, main_metric
 
 log = logging.getLogger(__name__)
 _STATS = ("mean", "std", "min", "n")
-_MAIN = ("test_mse", "train_mse", "test_accuracy", "train_accuracy")
+_MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics)
 _PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
-
-
-def load_results(out_dir, *, curves=True, weights=True):
-    """``sweeps.load`` with clear errors for a missing or empty results directory.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``out_dir`` does not exist or holds no sweep results.
-    ValueError
-        If the sweep has no finished job yet.
-    """
-    import sweeps
-
-    out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        problem = "is not a directory" if out_dir.exists() else "does not exist"
-        raise FileNotFoundError(f"results directory {out_dir} {problem}")
-    try:
-        df = sweeps.load(out_dir, curves=curves, weights=weights)
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f"no sweep results in {out_dir} ({err})") from err
-    if df.empty:
-        raise ValueError(f"no finished jobs in {out_dir} yet: nothing to report")
-    return df
 
 
 def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None):
@@ -128,13 +105,14 @@ def _pivots(df):
     out = []
     for task, sub in df.groupby("task", sort=True):
         by = varying_axes(sub) or None
-        if sub["test_mse"].notna().any():
+        kind = task_kind(sub)
+        if kind == "regression":
             for depth in (2, 3):
                 if (sub["depth"] == depth).sum():
                     out.append((f"{task}: test MSE of hidden widths, depth {depth}",
                                 f"pivot_{task}_mse_depth{depth}",
                                 grid_pivot(sub, depth=depth, metric="test_mse", by=by)))
-        if sub["test_accuracy"].notna().any() and sub["hidden"].map(uniform_width).notna().any():
+        if kind == "classification" and sub["hidden"].map(uniform_width).notna().any():
             by = [a for a in (by or []) if a != "activation"] + ["activation"]
             out.append((f"{task}: test accuracy by hidden width and depth",
                         f"pivot_{task}_accuracy", width_depth_pivot(sub, by=by)))
@@ -165,17 +143,19 @@ def _plan(df, boundary_depth):
     """(file stem, title, thunk) for each figure of each task and group of other axes."""
     plan = []
     for task, sub in df.groupby("task", sort=True):
-        kind, n_in = _kind(sub)
+        kind, n_in = task_kind(sub), _n_inputs(sub)
         axes = _facet_axes(sub)
         col = axes[0] if axes else "depth"
         hue = "depth" if col != "depth" else "n_params"
-        metric = "test_mse" if kind == "regression" else "test_accuracy"
         for suffix, label, g in _groups(sub, axes[1:]):
-            plan += [(f"{task}_loss_curves{suffix}", f"{task}: loss curves{label}",
-                      _bind(loss_curves, g, col=col, hue=hue, sharey=col != "loss")),
-                     (f"{task}_{metric}_vs_size{suffix}", f"{task}: {metric} vs size{label}",
-                      _bind(metric_vs_size, g, metric=metric, hue="depth",
-                            col=None if col == "depth" else col))]
+            plan.append((f"{task}_loss_curves{suffix}", f"{task}: loss curves{label}",
+                         _bind(loss_curves, g, col=col, hue=hue, sharey=col != "loss")))
+            if kind is not None:  # None: no job of this task has finished ok yet
+                metric = main_metric(kind)
+                plan.append((f"{task}_{metric}_vs_size{suffix}",
+                             f"{task}: {metric} vs size{label}",
+                             _bind(metric_vs_size, g, metric=metric, hue="depth",
+                                   col=None if col == "depth" else col)))
         if kind == "regression" and n_in == 1:
             plan += _regression_plan(task, sub, axes)
         if kind == "classification" and n_in == 2:
@@ -183,12 +163,10 @@ def _plan(df, boundary_depth):
     return plan
 
 
-def _kind(df):
-    """(task kind, input width) read off the metrics and layers: no data set is loaded."""
-    kind = "regression" if df["test_mse"].notna().any() else "classification"
+def _n_inputs(df):
+    """The input width, read off ``layers``: no data set is loaded."""
     layers = df["layers"].dropna()
-    n_in = int(layers.iloc[0].strip("[]").split(",")[0]) if len(layers) else None
-    return kind, n_in
+    return int(layers.iloc[0].strip("[]").split(",")[0]) if len(layers) else None
 
 
 def _regression_plan(task, sub, axes):

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from results._frame import (STATUSES, arch_sort, available_metrics, config_columns,
-                            ok_metric, prepare, require_single, uniform_width, varying_axes)
+from results.frame import (arch_sort, at_depth, available_metrics, config_columns, ok_metric,
+                           per_config, prepare, require_single, uniform_width, varying_axes)
+from sweeps.schema import STATUSES, higher_is_better
 
 _STATS = ("mean", "std", "min", "count")
 
@@ -45,14 +46,12 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     """
     df = prepare(df)
     metrics = list(metrics) if metrics is not None else available_metrics(df)
-    configs = df.groupby("config_id", sort=False)[config_columns(df)].first()
+    stats = per_config(df, metrics, stats=_STATS, statuses=statuses)
     counts = (pd.crosstab(df["config_id"], df["status"])
               .reindex(columns=list(STATUSES), fill_value=0).add_prefix("n_"))
     counts.insert(0, "n_seeds", counts.sum(axis=1))
-    values = pd.DataFrame({m: ok_metric(df, m, statuses) for m in metrics})
-    stats = values.groupby(df["config_id"]).agg(list(_STATS))
-    stats.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in stats.columns]
-    table = configs.join(counts).join(stats).reset_index()
+    configs = stats[config_columns(df)]
+    table = configs.join(counts).join(stats.drop(columns=configs.columns)).reset_index()
     table = table[[c for c in table.columns if c != "config_id"] + ["config_id"]]
     if varying_only:
         keep = set(varying_axes(table)) | {"layers", "depth", "n_params"}
@@ -69,7 +68,7 @@ def _sort(table, sort_by, ascending, metrics):
     if column not in table:
         raise ValueError(f"cannot sort by {sort_by!r}: not a metric {metrics} or a column")
     if ascending is None:
-        ascending = "accuracy" not in column
+        ascending = not higher_is_better(column)
     return table.sort_values(column, ascending=ascending, kind="stable",
                              na_position="last").reset_index(drop=True)
 
@@ -129,7 +128,7 @@ def grid_pivot(df, *, depth=2, metric="test_mse", agg="mean", by=None):
     if depth not in (1, 2, 3):
         raise ValueError(f"depth must be 1, 2 or 3 for a width pivot, got {depth!r}")
     by = [by] if isinstance(by, str) else list(by or [])
-    df = _at_depth(prepare(df), depth)
+    df = at_depth(prepare(df), depth)
     require_single(df, allowed=by, what="grid_pivot")
     names = ["i", "j", "k"][:depth]
     widths = pd.DataFrame(df["hidden"].tolist(), columns=names, index=df.index)
@@ -173,14 +172,6 @@ def width_depth_pivot(df, *, metric="test_accuracy", by="activation", agg="mean"
                                      value=ok_metric(df, metric))
     table = data.groupby(by + ["depth", "width"], dropna=False)["value"].agg(agg).unstack("width")
     return table
-
-
-def _at_depth(df, depth):
-    out = df[df["depth"] == depth]
-    if out.empty:
-        raise ValueError(f"no architecture with {depth} hidden layer(s) in the frame "
-                         f"(depths present: {sorted(df['depth'].unique())})")
-    return out
 
 
 def write_table(table, path, *, formats=("csv", "md", "html"), float_format=".4g"):

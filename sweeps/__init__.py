@@ -11,7 +11,7 @@ from importlib import import_module
 
 __all__ = ["load", "load_meta", "load_spec", "run_sweep"]
 
-_HOMES = {"load": "sweeps.table", "load_meta": "sweeps.table", "load_spec": "sweeps.spec",
+_HOMES = {"load": "sweeps.frame", "load_meta": "sweeps.frame", "load_spec": "sweeps.spec",
           "run_sweep": "sweeps.runner"}
 
 

@@ -1,9 +1,11 @@
 """Stable identities for job configs: a canonical JSON form, the job key and the config id.
 
 A job's key is the hash of its canonical resolved config plus an explicit results-format
-version (joblib-style: never a hash of source code). Bump ``RESULTS_VERSION`` when training
-semantics change so that every stored result becomes a new job; leave it alone otherwise,
-because users would lose days of finished sweeps.
+version, and never of source code. (joblib.Memory does hash the cached function's source,
+so editing a comment invalidates its whole cache; our users would lose days of sweeps that
+way.) Bump ``RESULTS_VERSION`` when what a stored job means changes (training semantics,
+a metric's definition), so that every stored result becomes a new job; leave it alone
+otherwise.
 
 Canonical form: JSON with sorted keys and no whitespace; tuples become lists; numpy scalars
 become Python scalars; floats are written by ``repr`` (the shortest string that round-trips),

@@ -17,14 +17,14 @@ import io
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from sweeps.schema import STATUSES, now
+
 DB_NAME = "sweep.db"
 SCHEMA_VERSION = "1"
-FINISHED = ("ok", "diverged", "failed")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _TABLES = {"meta", "runs", "jobs", "planned"}
 
@@ -36,12 +36,12 @@ CREATE TABLE runs (
     versions TEXT, python TEXT, git_commit TEXT, git_dirty INTEGER);
 CREATE TABLE jobs (
     key TEXT PRIMARY KEY, config_id TEXT NOT NULL, config TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('ok', 'diverged', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ({statuses})),
     layers TEXT, n_params INTEGER, metrics TEXT, error TEXT, traceback TEXT,
     curve BLOB, weights BLOB, run_id INTEGER REFERENCES runs(run_id),
     worker TEXT, started TEXT, finished TEXT);
 CREATE TABLE planned (key TEXT PRIMARY KEY, position INTEGER NOT NULL, config TEXT NOT NULL);
-"""
+""".format(statuses=", ".join(f"'{s}'" for s in STATUSES))
 
 
 _JOB_COLUMNS = ("key", "config_id", "config", "status", "layers", "n_params", "metrics",
@@ -51,11 +51,6 @@ _JOB_COLUMNS = ("key", "config_id", "config", "status", "layers", "n_params", "m
 
 class StoreError(Exception):
     """The output directory holds something that is not a sweeps result store."""
-
-
-def now() -> str:
-    """Current UTC time as ISO 8601 text (sortable, unambiguous across machines)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def db_path(out_dir) -> Path:

@@ -14,8 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
-from nncore.mlp import count_params
-from sweeps.store import now
+from sweeps.schema import now
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
@@ -66,25 +65,23 @@ def _train(configs: list, info: dict) -> list:
     layers = [ds.n_in, *cfg["hidden"], ds.n_out]
     info["layers"] = layers
     nets = nncore.fit_replicas(
-        layers, ds.X_train, _targets(ds, ds.y_train, cfg["loss"]),
+        layers, ds.X_train, _targets(ds, ds.y_train),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
         output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
         optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"])
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 
 
-def _targets(ds, y, loss: str) -> np.ndarray:
-    """Targets in the form ``loss`` wants: one-hot rows for mse/bce on class labels."""
-    if ds.kind != "classification" or loss == "cross_entropy" or ds.n_out == 1:
-        return y
-    return np.eye(ds.n_out)[y]
+def _targets(ds, y) -> np.ndarray:
+    """What the network trains on: the values for regression, encoded labels otherwise."""
+    return nncore.class_targets(y, ds.n_out) if ds.kind == "classification" else y
 
 
 def _result(cfg: dict, net, ds, layers: list) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
-        metrics = _metrics(net, ds, cfg["loss"])
+        metrics = job_metrics(net, ds)
     metrics["epochs_run"] = len(history)
     return {"config": cfg, "status": history.status, "layers": layers,
             "n_params": int(net.n_params), "metrics": metrics,
@@ -93,12 +90,24 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
             "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
 
 
-def _metrics(net, ds, loss: str) -> dict:
-    metrics = {"train_loss": net.loss(ds.X_train, _targets(ds, ds.y_train, loss)),
-               "test_loss": net.loss(ds.X_test, _targets(ds, ds.y_test, loss))}
+def job_metrics(net, ds) -> dict:
+    """The metrics of a trained network on its task (names from ``sweeps.schema``).
+
+    ``train_loss`` / ``test_loss`` are the network's own loss (with its L2 term) on each
+    split. Regression adds ``train_mse`` / ``test_mse``: the mean over samples and outputs
+    of the squared error, the test one against the clean truth where the task has one
+    (sine: the quantity the material plots; the noisy targets are what the net saw).
+    Classification adds ``train_accuracy`` / ``test_accuracy``: the fraction of labels
+    predicted right (``nncore.predict_labels``).
+
+    Returns
+    -------
+    dict
+        Metric name -> float.
+    """
+    metrics = {"train_loss": net.loss(ds.X_train, _targets(ds, ds.y_train)),
+               "test_loss": net.loss(ds.X_test, _targets(ds, ds.y_test))}
     if ds.kind == "regression":
-        # Test error against the clean truth where the task has one (sine): the quantity
-        # the material plots; the noisy training targets are what the net saw.
         truth = ds.y_test if ds.truth is None else ds.truth(ds.X_test)
         metrics["train_mse"] = _mse(net.predict(ds.X_train), ds.y_train)
         metrics["test_mse"] = _mse(net.predict(ds.X_test), truth)
@@ -113,8 +122,7 @@ def _mse(pred: np.ndarray, y) -> float:
 
 
 def _accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
-    guess = (pred[:, 0] > 0.5).astype(int) if pred.shape[1] == 1 else np.argmax(pred, axis=1)
-    return float(np.mean(guess == labels))
+    return float(np.mean(nncore.predict_labels(pred) == labels))
 
 
 def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
@@ -133,7 +141,7 @@ def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
 
 def _failed(cfg: dict, exc: Exception, layers) -> dict:
     message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-    n_params = None if layers is None else count_params(layers)
+    n_params = None if layers is None else nncore.count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
             "metrics": None, "curve_epoch": None, "curve_loss": None, "weights": None,
             "biases": None, "error": message,

@@ -14,11 +14,12 @@ import numpy as np
 import seaborn as sns
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
-from results._frame import (arch_sort, layers_label, prepare, require_single, seed_rows,
-                            uniform_width)
+import nncore
 from results._nets import rebuild, task_data
-from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
-                                     hide_unused, panel_grid, panel_title)
+from results.frame import (arch_sort, at_depth, layers_label, prepare, require_single,
+                           seed_rows, uniform_width)
+from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
+                                    hide_unused, panel_grid, panel_title)
 
 _REQUIRED = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
              "weights", "biases", "seed")
@@ -81,11 +82,7 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
     -------
     matplotlib.figure.Figure
     """
-    df = prepare(df, required=_REQUIRED)
-    sub = df[df["depth"] == depth]
-    if sub.empty:
-        raise ValueError(f"no architecture with {depth} hidden layer(s); depths present: "
-                         f"{sorted(df['depth'].unique())}")
+    sub = at_depth(prepare(df, required=_REQUIRED), depth)
     fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
     figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
     return fig
@@ -167,17 +164,12 @@ def _mesh(ds, resolution):
     return xx, yy
 
 
-def predict_classes(net, X):
-    """Predicted class labels: argmax of the outputs, or a 0.5 threshold for one output."""
-    out = net.predict(X)
-    return (out[:, 0] > 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
-
-
 def _draw_panel(ax, row, ds, mesh, points, colors):
     xx, yy = mesh
     k = ds.n_out
     if row is not None:
-        Z = predict_classes(rebuild(row), np.column_stack([xx.ravel(), yy.ravel()]))
+        Z = nncore.predict_labels(rebuild(row).predict(np.column_stack([xx.ravel(),
+                                                                         yy.ravel()])))
         light = [tuple(0.6 + 0.4 * np.asarray(c)) for c in colors]  # blend towards white
         ax.pcolormesh(xx, yy, Z.reshape(xx.shape), cmap=ListedColormap(light),
                       norm=BoundaryNorm(np.arange(k + 1) - 0.5, k), shading="auto",

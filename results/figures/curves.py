@@ -13,9 +13,9 @@ import seaborn as sns
 from matplotlib import colors as mcolors
 from matplotlib.cm import ScalarMappable
 
-from results._frame import arch_sort, prepare, require_single
-from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, hide_unused,
-                                     log_axis, log_helps, panel_grid, panel_title, wrap_shape)
+from results.figures.facets import facet_panels, figure_legend, palette
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, log_axis, log_helps
+from results.frame import arch_sort, prepare, require_single
 
 
 def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, col_wrap=4,
@@ -55,23 +55,17 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
     if df.empty:
         raise ValueError(f"no loss curves among jobs with status in {statuses}")
     require_single(df, allowed=[a for a in (col, hue) if a], what="loss_curves")
-    facets = sorted(df[col].unique()) if col else [None]
-    n_rows, n_cols = wrap_shape(len(facets), col_wrap=col_wrap)
-    fig, axes = panel_grid(n_rows, n_cols, panel_size=panel_size, sharex=True, sharey=sharey,
-                           extra_width=1.0)
+    fig, axes, panels = facet_panels(df, col, col_wrap=col_wrap, panel_size=panel_size,
+                                     sharey=sharey)
     color_of, legend = _hue(df, hue)
-    for ax, value in zip(axes.flat, facets):
-        sub = df if col is None else df[df[col] == value]
+    for ax, sub in panels:
         groups = arch_sort(sub).groupby("config_id", sort=False)
         # Bands of dozens of configs pile up into a flat wash: fade them as they multiply.
         alpha = float(np.clip(1.5 / groups.ngroups, 0.03, 0.15))
         for _, jobs in groups:
             _draw_config(ax, jobs, color_of(jobs[hue].iloc[0]), band, alpha)
-        if col:
-            panel_title(ax, f"{col} = {value}", size=LABEL_SIZE)
-    hide_unused(axes, np.arange(axes.size) < len(facets))
     if logy or (logy is None and log_helps(np.concatenate(df["curve_loss"].tolist()))):
-        for ax in axes.flat[:1] if sharey else axes.flat[:len(facets)]:
+        for ax, _ in panels[:1] if sharey else panels:
             log_axis(ax, "y")
     legend(fig, axes)
     fig.supxlabel("epoch", fontsize=LABEL_SIZE)
@@ -131,13 +125,10 @@ def _hue(df, hue):
             bar.set_label(hue, fontsize=LABEL_SIZE)
             bar.ax.tick_params(which="both", labelsize=TICK_SIZE)
         return (lambda v: cmap(norm(v))), colorbar
-    order = sorted(values, key=str) if not pd.api.types.is_numeric_dtype(df[hue]) \
-        else sorted(values)
-    palette = dict(zip(order, sns.color_palette("deep", len(order))))
+    colors = palette(values)
 
     def legend(fig, axes):
         from matplotlib.lines import Line2D
-        handles = [Line2D([], [], color=palette[v], lw=1.5) for v in order]
-        fig.legend(handles, [str(v) for v in order], title=hue, loc="outside right center",
-                   fontsize=TICK_SIZE + 1, title_fontsize=LABEL_SIZE, frameon=False)
-    return palette.__getitem__, legend
+        handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
+        figure_legend(fig, handles, colors, title=hue)
+    return colors.__getitem__, legend

@@ -12,10 +12,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from results._frame import arch_sort, layers_label, prepare, require_single
+from results.frame import arch_sort, layers_label, prepare, require_single
 from results._nets import predict_rows, task_data
-from results.figures._layout import (figure_title, fix_limits, hide_unused,
-                                     panel_grid, panel_title, wrap_shape)
+from results.figures.layout import (figure_title, fix_limits, hide_unused,
+                                    panel_grid, panel_title, wrap_shape)
 
 _REQUIRED = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
              "weights", "biases", "seed")

@@ -12,9 +12,9 @@ import seaborn as sns
 from matplotlib import colors as mcolors
 from matplotlib.cm import ScalarMappable
 
-from results._frame import prepare
-from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_grid,
-                                     panel_title)
+from results.frame import prepare
+from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_grid,
+                                    panel_title)
 from results.tables import grid_pivot
 
 

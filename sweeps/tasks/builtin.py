@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sweeps.dataset import make_dataset
+from sweeps.tasks.dataset import make_dataset
 
 __all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits"]
 

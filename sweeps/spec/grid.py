@@ -13,15 +13,15 @@ import difflib
 import itertools
 import os
 
-from sweeps.axes import (CORE_AXES, DEFAULTS, AxisError, check_value, expand_hidden,
-                         expand_list, name_tables, parse_override, task_param)
+import nncore
+from sweeps.spec.axes import (CORE_AXES, DEFAULTS, AxisError, check_value, expand_hidden,
+                              expand_list, name_tables, parse_override, task_param)
 from sweeps.tasks import TASKS, TaskError, make_task, resolve_task_params
 
 __all__ = ["SpecError", "GridBuilder", "sub_grids", "TOP_KEYS"]
 
 TOP_KEYS = ("name", "task", "description", "params", "grid")
 MAX_JOBS = 1_000_000
-_PAIRS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}  # loss -> output
 
 
 class SpecError(ValueError):
@@ -62,25 +62,6 @@ def _rank(axis):
     def one(n):
         return (CORE_AXES.index(n), "") if n in CORE_AXES else (0, n)  # task params after task
     return min(one(n) for n in axis.names)
-
-
-def _output_loss(output, loss, ds):
-    """Fill output/loss from the task; return (output, loss, problem or None)."""
-    if output is None and loss is None:
-        return ds.default_output, ds.default_loss, None
-    if loss is None:  # keep the task's loss when it fits the output, else mse fits any
-        loss = ds.default_loss if _PAIRS.get(ds.default_loss, output) == output else "mse"
-    if output is None:
-        output = _PAIRS.get(loss) or ("sigmoid" if ds.kind == "classification"
-                                      else ds.default_output)
-    regression = f"{ds.name!r} is a regression task"
-    if loss in _PAIRS and ds.kind != "classification":
-        return output, loss, f"loss {loss!r} needs a classification task; {regression}"
-    if loss in _PAIRS and output != _PAIRS[loss]:
-        return output, loss, f"loss {loss!r} needs output {_PAIRS[loss]!r}, got {output!r}"
-    if output == "softmax" and ds.kind != "classification":
-        return output, loss, f"output 'softmax' needs a classification task; {regression}"
-    return output, loss, None
 
 
 class GridBuilder:
@@ -215,10 +196,12 @@ class GridBuilder:
         task = values["task"]
         tp = {k: v for k, v in values.items() if k not in CORE_AXES}
         task_params, ds = self._dataset(task, tp, by_name, cache)
-        output, loss, problem = _output_loss(values.get("output"), values.get("loss"), ds)
-        if problem:
+        try:  # nncore owns the pairing of outputs and losses and their defaults
+            output, loss = nncore.choose_output_loss(ds.kind, values.get("output"),
+                                                     values.get("loss"))
+        except ValueError as exc:
             key = "loss" if "loss" in by_name else "output"
-            raise self.error(problem, by_name[key].where, key)
+            raise self.error(f"task {task!r}: {exc}", by_name[key].where, key) from None
         config = {"task": task, "task_params": task_params, "hidden": list(values["hidden"]),
                   "activation": values.get("activation", DEFAULTS["activation"]),
                   "output": output, "loss": loss}

@@ -7,14 +7,11 @@ with size is over-fitting; both high at small sizes is under-fitting.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import seaborn as sns
 from matplotlib.lines import Line2D
 
-from results._frame import ok_metric, prepare, require_single
-from results.figures._layout import (LABEL_SIZE, TICK_SIZE, figure_title, hide_unused,
-                                     log_axis, log_helps, panel_grid, panel_title, wrap_shape)
+from results.figures.facets import facet_panels, figure_legend, palette
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, log_axis, log_helps
+from results.frame import per_config, prepare, require_single
 
 
 def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=True,
@@ -48,42 +45,27 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=T
     require_single(df, allowed=[a for a in (hue, col) if a], what="metric_vs_size")
     train = metric.replace("test_", "train_", 1)
     metrics = [metric] + ([train] if show_train and train != metric and train in df else [])
-    points = per_config(df, metrics, keys=[a for a in ("n_params", hue, col) if a])
+    points = per_config(df, metrics, stats=("mean", "min", "max"),
+                        columns=[a for a in ("n_params", hue, col) if a]).reset_index()
     # Configs without an ok seed have no value to place; the tables count them.
     points = points.dropna(subset=[f"{metric}_mean"])
     if points.empty:
         raise ValueError(f"no config has an ok value of {metric}")
-    facets = sorted(points[col].unique()) if col else [None]
-    fig, axes = panel_grid(*wrap_shape(len(facets), col_wrap=col_wrap),
-                           panel_size=panel_size, extra_width=1.0)
-    order = sorted(points[hue].unique())
-    palette = dict(zip(order, sns.color_palette("deep", len(order))))
-    for ax, value in zip(axes.flat, facets):
-        _draw(ax, points if col is None else points[points[col] == value], metrics, hue,
-              palette)
-        if col:
-            panel_title(ax, f"{col} = {value}", size=LABEL_SIZE)
-    hide_unused(axes, np.arange(axes.size) < len(facets))
+    fig, axes, panels = facet_panels(points, col, col_wrap=col_wrap, panel_size=panel_size)
+    colors = palette(points[hue].unique())
+    for ax, sub in panels:
+        _draw(ax, sub, metrics, hue, colors)
     if logx:
         log_axis(axes[0, 0], "x")
     values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
     if logy or (logy is None and log_helps(values)):
         log_axis(axes[0, 0], "y")
-    _legend(fig, palette, hue, metrics)
+    _legend(fig, colors, hue, metrics)
     fig.supxlabel("number of parameters", fontsize=LABEL_SIZE)
     fig.supylabel(metric if len(metrics) == 1 else metric.replace("test_", ""),
                   fontsize=LABEL_SIZE)
     figure_title(fig, title or f"{df['task'].iloc[0]}: {metric} against network size")
     return fig
-
-
-def per_config(df, metrics, *, keys):
-    """Mean, min and max over the ``ok`` seeds of each config, with the ``keys`` columns."""
-    values = pd.DataFrame({m: ok_metric(df, m) for m in metrics})
-    stats = values.groupby(df["config_id"]).agg(["mean", "min", "max"])
-    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
-    configs = df.groupby("config_id")[keys].first()
-    return configs.join(stats).reset_index()
 
 
 def _draw(ax, points, metrics, hue, palette):
@@ -108,5 +90,4 @@ def _legend(fig, palette, hue, metrics):
     if len(metrics) > 1:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3", ms=5))
         labels.append(f"{metrics[1]} (mean)")
-    fig.legend(handles, labels, loc="outside right center", fontsize=TICK_SIZE + 1,
-               frameon=False)
+    figure_legend(fig, handles, labels)

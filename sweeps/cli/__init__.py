@@ -1,5 +1,9 @@
 """The ``sweeps`` command line: run, list, status, report, compare.
 
+The command line sits above both packages: it imports ``sweeps`` and ``results``, and
+neither imports it (nothing else in ``sweeps`` imports ``results``). This module parses
+arguments; :mod:`sweeps.cli.commands` does the work.
+
 Exit status: 0 success; 1 a job failed (or another error); 2 bad input (spec, arguments,
 an output directory that is not a sweeps store); 75 the output directory is in use by
 another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM.
@@ -7,7 +11,7 @@ another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SI
 import argparse
 import sys
 
-from sweeps import commands
+from sweeps.cli import commands
 
 _RUN_EXAMPLES = """\
 examples:

@@ -4,17 +4,21 @@ Numeric feature columns are standardized and the named categorical columns one-h
 by one scikit-learn ``ColumnTransformer`` fitted on the training split only (fitting on all
 rows would leak test statistics into training). Every problem with the file is a
 ``TaskError`` naming the file, what is wrong and what is allowed.
+
+The file's content hash is a task parameter (``file_sha256``, filled in by
+:func:`fill_file_sha256`), so it is part of every job's key. pandas and scikit-learn are
+imported only when a file is loaded: the registry imports this module in every worker.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+import functools
+import hashlib
+import os
 
-from sweeps.dataset import TaskError, make_dataset
+import numpy as np
+
+from sweeps.tasks.dataset import TaskError, make_dataset
 
 #: A target of integer, boolean or string type with at most this many distinct values is a
 #: classification target; any other numeric target is regression.
@@ -29,7 +33,61 @@ def _names(columns, limit=12) -> str:
     return ", ".join(columns[:limit]) + f", ... ({len(columns)} columns)"
 
 
-def _read(path: str) -> pd.DataFrame:
+def fill_file_sha256(params: dict) -> dict:
+    """Put the CSV's content hash in its parameters, or check the one a job carries.
+
+    The hash makes the file's content part of every job key: a CSV edited in place gives
+    new jobs instead of silently reusing results trained on the old rows, and a job
+    planned against one version of the file refuses to train on another.
+    """
+    token = file_token(params["path"])
+    digest = None if token is None else _sha256(params["path"], token)
+    if digest is None:
+        return params  # unreadable: the loader reports it, naming the file
+    if params["file_sha256"] is None:
+        params["file_sha256"] = digest
+    elif params["file_sha256"] != digest:
+        raise TaskError(f"csv task: {params['path']} changed after this job was planned "
+                        f"(content hash {params['file_sha256']}, now {digest}); run the "
+                        "sweep again to plan its jobs against the current file", "path")
+    return params
+
+
+def file_token(path):
+    """``(size, mtime)`` of the file at ``path``, or None (no path, or unreadable).
+
+    Part of every cache key that depends on the file, so an edited file is read again.
+    """
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # the loader reports the problem with the file's name
+    return (st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, token) -> str | None:
+    # token in the cache key: an edited file is hashed again
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()[:16]
+
+
+def build(path, target, categorical, test_size, data_seed, file_sha256):
+    """The registry's builder: ``file_sha256`` is checked before, not used to load."""
+    return load_csv(path, target, categorical, test_size, data_seed)
+
+
+def _read(path: str):
+    import pandas as pd
+
     try:
         df = pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError is a ValueError
@@ -42,8 +100,10 @@ def _read(path: str) -> pd.DataFrame:
     return df
 
 
-def _check_columns(df: pd.DataFrame, path: str, target: str, categorical: list) -> list:
+def _check_columns(df, path: str, target: str, categorical: list) -> list:
     """Validate target, categorical and feature columns; return the feature columns."""
+    import pandas as pd
+
     columns = list(df.columns)
     if target not in columns:
         raise TaskError(f"csv task: {path} has no target column {target!r}; its columns: "
@@ -72,8 +132,10 @@ def _check_columns(df: pd.DataFrame, path: str, target: str, categorical: list) 
     return features
 
 
-def _encode_target(y: pd.Series, path: str):
+def _encode_target(y, path: str):
     """Return (y array, kind, classes) for a target column."""
+    import pandas as pd
+
     dtype = y.dtype
     label_like = (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
                   or not pd.api.types.is_numeric_dtype(dtype))
@@ -115,6 +177,10 @@ def load_csv(path, target, categorical, test_size, data_seed):
     -------
     Dataset
     """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     df = _read(path)
     features = _check_columns(df, path, target, categorical)
     y, kind, classes = _encode_target(df[target], path)
@@ -136,5 +202,6 @@ def load_csv(path, target, categorical, test_size, data_seed):
     n_out = len(classes) if kind == "classification" else 1
     params = dict(path=path, target=target, categorical=list(categorical),
                   test_size=test_size, data_seed=data_seed)
-    return make_dataset("csv", kind, X_train, y_tr, X_test, y_te, n_out, params, classes=classes,
-                   feature_names=tuple(str(n) for n in transformer.get_feature_names_out()))
+    return make_dataset("csv", kind, X_train, y_tr, X_test, y_te, n_out, params,
+                        classes=classes,
+                        feature_names=tuple(str(n) for n in transformer.get_feature_names_out()))

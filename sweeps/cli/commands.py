@@ -1,5 +1,8 @@
 """What each ``sweeps`` subcommand does; :mod:`sweeps.cli` only parses arguments.
 
+``report`` and ``compare`` hand over to ``results``; they import it when they run, so that
+``sweeps run`` and ``sweeps --help`` do not pay for pandas and matplotlib.
+
 Every command returns an exit status or raises :class:`CommandError`; the progress bar
 lives here, in the command-line layer, fed by the runner's callback.
 """
@@ -8,7 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from sweeps.store import FINISHED, Store, StoreError, check_db_file, db_path
+from sweeps.schema import STATUSES, flat_config, varying
+from sweeps.store import Store, StoreError, check_db_file, db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
 MAX_FAILURES_SHOWN = 20
@@ -97,31 +101,20 @@ def run(args) -> int:
     return EXIT_FAILED if s.any_failed else EXIT_OK
 
 
-def _flat(cfg: dict) -> dict:
-    """A config as one flat dict: task, its parameters, then the other axes."""
-    rest = {k: v for k, v in cfg.items() if k not in ("task", "task_params")}
-    flat = {"task": cfg["task"]}
-    flat.update({(f"task.{k}" if k in rest else k): v
-                 for k, v in cfg.get("task_params", {}).items()})
-    flat.update(rest)
-    return flat
-
-
 def _describe(cfg: dict, axes: list) -> str:
-    flat = _flat(cfg)
+    flat = flat_config(cfg)
     return " ".join(f"{axis}={v}" if isinstance(v, str) else
                     f"{axis}={json.dumps(v, separators=(',', ':'))}"
                     for axis, v in ((a, flat[a]) for a in axes if a in flat))
 
 
 def _varying_axes(configs: list) -> list:
-    """The axes whose value differs between jobs (``task`` always), in config order."""
-    flats = [_flat(cfg) for cfg in configs]
-    axes = list(dict.fromkeys(axis for flat in flats for axis in flat))
-    # An axis that some jobs lack (a task parameter of one task only) varies too: the
-    # Python None of a missing axis differs from the JSON text of every value.
-    return [a for a in axes if a == "task" or
-            len({json.dumps(f[a], sort_keys=True) if a in f else None for f in flats}) > 1]
+    """The columns whose value differs between jobs (``task`` always), in config order."""
+    flats = [flat_config(cfg) for cfg in configs]
+    names = list(dict.fromkeys(name for flat in flats for name in flat))
+    # A column some jobs lack (a parameter of one task only) is missing there: it varies.
+    changing = set(varying({n: [f.get(n) for f in flats] for n in names}))
+    return [n for n in names if n == "task" or n in changing]
 
 
 def _stored_statuses(out: Path) -> dict:
@@ -146,7 +139,7 @@ def list_jobs(args) -> int:
     width = len(str(len(jobs)))
     for i, (key, cfg) in enumerate(jobs):
         print(f"{i:>{width}}  {statuses.get(key, 'pending'):<8}  {key}  {_describe(cfg, axes)}")
-    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in FINISHED}
+    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in STATUSES}
     cached = sum(counts.values())
     detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     print(f"{len(jobs)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
@@ -156,7 +149,7 @@ def list_jobs(args) -> int:
 
 def status(args) -> int:
     """``sweeps status``: counts by status, then every failure's first error line."""
-    from sweeps.table import load_meta
+    from sweeps.frame import load_meta
 
     out = Path(args.out)
     try:
@@ -183,15 +176,6 @@ def status(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _results_function(name: str):
-    try:
-        import results
-        return getattr(results, name)
-    except (ImportError, AttributeError) as exc:
-        raise CommandError(f"this needs results.{name}, which is not available ({exc})") \
-            from None
-
-
 def _require_store(out: Path) -> None:
     try:
         Store.open(out).close()
@@ -201,7 +185,8 @@ def _require_store(out: Path) -> None:
 
 def report(args) -> int:
     """``sweeps report``: build the HTML report with the results package."""
-    build_report = _results_function("build_report")
+    from results import build_report
+
     out = Path(args.out)
     _require_store(out)
     where = Path(build_report(out))
@@ -211,7 +196,8 @@ def report(args) -> int:
 
 def compare(args) -> int:
     """``sweeps compare``: join two sweeps' configs and show the metric difference."""
-    write_comparison = _results_function("write_comparison")
+    from results import comparison_text, write_comparison
+
     for out in (args.dir_a, args.dir_b):
         _require_store(Path(out))
     options = {"on": args.on} if args.on else {}
@@ -219,32 +205,7 @@ def compare(args) -> int:
         result = write_comparison(Path(args.dir_a), Path(args.dir_b), args.out, **options)
     except ValueError as exc:  # e.g. a metric neither sweep has: the user's to fix
         raise CommandError(str(exc), EXIT_USAGE) from None
-    print(_comparison_text(result["table"], args.dir_a, args.dir_b))
+    print(comparison_text(result["table"], args.dir_a, args.dir_b))
     for name, path in result["files"].items():
         print(f"{name}: {path}")
     return EXIT_OK
-
-
-def _comparison_text(table, dir_a, dir_b) -> str:
-    """The comparison as the terminal shows it: what differs, what is the same, the table.
-
-    Config columns with one value in every row go to a "same in every row" line instead of
-    repeating down the table; ``hidden`` is left out (``layers`` shows it).
-    """
-    (label_a, label_b), on = table.attrs["labels"], table.attrs["on"]
-    differing = "; ".join(f"{axis} {_values(va)} | {_values(vb)}"
-                          for axis, (va, vb) in table.attrs["differing"].items())
-    lines = [f"{on}: {label_a} ({dir_a}) vs {label_b} ({dir_b})"
-             + (f"; differing: {differing}" if differing else "")]
-    table = table.drop(columns=["hidden"], errors="ignore")
-    constant = [c for c in table.attrs["keys"]
-                if c in table and len(table) > 1 and table[c].map(repr).nunique() == 1]
-    if constant:
-        lines.append("same in every row: "
-                     + " ".join(f"{c}={table[c].iloc[0]}" for c in constant))
-    lines.append(table.drop(columns=constant).to_string(index=False))
-    return "\n".join(lines)
-
-
-def _values(values) -> str:
-    return ",".join(str(v) for v in values)

@@ -14,19 +14,16 @@ import tomllib
 import numpy as np
 
 import nncore
+from sweeps.schema import CONFIG_KEYS
 from sweeps.tasks import TASKS
 
-#: Axes every job has, in the order jobs are enumerated (``seed`` last and fastest-varying,
-#: so the seeds of one config are adjacent). Task parameters come right after ``task``.
-CORE_AXES = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
-             "batch_size", "l2", "seed")
+#: Axes every job has, in the order jobs are enumerated: the keys of a resolved config
+#: (``sweeps.schema``). Task parameters come right after ``task``.
+CORE_AXES = CONFIG_KEYS
 
 #: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
 DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
             "batch_size": None, "l2": 0.0, "seed": 0}
-
-#: Alternative names that resolve to one canonical name, so both give the same job key.
-ALIASES = {"activation": {"logistic": "sigmoid"}, "output": {"logistic": "sigmoid"}}
 
 #: Largest number of values one axis may expand to: a typo in a range must not eat memory.
 MAX_VALUES = 100_000
@@ -188,7 +185,8 @@ def _check_name(axis: str, value, tables) -> str:
     valid = tables[axis]
     if not isinstance(value, str) or value not in valid:
         raise AxisError(f"unknown {axis} {value!r}", ", ".join(valid))
-    return ALIASES.get(axis, {}).get(value, value)
+    # An alias (logistic) and its table name (sigmoid) must give the same job key.
+    return nncore.canonical_name(value)
 
 
 def check_value(axis: str, value, tables):

@@ -1,9 +1,4 @@
-"""Data sets a sweep trains on: ``make_task(name, **params) -> Dataset``.
-
-Every task is deterministic from its parameters (``data_seed`` above all) and cached per
-process, so the thousands of jobs of a sweep share one copy of each data set. Cached arrays
-are read-only: a job that tried to modify its data in place would otherwise corrupt every
-later job of the process.
+"""The task registry: ``TASKS``, parameter validation, and the per-process data-set cache.
 
 ``TASKS`` maps each name to a ``TaskDef`` listing its parameters with their defaults; the spec
 layer uses it to validate task parameters and to fill in defaults, so a resolved job config
@@ -13,7 +8,6 @@ always carries every task parameter.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -22,12 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from sweeps import builtin
-from sweeps.builtin import heldout_seed, sine_truth
-from sweeps.dataset import Dataset, TaskError
+from sweeps.tasks import builtin, csv_task
+from sweeps.tasks.dataset import Dataset, TaskError
 
-__all__ = ["Dataset", "Param", "TaskDef", "TaskError", "TASKS", "make_task",
-           "resolve_task_params", "sine_truth", "heldout_seed"]
+__all__ = ["Param", "TaskDef", "TASKS", "make_task", "resolve_task_params"]
 
 REQUIRED = object()  # sentinel default of a parameter that has none
 
@@ -69,49 +61,6 @@ class TaskDef:
     def defaults(self) -> dict:
         """Return the defaults of the optional parameters."""
         return {p.name: p.default for p in self.params if not p.required}
-
-
-def _csv(path, target, categorical, test_size, data_seed, file_sha256):
-    from sweeps.csvtask import load_csv  # pandas only when a CSV is used
-
-    return load_csv(path, target, categorical, test_size, data_seed)
-
-
-def _fill_file_sha256(params: dict) -> dict:
-    """Put the CSV's content hash in its parameters, or check the one a job carries.
-
-    The hash makes the file's content part of every job key: a CSV edited in place gives
-    new jobs instead of silently reusing results trained on the old rows, and a job
-    planned against one version of the file refuses to train on another.
-    """
-    digest = _file_sha256(params["path"])
-    if digest is None:
-        return params  # unreadable: the loader reports it, naming the file
-    if params["file_sha256"] is None:
-        params["file_sha256"] = digest
-    elif params["file_sha256"] != digest:
-        raise TaskError(f"csv task: {params['path']} changed after this job was planned "
-                        f"(content hash {params['file_sha256']}, now {digest}); run the "
-                        "sweep again to plan its jobs against the current file", "path")
-    return params
-
-
-def _file_sha256(path: str):
-    token = _file_token({"path": path})
-    return None if token is None else _sha256_cached(path, token)
-
-
-@functools.lru_cache(maxsize=64)
-def _sha256_cached(path: str, token) -> str | None:
-    # token (size, mtime) in the cache key: an edited file is hashed again
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()[:16]
 
 
 def _fill_n_test(params: dict) -> dict:
@@ -158,8 +107,8 @@ TASKS: dict[str, TaskDef] = {
         _SEED,
         Param("file_sha256", "str", None,
               rule="the first 16 hex digits of the file's SHA-256 (filled in from the file)"),
-    ), _csv, "a local CSV: numeric columns standardized, categorical ones one-hot",
-        _fill_file_sha256),
+    ), csv_task.build, "a local CSV: numeric columns standardized, categorical ones one-hot",
+        csv_task.fill_file_sha256),
 }
 
 
@@ -244,15 +193,6 @@ def _build_cached(name: str, frozen: tuple, file_token) -> Dataset:
     return TASKS[name].build(**params)
 
 
-def _file_token(params: dict):
-    path = params.get("path")
-    if path is None:
-        return None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None  # the loader reports the problem with the file's name
-    return (st.st_size, st.st_mtime_ns)
 
 
 def make_task(name: str, **params) -> Dataset:
@@ -282,4 +222,4 @@ def make_task(name: str, **params) -> Dataset:
     ((30, 1), (30, 1), (1000, 1))
     """
     resolved = resolve_task_params(name, params)
-    return _build_cached(name, _freeze_params(resolved), _file_token(resolved))
+    return _build_cached(name, _freeze_params(resolved), csv_task.file_token(resolved.get("path")))

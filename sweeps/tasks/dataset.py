@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import nncore
+
 __all__ = ["Dataset", "TaskError", "make_dataset"]
 
 
@@ -41,8 +43,6 @@ class Dataset:
         Input width; output width (the number of classes for classification).
     truth : callable or None
         ``X -> y`` noise-free target for synthetic regression (sine), else None.
-    default_output, default_loss : str
-        Output activation and loss used when a spec does not name them.
     classes : tuple or None
         Original class labels in the order of the encoded labels 0..k-1; None for regression.
     feature_names : tuple of str
@@ -61,11 +61,19 @@ class Dataset:
     n_in: int
     n_out: int
     truth: Callable | None
-    default_output: str
-    default_loss: str
     classes: tuple | None = None
     feature_names: tuple = ()
     params: Mapping = field(default_factory=dict)
+
+    @property
+    def default_output(self) -> str:
+        """Output activation a spec that names neither output nor loss gets (nncore's)."""
+        return nncore.DEFAULT_OUTPUT_LOSS[self.kind][0]
+
+    @property
+    def default_loss(self) -> str:
+        """Loss a spec that names neither output nor loss gets (nncore's)."""
+        return nncore.DEFAULT_OUTPUT_LOSS[self.kind][1]
 
 
 def _frozen(a, dtype) -> np.ndarray:
@@ -78,17 +86,12 @@ def make_dataset(name, kind, X_train, y_train, X_test, y_test, n_out, params,
                  **extra) -> Dataset:
     """Build a ``Dataset`` with read-only float64 X and kind-appropriate y.
 
-    Classification tasks default to a softmax output with cross-entropy, regression ones to
-    an identity output with mse; ``extra`` fills ``truth``, ``classes``, ``feature_names``.
+    ``extra`` fills ``truth``, ``classes``, ``feature_names``.
     """
     y_dtype = np.int64 if kind == "classification" else np.float64
     X_train, X_test = _frozen(X_train, np.float64), _frozen(X_test, np.float64)
     if "feature_names" not in extra:
         extra["feature_names"] = tuple(f"x{i}" for i in range(X_train.shape[1]))
-    defaults = (("softmax", "cross_entropy") if kind == "classification"
-                else ("identity", "mse"))
     return Dataset(name=name, kind=kind, X_train=X_train, y_train=_frozen(y_train, y_dtype),
                    X_test=X_test, y_test=_frozen(y_test, y_dtype), n_in=X_train.shape[1],
-                   n_out=n_out, truth=extra.pop("truth", None), default_output=defaults[0],
-                   default_loss=defaults[1], params=dict(params),
-                   **extra)
+                   n_out=n_out, truth=extra.pop("truth", None), params=dict(params), **extra)

@@ -1,25 +1,43 @@
-"""Helpers shared by tables and figures: which columns are what in a ``sweeps.load`` frame.
+"""The results frame as ``results`` reads it: loading, checking, and the questions every
+table and figure asks of it (which columns are config axes, which vary, per-config values).
 
-The frame is tidy: one row per job (one seed of one config). Everything that is not an
-identity, status, metric, curve or weight column is a config axis, which is how task
-parameters (``noise``, ``n_samples``, ...) are picked up without a list of them here.
+The frame is tidy: one row per job (one seed of one config), with the columns of
+:mod:`sweeps.schema`. Everything that is not a run column there is a config axis, which is
+how task parameters (``noise``, ``n_samples``, ...) are picked up without a list of them.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-#: Metric columns in the order tables show them.
-METRICS = ("test_mse", "train_mse", "test_accuracy", "train_accuracy",
-           "test_loss", "train_loss", "epochs_run", "wall_time")
-#: Statuses a job can have once it has run.
-STATUSES = ("ok", "diverged", "failed")
-#: Columns that describe a job's run, not its config (``sweeps.load`` also adds the
-#: bookkeeping columns ``run_id``, ``worker``, ``started``, ``finished``).
-RUN_COLUMNS = frozenset({"key", "config_id", "seed", "status", "error", "traceback",
-                         "curve_epoch", "curve_loss", "weights", "biases", "run_id",
-                         "worker", "started", "finished", *METRICS})
-#: Config axes fully determined by the architecture.
-ARCH_COLUMNS = ("hidden", "layers", "depth", "n_params")
+from sweeps import schema
+from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
+
+
+def load_results(out_dir, *, curves=True, weights=True):
+    """``sweeps.load`` with clear errors for a missing or empty results directory.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` does not exist or holds no sweep results.
+    ValueError
+        If the sweep has no finished job yet.
+    """
+    import sweeps
+
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        problem = "is not a directory" if out_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"results directory {out_dir} {problem}")
+    try:
+        df = sweeps.load(out_dir, curves=curves, weights=weights)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"no sweep results in {out_dir} ({err})") from err
+    if df.empty:
+        raise ValueError(f"no finished jobs in {out_dir} yet: nothing to report")
+    return df
 
 
 def prepare(df, *, required=("config_id", "status", "hidden")):
@@ -60,7 +78,15 @@ def prepare(df, *, required=("config_id", "status", "hidden")):
 
 def config_columns(df):
     """Config axes of ``df`` (every column that is not about a run), in frame order."""
-    return [c for c in df.columns if c not in RUN_COLUMNS]
+    return schema.config_columns(df.columns)
+
+
+def task_kind(df):
+    """``"regression"`` or ``"classification"``, read off which metrics hold values."""
+    for kind, metrics in KIND_METRICS.items():
+        if any(m in df and df[m].notna().any() for m in metrics):
+            return kind
+    return None
 
 
 def available_metrics(df):
@@ -71,8 +97,7 @@ def available_metrics(df):
 def varying_axes(df, *, exclude=()):
     """Config axes other than the architecture that take more than one value in ``df``."""
     skip = set(exclude) | set(ARCH_COLUMNS)
-    return [c for c in config_columns(df)
-            if c not in skip and df[c].astype(object).nunique(dropna=False) > 1]
+    return schema.varying({c: df[c] for c in config_columns(df) if c not in skip})
 
 
 def lockstep(df, a, b):
@@ -127,6 +152,46 @@ def ok_metric(df, metric, statuses=("ok",)):
 def uniform_width(hidden):
     """The common width of a hidden-layer tuple, or None when the widths differ."""
     return hidden[0] if len(hidden) and len(set(hidden)) == 1 else None
+
+
+def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
+    """Aggregate metrics over the seeds of each config: the one per-config aggregation.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema.
+    metrics : list of str
+        Metric columns to aggregate.
+    stats : tuple of str, default=("mean",)
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``count``).
+    statuses : tuple of str, default=("ok",)
+        Jobs whose values enter; the others count as missing.
+    columns : list of str, default=None
+        Config columns to keep (their first value per config); None keeps every one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``config_id`` in order of first appearance: ``columns``, then
+        ``<metric>_<stat>`` per metric and statistic (``count`` is named ``n``: the seeds
+        that entered).
+    """
+    columns = config_columns(df) if columns is None else list(columns)
+    configs = df.groupby("config_id", sort=False)[columns].first()
+    values = pd.DataFrame({m: ok_metric(df, m, statuses) for m in metrics})
+    aggregated = values.groupby(df["config_id"]).agg(list(stats))
+    aggregated.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in aggregated.columns]
+    return configs.join(aggregated)
+
+
+def at_depth(df, depth):
+    """The rows of architectures with ``depth`` hidden layers; raise if there are none."""
+    out = df[df["depth"] == depth]
+    if out.empty:
+        raise ValueError(f"no architecture with {depth} hidden layer(s) in the frame "
+                         f"(depths present: {sorted(df['depth'].unique())})")
+    return out
 
 
 def seed_rows(df, *, seed=None):

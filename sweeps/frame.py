@@ -1,26 +1,14 @@
 """Read a sweep's store as a tidy DataFrame: ``sweeps.load`` and ``sweeps.load_meta``.
 
-The column layout is the contract of ``docs/ARCHITECTURE.md`` ("sweeps store and load");
-the ``results`` package depends on it.
+The columns are those of :mod:`sweeps.schema`; the ``results`` package reads them.
 """
 from collections import Counter
 
 import numpy as np
 
-from sweeps.store import FINISHED, Store
-
-CONFIG_COLUMNS = ["task", "hidden", "layers", "depth", "n_params", "activation", "output",
-                  "loss", "optimizer", "lr", "epochs", "batch_size", "l2", "seed"]
-METRIC_COLUMNS = ["train_loss", "test_loss", "train_mse", "test_mse", "train_accuracy",
-                  "test_accuracy", "epochs_run", "wall_time"]
-_CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
-                "lr", "epochs", "batch_size", "l2", "seed"}
-
-
-def _task_column(name: str) -> str:
-    # A task parameter that shares its name with a config axis gets a prefix rather than
-    # silently overwriting the axis column.
-    return f"task_{name}" if name in _CONFIG_KEYS or name in METRIC_COLUMNS else name
+from sweeps.schema import (CONFIG_COLUMNS, IDENTITY_COLUMNS, METRICS, STATUS_COLUMNS,
+                           STATUSES, task_column)
+from sweeps.store import Store
 
 
 def _row(rec: dict, curves: bool, weights: bool) -> dict:
@@ -32,9 +20,9 @@ def _row(rec: dict, curves: bool, weights: bool) -> dict:
            "depth": len(cfg["hidden"]),
            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
     row.update({k: cfg[k] for k in CONFIG_COLUMNS if k in cfg and k not in row})
-    row.update({_task_column(k): v for k, v in cfg["task_params"].items()})
-    row.update(status=rec["status"], error=rec["error"], traceback=rec["traceback"])
-    row.update({m: rec["metrics"].get(m, np.nan) for m in METRIC_COLUMNS})
+    row.update({task_column(k): v for k, v in cfg["task_params"].items()})
+    row.update({c: rec[c] for c in STATUS_COLUMNS})
+    row.update({m: rec["metrics"].get(m, np.nan) for m in METRICS})
     if curves:
         row.update(curve_epoch=rec["curve_epoch"], curve_loss=rec["curve_loss"])
     if weights:
@@ -58,12 +46,10 @@ def load(out_dir, *, curves=True, weights=True):
     Returns
     -------
     pandas.DataFrame
-        Identity (``key``, ``config_id``), config axes (``task``, ``hidden`` as a tuple,
-        ``layers`` like ``"[1,5,10,1]"``, ``depth``, ``n_params``, ``activation``, ...,
-        ``seed``, then one column per task parameter), ``status``, ``error``, ``traceback``,
-        metrics (NaN where not applicable), arrays on request, and the bookkeeping columns
-        ``run_id``, ``worker``, ``finished``. Reading never needs the run lock: rows
-        committed by a sweep still running are included.
+        The columns of :mod:`sweeps.schema`: identity, config axes and one column per task
+        parameter, status, metrics (NaN where not applicable), arrays on request, and
+        bookkeeping. Reading never needs the run lock: rows committed by a sweep still
+        running are included.
 
     Raises
     ------
@@ -78,8 +64,7 @@ def load(out_dir, *, curves=True, weights=True):
         records = store.jobs(curves=curves, weights=weights)
     rows = [_row(rec, curves, weights) for rec in records]
     if not rows:
-        base = ["key", "config_id", *CONFIG_COLUMNS, "status", "error", "traceback",
-                *METRIC_COLUMNS]
+        base = [*IDENTITY_COLUMNS, *CONFIG_COLUMNS, *STATUS_COLUMNS, *METRICS]
         return pd.DataFrame(columns=base)
     df = pd.DataFrame(rows)
     # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or int.
@@ -113,7 +98,7 @@ def load_meta(out_dir) -> dict:
         statuses = store.statuses()
         planned = [key for key, _ in store.planned()]
         run = store.last_run()
-    counts = Counter({status: 0 for status in FINISHED})
+    counts = Counter({status: 0 for status in STATUSES})
     counts.update(statuses.values())
     counts["pending"] = sum(key not in statuses for key in planned)
     return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),

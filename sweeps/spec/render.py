@@ -1,4 +1,4 @@
-"""Text forms of specs: plain-Python normalisation, TOML rendering, a per-axis summary."""
+"""Text forms of specs: plain-Python normalisation and TOML rendering."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import os
 import re
 
 import numpy as np
-
-from sweeps.keys import canonical_json
 
 
 def plain(obj):
@@ -57,32 +55,3 @@ def to_toml(d: dict) -> str:
     for grid in d.get("grid", []):
         lines += ["", "[[grid]]"] + [f"{_key(k)} = {_value(v, k)}" for k, v in grid.items()]
     return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _distinct(values):
-    seen = {}
-    for v in values:
-        seen.setdefault(canonical_json(v), v)
-    return list(seen.values())
-
-
-def _show(values, limit=6) -> str:
-    shown = ", ".join("full" if v is None else json.dumps(v) for v in values[:limit])
-    more = f", ... ({len(values)} values)" if len(values) > limit else ""
-    return shown + more
-
-
-def describe_configs(configs) -> str:
-    """Return one line per axis: its distinct values across ``configs``, in first-seen order."""
-    if not configs:
-        return "  (no jobs)"
-    lines = []
-    for key in configs[0]:
-        if key == "task_params":
-            names = _distinct(n for c in configs for n in c["task_params"])
-            for name in names:
-                vals = _distinct(c["task_params"].get(name) for c in configs)
-                lines.append(f"  {name:<12} {_show(vals)}   (task parameter)")
-            continue
-        lines.append(f"  {key:<12} {_show(_distinct(c[key] for c in configs))}")
-    return "\n".join(lines)

@@ -1,48 +1,6 @@
-"""Grid specs: a TOML file (or a dict) becomes a numbered list of resolved job configs.
+"""``load_spec`` and the ``Spec`` it returns: a validated, numbered list of job configs.
 
-Format (read with the standard library's ``tomllib``)::
-
-    name = "sine"            # optional; default: the file stem
-    task = "sine"            # optional here; may also be an axis in [params] / [[grid]]
-    description = "..."      # optional
-
-    [params]                 # axes shared by every sub-grid
-    activation = "tanh"      # a scalar is a one-value axis
-    seed = [0, 1, 2]         # a list gives the axis values
-    lr = { start = 1e-3, stop = 1e-1, num = 3, log = true }   # ranges: see below
-    noise = 0.1              # task parameters are axes too
-
-    [[grid]]                 # sub-grids: product of their axes over [params]
-    hidden = { widths = [5, 10], depth = 2 }     # every combination: [5,5], [5,10], ...
-    [[grid]]
-    hidden = { width = { start = 3, stop = 5 }, depth = [1, 2] }   # uniform: [3], [4], ...
-    [[grid]]
-    hidden = [[3], [5, 5], { widths = [5], depth = 3 }]   # explicit lists, generators mixed
-    zip = { optimizer = ["gd", "adam"], lr = [0.5, 0.01] }  # paired element-wise
-
-Axes: ``hidden``, ``activation``, ``output``, ``loss``, ``optimizer``, ``lr``, ``epochs``,
-``batch_size`` (an int, or ``"full"``/0 for full batch), ``l2``, ``seed``, ``task`` and the
-task's own parameters (``sweeps.tasks.TASKS``). Ranges ``{start, stop[, step]}`` include
-``stop``; ``{start, stop, num[, log]}`` are evenly (or geometrically) spaced; both are
-allowed wherever a list of numbers is. ``hidden = [10, 10]`` is one architecture,
-``[[10], [10, 10]]`` two; ``[]`` inside the list means no hidden layer. ``zip`` may also be a
-list of tables (several independent pairings). Without ``[[grid]]``, ``[params]`` is the
-only grid. Defaults: activation tanh, optimizer adam, lr 0.01, epochs 1000, full batch,
-l2 0, seed 0; ``output`` and ``loss`` come from the task, and naming one picks the other:
-cross_entropy -> softmax, binary_cross_entropy -> sigmoid, mse -> identity for regression
-and sigmoid for classification (the material's digits net). Relative CSV paths in a file
-are relative to that file. A sub-grid's axes replace same-named ones from ``[params]`` and an
-override (``"epochs=500"``, ``"seed=0,1,2"``, ``"hidden=[[5],[10,10]]"``) replaces its axis
-everywhere; either takes the axis out of a zip group, whose other axes stay paired.
-
-Job order (stable): sub-grids in file order; within one, the product of its axes in the order
-task, task parameters (by name), hidden, activation, output, loss, optimizer, lr, epochs,
-batch_size, l2, seed, the last varying fastest (a zip group sits at its first axis' place).
-A job equal to an earlier one (same key) is dropped, so every job appears once.
-
-Everything is validated here, before any job runs (CSV tasks are loaded): an error is a
-``SpecError`` naming the file, the key (with its sub-grid, numbered from 1) and what is
-allowed.
+The format is documented in :mod:`sweeps.spec`.
 """
 
 from __future__ import annotations
@@ -55,9 +13,9 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from sweeps.grid import GridBuilder, SpecError, sub_grids
 from sweeps.keys import config_id, job_key
-from sweeps.specfmt import describe_configs, plain, to_toml
+from sweeps.spec.grid import GridBuilder, SpecError, sub_grids
+from sweeps.spec.render import plain, to_toml
 
 __all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
 
@@ -75,14 +33,11 @@ class Spec(Sequence):
     source : str
         The TOML text the spec was read from (rendered from the dict for ``from_dict``),
         with one ``# --set ...`` comment line appended per override.
-    description : str
     origin : str
-        How errors and summaries name the spec (the file path, or ``<spec NAME>``).
-    overrides : tuple of str
+        How errors name the spec (the file path, or ``<spec NAME>``).
     """
 
-    def __init__(self, configs, *, name, source, description="", origin=None, overrides=(),
-                 n_grids=1):
+    def __init__(self, configs, *, name, source, origin=None):
         self._configs, self._keys = [], []
         seen = set()
         for config in configs:
@@ -91,9 +46,7 @@ class Spec(Sequence):
                 seen.add(key)
                 self._configs.append(config)
                 self._keys.append(key)
-        self.name, self.source, self.description = name, source, description
-        self.origin, self.overrides, self.n_grids = origin or f"<spec {name}>", tuple(
-            overrides), n_grids
+        self.name, self.source, self.origin = name, source, origin or f"<spec {name}>"
 
     @classmethod
     def from_dict(cls, d, name=None, source=None, *, overrides=(), base_dir=None, origin=None):
@@ -129,12 +82,11 @@ class Spec(Sequence):
             raise SpecError("bad sweep name (it names the output directory)", origin=origin,
                             key="name", allowed="letters, digits, '_', '-', '.'")
         builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
-        layers = sub_grids(d, builder, tuple(overrides))
-        configs = [c for axes, where in layers for c in builder.expand(axes, where)]
+        grids = sub_grids(d, builder, tuple(overrides))
+        configs = [c for axes, where in grids for c in builder.expand(axes, where)]
         text = source if source is not None else to_toml(d)
         text += "".join(f"\n# --set {o}" for o in overrides)
-        return cls(configs, name=name, source=text, description=d.get("description", ""),
-                   origin=origin, overrides=overrides, n_grids=len(layers))
+        return cls(configs, name=name, source=text, origin=origin)
 
     def __len__(self):
         return len(self._configs)
@@ -161,13 +113,6 @@ class Spec(Sequence):
             groups.setdefault(config_id(config), []).append(_copy(config))
         return list(groups.values())
 
-    def describe(self):
-        """Return a short text summary: job and config counts, then each axis' values."""
-        n_configs = len(self.groups())
-        head = (f"{self.name}: {len(self)} jobs ({n_configs} configs, each with its seeds), "
-                f"{self.n_grids} sub-grid(s), from {self.origin}")
-        return head + "\n" + describe_configs(self._configs)
-
 
 def _copy(config):
     out = dict(config)
@@ -178,8 +123,8 @@ def _copy(config):
 
 
 def list_presets():
-    """Return the names of the built-in presets (``sweeps/presets/*.toml``)."""
-    folder = resources.files("sweeps") / "presets"
+    """Return the names of the built-in presets (``sweeps/spec/presets/*.toml``)."""
+    folder = resources.files("sweeps.spec") / "presets"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
@@ -217,7 +162,7 @@ def load_spec(name_or_path, overrides=()):
                             + ", ".join(list_presets())) from None
         base_dir = path.resolve().parent
     else:
-        resource = resources.files("sweeps") / "presets" / f"{text_name}.toml"
+        resource = resources.files("sweeps.spec") / "presets" / f"{text_name}.toml"
         if not resource.is_file():
             close = difflib.get_close_matches(text_name, list_presets(), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""

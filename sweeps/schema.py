@@ -1,0 +1,149 @@
+"""The results frame's schema: the one place that names its columns and what they hold.
+
+``sweeps.load`` returns one row per finished job. This module owns the facts about those
+rows, so that the store, the loader, ``results`` and the tests import them instead of
+restating them:
+
+- the keys of a resolved job config (``CONFIG_KEYS``) and the frame's config columns;
+- the statuses a finished job can have (``STATUSES``);
+- the metrics, and which of them each kind of task records (``KIND_METRICS``);
+- how a task parameter becomes a column (``task_column``) and back (``task_params_of``);
+- the timestamp format of ``started`` / ``finished`` (``now``);
+- what "varies" means across configs whose values may be lists (``varying``).
+
+Column groups, in frame order::
+
+    key, config_id                                   identity (job hash; hash without seed)
+    task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
+    activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
+    epochs, batch_size, l2, seed                     depth the number of hidden layers)
+    <task parameters>                                one column each (see task_column)
+    status, error, traceback                         how the job ended
+    test_mse, train_mse, test_accuracy, ...          metrics, NaN where not applicable
+    curve_epoch, curve_loss                          arrays, with curves=True
+    weights, biases                                  lists of arrays, with weights=True
+    run_id, worker, finished                         bookkeeping
+
+Nothing here imports pandas: worker processes import this module for ``now``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
+import numpy as np
+
+#: Keys of a resolved job config besides ``task_params``, in the order jobs enumerate them
+#: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
+CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
+               "batch_size", "l2", "seed")
+
+#: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
+STATUSES = ("ok", "diverged", "failed")
+
+#: Kinds of task; each records the metrics of ``KIND_METRICS`` besides ``COMMON_METRICS``.
+KIND_METRICS = {"regression": ("test_mse", "train_mse"),
+                "classification": ("test_accuracy", "train_accuracy")}
+#: Metrics every finished (not failed) job records.
+COMMON_METRICS = ("test_loss", "train_loss", "epochs_run", "wall_time")
+#: Every metric column, in the order tables show them (held-out first).
+METRICS = (*KIND_METRICS["regression"], *KIND_METRICS["classification"], *COMMON_METRICS)
+
+IDENTITY_COLUMNS = ("key", "config_id")
+#: Config columns fully determined by the architecture (``hidden`` and the task's widths).
+ARCH_COLUMNS = ("hidden", "layers", "depth", "n_params")
+CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, "activation", "output", "loss", "optimizer", "lr",
+                  "epochs", "batch_size", "l2", "seed")
+STATUS_COLUMNS = ("status", "error", "traceback")
+CURVE_COLUMNS = ("curve_epoch", "curve_loss")
+WEIGHT_COLUMNS = ("weights", "biases")
+BOOKKEEPING_COLUMNS = ("run_id", "worker", "finished")
+
+#: Columns that describe how one job ran rather than which config it is; ``seed`` is among
+#: them because the seeds of a config are its replicas, aggregated over.
+RUN_COLUMNS = frozenset({*IDENTITY_COLUMNS, "seed", *STATUS_COLUMNS, *METRICS,
+                         *CURVE_COLUMNS, *WEIGHT_COLUMNS, *BOOKKEEPING_COLUMNS, "started"})
+
+_RESERVED = frozenset({*CONFIG_KEYS, "task_params", *CONFIG_COLUMNS, *RUN_COLUMNS})
+
+
+def main_metric(kind: str, split: str = "test") -> str:
+    """The metric that says how good a job of this kind is (``test_mse``, ``test_accuracy``)."""
+    return next(m for m in KIND_METRICS[kind] if m.startswith(f"{split}_"))
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether larger values of ``metric`` are better (accuracies), else smaller (errors)."""
+    return "accuracy" in metric
+
+
+def task_column(name: str) -> str:
+    """The frame column of task parameter ``name``.
+
+    A parameter whose name is also a config or run column (a task with a ``seed`` or
+    ``loss`` parameter, say) gets the prefix ``task_`` instead of overwriting that column.
+    """
+    return f"task_{name}" if name in _RESERVED else name
+
+
+def task_params_of(row: Mapping, names: Iterable[str]) -> dict:
+    """The task parameters ``names`` held by a frame row, read through ``task_column``.
+
+    Missing values (absent, None or NaN: a frame mixing tasks leaves another task's
+    parameters empty) are left out, so the task's defaults fill them.
+    """
+    params = {}
+    for name in names:
+        value = row.get(task_column(name)) if hasattr(row, "get") else None
+        if not _missing(value):
+            params[name] = value
+    return params
+
+
+def flat_config(config: Mapping) -> dict:
+    """A resolved job config as frame columns: ``task``, its parameters, the other keys."""
+    flat = {"task": config["task"]}
+    flat.update({task_column(k): v for k, v in config.get("task_params", {}).items()})
+    flat.update({k: v for k, v in config.items() if k not in ("task", "task_params")})
+    return flat
+
+
+def config_columns(columns: Iterable[str]) -> list:
+    """The columns among ``columns`` that describe a config (task parameters included)."""
+    return [c for c in columns if c not in RUN_COLUMNS]
+
+
+def hashable(value):
+    """``value`` as something hashable that compares equal exactly when the values do.
+
+    Lists (``hidden``, a CSV task's ``categorical``) become tuples, dicts sorted tuples,
+    numpy scalars Python ones, and every missing value (None, NaN) the same None.
+    """
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(hashable(v) for v in value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if _missing(value) else value
+
+
+def varying(columns: Mapping[str, Iterable]) -> list:
+    """The names of ``columns`` (name -> values) holding more than one distinct value.
+
+    Values are compared through :func:`hashable`, so list-valued axes count as one value
+    each and a value missing in some rows (a parameter of one task only) differs from
+    every present one.
+    """
+    return [name for name, values in columns.items()
+            if len({hashable(v) for v in values}) > 1]
+
+
+def now() -> str:
+    """Current UTC time as ISO 8601 text: the format of ``started`` and ``finished``."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Columns a figure needs to rebuild a row's network and its data set.
+NET_COLUMNS = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
+               "weights", "biases", "seed")
+
 
 def task_params(row):
     """The task parameters of one result row, as ``make_task`` takes them.

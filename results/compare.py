@@ -71,7 +71,7 @@ def compare(df_a, df_b, *, on="test_mse", by=None, labels=None):
 
 def _per_config(df, on):
     """One row per config: its axes (lists as tuples, to join on), mean ``on``, ok seeds."""
-    table = per_config(df, [on], stats=("mean", "count"))
+    table = per_config(df, [on], stats=("mean", "n"))
     table = table.rename(columns={f"{on}_mean": on, f"{on}_n": "n"})
     axes = config_columns(df)
     table[axes] = table[axes].map(lambda v: tuple(v) if isinstance(v, list) else v)

@@ -114,7 +114,7 @@ def require_single(df, *, allowed, what):
     extra = [c for c in varying_axes(df, exclude=allowed)
              if not any(lockstep(df, c, a) for a in allowed if a in df)]
     if extra:
-        values = {c: sorted(map(str, df[c].astype(object).unique())) for c in extra}
+        values = {c: sorted({str(v) for v in df[c]}) for c in extra}
         raise ValueError(f"{what}: the frame has several values of {values}; filter it first "
                          "(e.g. df[df.activation == 'tanh']) or facet by that axis")
 
@@ -164,7 +164,8 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
     metrics : list of str
         Metric columns to aggregate.
     stats : tuple of str, default=("mean",)
-        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``count``).
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``), or ``n``: the
+        number of seeds that entered.
     statuses : tuple of str, default=("ok",)
         Jobs whose values enter; the others count as missing.
     columns : list of str, default=None
@@ -174,13 +175,13 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
     -------
     pandas.DataFrame
         Indexed by ``config_id`` in order of first appearance: ``columns``, then
-        ``<metric>_<stat>`` per metric and statistic (``count`` is named ``n``: the seeds
-        that entered).
+        ``<metric>_<stat>`` per metric and statistic.
     """
     columns = config_columns(df) if columns is None else list(columns)
     configs = df.groupby("config_id", sort=False)[columns].first()
     values = pd.DataFrame({m: ok_metric(df, m, statuses) for m in metrics})
-    aggregated = values.groupby(df["config_id"]).agg(list(stats))
+    aggregated = values.groupby(df["config_id"]).agg(["count" if s == "n" else s
+                                                      for s in stats])
     aggregated.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in aggregated.columns]
     return configs.join(aggregated)
 

@@ -19,12 +19,11 @@ from results.frame import (load_results, lockstep, prepare, task_kind, uniform_w
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
                              fit_grid, loss_curves, metric_vs_size)
 from results.figures.layout import close, save_figure
-from results.tables import (grid_pivot, status_counts, summary_table, width_depth_pivot,
-                            write_table)
-from sweeps.schema import KIND_METRICS, METRICS, main_metric
+from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
+                            width_depth_pivot, write_table)
+from sweeps.schema import KIND_METRICS, METRICS, layers_from_text, main_metric
 
 log = logging.getLogger(__name__)
-_STATS = ("mean", "std", "min", "n")
 _MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics)
 _PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
 
@@ -95,7 +94,7 @@ def _write_tables(df, meta, folder):
 def _inline(summary):
     """The summary with mean and std of the main metrics only, to keep the page readable."""
     stats = [c for c in summary.columns
-             if c.rsplit("_", 1)[0] in METRICS and c.rsplit("_", 1)[1] in _STATS]
+             if c.rsplit("_", 1)[0] in METRICS and c.rsplit("_", 1)[1] in SUMMARY_STATS]
     main = [c for c in stats if c.rsplit("_", 1)[0] in _MAIN and c.endswith(("_mean", "_std"))]
     return summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
 
@@ -166,7 +165,7 @@ def _plan(df, boundary_depth):
 def _n_inputs(df):
     """The input width, read off ``layers``: no data set is loaded."""
     layers = df["layers"].dropna()
-    return int(layers.iloc[0].strip("[]").split(",")[0]) if len(layers) else None
+    return layers_from_text(layers.iloc[0])[0] if len(layers) else None
 
 
 def _regression_plan(task, sub, axes):

@@ -14,7 +14,8 @@ from results.frame import (arch_sort, at_depth, available_metrics, config_column
                            per_config, prepare, require_single, uniform_width, varying_axes)
 from sweeps.schema import STATUSES, higher_is_better
 
-_STATS = ("mean", "std", "min", "count")
+#: Statistics of each metric over a config's seeds in :func:`summary_table`.
+SUMMARY_STATS = ("mean", "std", "min", "n")
 
 
 def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending=None,
@@ -46,7 +47,7 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     """
     df = prepare(df)
     metrics = list(metrics) if metrics is not None else available_metrics(df)
-    stats = per_config(df, metrics, stats=_STATS, statuses=statuses)
+    stats = per_config(df, metrics, stats=SUMMARY_STATS, statuses=statuses)
     counts = (pd.crosstab(df["config_id"], df["status"])
               .reindex(columns=list(STATUSES), fill_value=0).add_prefix("n_"))
     counts.insert(0, "n_seeds", counts.sum(axis=1))

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 
 from sweeps.schema import (CONFIG_COLUMNS, IDENTITY_COLUMNS, METRICS, STATUS_COLUMNS,
-                           STATUSES, task_column)
+                           STATUSES, layers_text, task_column)
 from sweeps.store import Store
 
 
@@ -16,7 +16,7 @@ def _row(rec: dict, curves: bool, weights: bool) -> dict:
     layers = rec["layers"]
     row = {"key": rec["key"], "config_id": rec["config_id"], "task": cfg["task"],
            "hidden": tuple(cfg["hidden"]),
-           "layers": None if layers is None else "[" + ",".join(map(str, layers)) + "]",
+           "layers": None if layers is None else layers_text(layers),
            "depth": len(cfg["hidden"]),
            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
     row.update({k: cfg[k] for k in CONFIG_COLUMNS if k in cfg and k not in row})

@@ -96,18 +96,8 @@ def job_key(config, version: int = RESULTS_VERSION) -> str:
 
 
 def config_id(config, version: int = RESULTS_VERSION) -> str:
-    """Return the key of a config ignoring its ``seed``: replicas of one config share it.
+    """The key of a config ignoring its ``seed``: replicas of one config share it.
 
-    Parameters
-    ----------
-    config : mapping
-        A resolved job config.
-    version : int, default=RESULTS_VERSION
-        Results-format version mixed into the hash.
-
-    Returns
-    -------
-    str
-        ``KEY_LENGTH`` lowercase hex characters.
+    Parameters and return value as for :func:`job_key`.
     """
     return _digest(canonical_json({k: v for k, v in config.items() if k != "seed"}), version)

@@ -78,6 +78,16 @@ def higher_is_better(metric: str) -> bool:
     return "accuracy" in metric
 
 
+def layers_text(layers) -> str:
+    """The ``layers`` column: sizes from input to output as ``"[1,5,10,1]"``."""
+    return "[" + ",".join(str(int(n)) for n in layers) + "]"
+
+
+def layers_from_text(text: str) -> list:
+    """The layer sizes a ``layers`` value names (inverse of :func:`layers_text`)."""
+    return [int(n) for n in text.strip("[]").split(",")]
+
+
 def task_column(name: str) -> str:
     """The frame column of task parameter ``name``.
 

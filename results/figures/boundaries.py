@@ -15,14 +15,12 @@ import seaborn as sns
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
 import nncore
-from results._nets import rebuild, task_data
+from results._nets import NET_COLUMNS, rebuild, task_data
 from results.frame import (arch_sort, at_depth, layers_label, prepare, require_single,
                            seed_rows, uniform_width)
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
                                     hide_unused, panel_grid, panel_title)
 
-_REQUIRED = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
-             "weights", "biases", "seed")
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
@@ -51,7 +49,7 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     matplotlib.figure.Figure
         One panel per config, including configs without an ``ok`` network (data only).
     """
-    df = prepare(df, required=_REQUIRED)
+    df = prepare(df, required=NET_COLUMNS)
     activations = sorted(df["activation"].unique())
     if activation is None and len(activations) > 1:
         raise ValueError(f"the frame has activations {activations}; pass activation= "
@@ -82,7 +80,7 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
     -------
     matplotlib.figure.Figure
     """
-    sub = at_depth(prepare(df, required=_REQUIRED), depth)
+    sub = at_depth(prepare(df, required=NET_COLUMNS), depth)
     fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
     figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
     return fig

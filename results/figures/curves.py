@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib import colors as mcolors
-from matplotlib.cm import ScalarMappable
 
-from results.figures.facets import facet_panels, figure_legend, palette
-from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, log_axis, log_helps
+from results.figures.facets import (color_norm, facet_panels, figure_colorbar, figure_legend,
+                                    palette)
+from results.figures.layout import LABEL_SIZE, figure_title, log_axis, log_helps
 from results.frame import arch_sort, prepare, require_single
 
 
@@ -115,15 +114,11 @@ def _hue(df, hue):
     values = df[hue].dropna().unique()
     numeric = pd.api.types.is_numeric_dtype(df[hue]) and len(values) > 6
     if numeric:
-        low, high = float(np.min(values)), float(np.max(values))
-        norm = (mcolors.LogNorm(low, high) if low > 0 and high / low > 10
-                else mcolors.Normalize(low, high if high > low else low + 1))
+        norm = color_norm(values)
         cmap = sns.color_palette("viridis", as_cmap=True)
 
         def colorbar(fig, axes):
-            bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.8)
-            bar.set_label(hue, fontsize=LABEL_SIZE)
-            bar.ax.tick_params(which="both", labelsize=TICK_SIZE)
+            figure_colorbar(fig, axes, norm, cmap, hue, shrink=0.8)
         return (lambda v: cmap(norm(v))), colorbar
     colors = palette(values)
 

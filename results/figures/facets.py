@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import colors as mcolors
+from matplotlib.cm import ScalarMappable
 
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, hide_unused, panel_grid,
                                     panel_title, wrap_shape)
@@ -69,3 +71,27 @@ def figure_legend(fig, handles, labels, *, title=None):
     fig.legend(handles, [str(label) for label in labels], title=title,
                loc="outside right center", fontsize=TICK_SIZE + 1,
                title_fontsize=LABEL_SIZE, frameon=False)
+
+
+def color_norm(values, *, log=None):
+    """A colour scale over the finite ``values``.
+
+    ``log=None`` takes a log scale when the values are positive and span more than a
+    decade, ``True`` whenever they are positive, ``False`` never.
+    """
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return mcolors.Normalize(0, 1)
+    low, high = float(finite.min()), float(finite.max())
+    if low > 0 and (log or (log is None and high / low > 10)):
+        return mcolors.LogNorm(low, high if high > low else low * 10)
+    return mcolors.Normalize(low, high if high > low else low + 1)
+
+
+def figure_colorbar(fig, axes, norm, cmap, label, **kwargs):
+    """A colorbar beside ``axes`` for a continuous colour, in the figures' font sizes."""
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes, **kwargs)
+    bar.set_label(label, fontsize=LABEL_SIZE)
+    bar.ax.tick_params(which="both", labelsize=TICK_SIZE)
+    return bar

@@ -13,12 +13,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from results.frame import arch_sort, layers_label, prepare, require_single
-from results._nets import predict_rows, task_data
+from results._nets import NET_COLUMNS, predict_rows, task_data
 from results.figures.layout import (figure_title, fix_limits, hide_unused,
                                     panel_grid, panel_title, wrap_shape)
 
-_REQUIRED = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
-             "weights", "biases", "seed")
 
 
 def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
@@ -54,7 +52,7 @@ def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
     """
     if band not in ("minmax", "std", None):
         raise ValueError(f"band must be 'minmax', 'std' or None, got {band!r}")
-    df = prepare(df, required=_REQUIRED)
+    df = prepare(df, required=NET_COLUMNS)
     require_single(df, allowed=(), what="fit_grid")
     configs = arch_sort(df.drop_duplicates("config_id"))
     ds = task_data(configs.iloc[0])

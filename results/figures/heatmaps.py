@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import seaborn as sns
-from matplotlib import colors as mcolors
-from matplotlib.cm import ScalarMappable
 
 from results.frame import prepare
+from results.figures.facets import color_norm, figure_colorbar
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_grid,
                                     panel_title)
 from results.tables import grid_pivot
@@ -57,14 +56,12 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     n_cols = len(blocks) // n_rows
     fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size * 0.9),
                            sharex=False, sharey=False, extra_width=0.8)
-    norm = _norm(table.to_numpy(dtype=float), log)
+    norm = color_norm(table.to_numpy(dtype=float), log=log)
     for n, (ax, (key, block)) in enumerate(zip(axes.flat, blocks.items())):
         _heatmap(ax, block, norm, cmap, annot, ylabel=n % n_cols == 0)
         panel_title(ax, _block_title(key, row, depth), size=LABEL_SIZE)
-    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.9,
-                       fraction=0.05 if n_cols > 1 else 0.08)
-    bar.set_label(f"{metric} ({agg} over seeds)", fontsize=LABEL_SIZE)
-    bar.ax.tick_params(which="both", labelsize=TICK_SIZE)
+    figure_colorbar(fig, axes, norm, cmap, f"{metric} ({agg} over seeds)", shrink=0.9,
+                    fraction=0.05 if n_cols > 1 else 0.08)
     task = df["task"].iloc[0] if "task" in df else ""
     hidden = "[i,j]" if depth == 2 else "[i,j,k]"
     figure_title(fig, title or f"{task}: {metric} of hidden layers {hidden}")
@@ -85,16 +82,6 @@ def _blocks(table, row, depth):
             key = (*key, None)
         blocks[key] = block.droplevel(levels)
     return blocks
-
-
-def _norm(values, log):
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return mcolors.Normalize(0, 1)
-    low, high = finite.min(), finite.max()
-    if log and low > 0:
-        return mcolors.LogNorm(low, high if high > low else low * 10)
-    return mcolors.Normalize(low, high if high > low else low + 1)
 
 
 def _heatmap(ax, block, norm, cmap, annot, ylabel):

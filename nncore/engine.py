@@ -71,11 +71,11 @@ class Stack:
 
     def get_replica(self, s):
         """Return copies of replica ``s``'s weights and biases as two lists."""
-        return _split(self.blocks, s)
+        return split_replica(self.blocks, s)
 
     def get_gradients(self, s):
         """Return copies of replica ``s``'s weight and bias gradients as two lists."""
-        return _split(self.grad_blocks, s)
+        return split_replica(self.grad_blocks, s)
 
     def weight_norms(self):
         """Sum of squared weights (biases excluded) for each replica, shape ``(S,)``."""
@@ -92,7 +92,7 @@ def _blocks(flat, shapes):
     return blocks
 
 
-def _split(blocks, s):
+def split_replica(blocks, s):
     """Replica ``s``'s ``(fan_in, fan_out)`` weights and ``(fan_out,)`` biases, copied."""
     return [B[s, :, :-1].T.copy() for B in blocks], [B[s, :, -1].copy() for B in blocks]
 
@@ -219,18 +219,24 @@ def _backpropagate(net, stack, X_rows, n, ws):
         stack.grads += ws.penalty
 
 
-def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs):
+def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, validation=None,
+          stopping=None):
     """Train every replica of ``stack`` in place.
 
     ``X`` is ``(n, n_in)`` and ``Y`` ``(n, n_out)``, as the public API takes them.
+    ``validation`` is ``(X_val, Y_val)`` in the same form, or None; ``stopping`` an
+    ``EarlyStopping`` fed with the validation losses (it needs ``validation``).
 
     Returns
     -------
-    history : ndarray, shape (S, epochs_run)
-        Per-epoch loss of each replica (mean of its batch losses, weighted by batch size).
-    diverged : dict
-        ``{replica: (epoch, weights, biases)}`` for replicas whose loss became non-finite;
-        their parameters are those at the end of that epoch, and their history stops there.
+    dict
+        ``history`` : ndarray (S, epochs_run), per-epoch loss of each replica (mean of its
+        batch losses, weighted by batch size, each before its step).
+        ``val_history`` : ndarray (S, epochs_run) or None, each replica's validation loss
+        after each epoch's steps.
+        ``diverged`` : ``{replica: (epoch, weights, biases)}`` for replicas whose loss
+        became non-finite; their parameters are those at the end of that epoch, and their
+        history stops there.
     """
     X_T, X_rows = inputs(X)
     Y_T = np.ascontiguousarray(Y.T)
@@ -239,7 +245,12 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs):
     workspaces = {}
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
     history = np.empty((epochs, S), dtype=np.float64)
-    active, diverged = np.ones(S, dtype=bool), {}
+    val_history = None if validation is None else np.empty((epochs, S), dtype=np.float64)
+    if validation is not None:
+        val_T, val_Y_T = inputs(validation[0])[0], np.ascontiguousarray(validation[1].T)
+        n_val = val_T.shape[-1]
+    training, diverged = np.ones(S, dtype=bool), {}  # training: neither diverged nor stopped
+    epoch = -1
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         for epoch in range(epochs):
             if full_batch:
@@ -250,20 +261,32 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs):
                     net, stack, X_rows, Y, batch_size, optimizer, shuffle_rngs, workspaces
                 )
             history[epoch] = values
+            changed = False
             # One sum filters the common case: it is finite only if every loss is (a
             # finite sum can overflow, which merely takes the exact check below). A Python
             # sum of a short list costs half of numpy's reduction.
-            if math.isfinite(sum(values.tolist())) and not diverged:
-                continue
-            row = history[epoch]
-            bad = active & ~np.isfinite(row)
-            if bad.any():
+            if not math.isfinite(sum(values.tolist())) or diverged:
+                bad = training & ~np.isfinite(history[epoch])
                 for s in np.flatnonzero(bad):
                     diverged[int(s)] = (epoch, *stack.get_replica(s))
-                active &= ~bad
-                if not active.any():
-                    return history[: epoch + 1].T, diverged
-    return history.T, diverged
+                training &= ~bad
+                changed = bool(bad.any())
+            if validation is not None:
+                ws = workspaces.get(n_val) or workspaces.setdefault(n_val,
+                                                                    Workspace(stack, n_val))
+                forward(net, stack, val_T, ws)
+                val_history[epoch] = loss_values(net, stack, val_Y_T, ws)
+                if stopping is not None:
+                    stop = stopping.update(epoch, val_history[epoch], training)
+                    if stop.any():
+                        training &= ~stop
+                        changed = True
+            if changed and not training.any():
+                break
+    runs = slice(0, epoch + 1)
+    return {"history": history[runs].T,
+            "val_history": None if val_history is None else val_history[runs].T,
+            "diverged": diverged}
 
 
 def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import engine
+from .stopping import EarlyStopping
 from .activations import ACTIVATIONS, OUTPUTS
 from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
@@ -13,7 +14,7 @@ from .validation import (
 class FitHistory(list):
     """Per-epoch training losses, plus how training ended.
 
-    A plain list of floats (one per epoch run) with two extra attributes:
+    A plain list of floats (one per epoch run) with extra attributes:
 
     Attributes
     ----------
@@ -22,14 +23,24 @@ class FitHistory(list):
         the list holds only the finite epochs before it.
     message : str
         Why training stopped early, or ``""``.
+    val_losses : list of float or None
+        Loss on the validation data after each epoch (one per training loss), when
+        ``fit`` was given ``validation_data``.
+    best_epoch : int or None
+        With early stopping, the 1-based epoch of the lowest validation loss, whose
+        weights the network keeps; None otherwise.
     """
 
-    def __init__(self, losses=(), status="ok", message=""):
+    def __init__(self, losses=(), status="ok", message="", *, val_losses=None,
+                 best_epoch=None):
         super().__init__(float(v) for v in losses)
         self.status, self.message = status, message
+        self.val_losses = None if val_losses is None else [float(v) for v in val_losses]
+        self.best_epoch = best_epoch
 
     def __repr__(self):
-        return f"FitHistory(epochs={len(self)}, status={self.status!r}, final_loss={self[-1] if self else None})"
+        final = self[-1] if self else None
+        return f"FitHistory(epochs={len(self)}, status={self.status!r}, final_loss={final})"
 
 
 def init_params(layers, seed, dtype=np.float64):
@@ -154,7 +165,8 @@ class MLP:
         X = check_X(X, self.layers[0], self.dtype)
         return X, check_targets(y, len(X), self.layers[-1], self.loss_name, self.dtype)
 
-    def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, **optimizer_params):
+    def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, *,
+            validation_data=None, patience=None, min_delta=0.0, **optimizer_params):
         """Train from the current weights.
 
         Parameters
@@ -167,6 +179,15 @@ class MLP:
         lr : float, default=0.01
         batch_size : int or None, default=None
             None trains full batch; an int uses mini-batches shuffled each epoch from ``seed``.
+        validation_data : (X_val, y_val) or None, default=None
+            Data the loss is also measured on after every epoch (``history.val_losses``),
+            in the form ``X`` and ``y`` take.
+        patience : int or None, default=None
+            Early stopping: stop after ``patience`` epochs without a validation loss lower
+            than the best so far minus ``min_delta``, and keep the weights of the best
+            epoch (``history.best_epoch``). None trains every epoch. Needs
+            ``validation_data``.
+        min_delta : float, default=0.0
         **optimizer_params
             Passed to the optimizer (``momentum``, ``beta1``, ``beta2``, ``epsilon``).
 
@@ -174,16 +195,19 @@ class MLP:
         -------
         FitHistory
         """
-        return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params)[0]
+        return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params,
+                             validation_data, patience, min_delta)[0]
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
                  l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
-                 batch_size=None, **optimizer_params):
+                 batch_size=None, validation_data=None, patience=None, min_delta=0.0,
+                 **optimizer_params):
     """Train independently seeded copies of one architecture at once.
 
     The replicas are stacked and trained with batched matrix products; each returned
-    network equals what ``MLP(layers, ..., seed=s).fit(X, y, ...)`` gives alone.
+    network equals what ``MLP(layers, ..., seed=s).fit(X, y, ...)`` gives alone. With
+    early stopping each replica stops at its own epoch.
 
     Parameters
     ----------
@@ -194,7 +218,9 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         One replica per seed.
     activation, output, loss, l2, dtype
         As for ``MLP``.
-    epochs, optimizer, lr, batch_size, **optimizer_params
+    epochs, optimizer, lr, batch_size, validation_data, patience, min_delta
+        As for ``MLP.fit``.
+    **optimizer_params
         As for ``MLP.fit``.
 
     Returns
@@ -206,37 +232,62 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     if not seeds:
         raise ValueError("seeds must list at least one seed")
     nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
-    _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params)
+    _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
+                  validation_data, patience, min_delta)
     return nets
 
 
-def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params):
+def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
+                  validation_data=None, patience=None, min_delta=0.0):
     """Train networks of one architecture and settings together, in place."""
     first = nets[0]
     check_positive("epochs", epochs, integer=True)
     check_positive("lr", lr)
     if batch_size is not None:
         check_positive("batch_size", batch_size, integer=True)
+    if patience is not None:
+        check_positive("patience", patience, integer=True)
+        if validation_data is None:
+            raise ValueError("early stopping (patience) needs validation_data=(X_val, y_val)")
+    check_non_negative("min_delta", min_delta)
     opt = OPTIMIZERS[check_name("optimizer", optimizer, OPTIMIZERS)]
     try:
         opt = opt(lr, **optimizer_params)
     except TypeError as err:
         raise ValueError(f"bad option for optimizer {optimizer!r}: {err}") from None
     X, Y = first._check_data(X, y)
+    validation = None
+    if validation_data is not None:
+        try:
+            X_val, y_val = validation_data
+        except (TypeError, ValueError):
+            raise ValueError("validation_data must be a pair (X_val, y_val)") from None
+        validation = first._check_data(X_val, y_val)
     stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], first.dtype)
-    history, diverged = engine.train(
+    stopping = None if patience is None else EarlyStopping(stack, patience, min_delta)
+    run = engine.train(
         first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
-        shuffle_rngs=[shuffle_rng(n.seed) for n in nets],
+        shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
+        stopping=stopping,
     )
+    history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
     for s, net in enumerate(nets):
+        val = None if val_history is None else val_history[s]
         if s in diverged:
             epoch, net.weights, net.biases = diverged[s]
             net.history_ = FitHistory(
                 history[s, :epoch], "diverged",
                 f"loss became non-finite ({history[s, epoch]}) at epoch {epoch + 1} of {epochs}; "
-                "try a smaller lr",
-            )
-        else:
-            net.weights, net.biases = stack.get_replica(s)
-            net.history_ = FitHistory(history[s])
+                "try a smaller lr", val_losses=None if val is None else val[:epoch])
+            continue
+        net.weights, net.biases = stack.get_replica(s)
+        runs, best = len(history[s]), None
+        if stopping is not None:
+            if stopping.stop_epoch[s] >= 0:
+                runs = stopping.stop_epoch[s] + 1
+            if stopping.best_epoch[s] >= 0:  # else no finite validation loss: keep the last
+                best = int(stopping.best_epoch[s]) + 1
+                net.weights, net.biases = engine.split_replica(stopping.best_blocks(), s)
+        net.history_ = FitHistory(history[s, :runs], val_losses=None if val is None
+                                  else val[:runs], best_epoch=best)
     return [net.history_ for net in nets]

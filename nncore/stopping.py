@@ -1,0 +1,70 @@
+"""Early stopping for stacked replicas: each replica stops on its own validation loss.
+
+The engine trains every replica of a stack with the same batched products, so a replica
+that has stopped cannot leave the stack; it rides along until every replica has stopped
+(or the epochs run out), and what it computes meanwhile is ignored: its history ends at
+its stopping epoch and its parameters are the copy kept at its best validation epoch
+(Keras' ``EarlyStopping(restore_best_weights=True)``).
+"""
+import numpy as np
+
+
+class EarlyStopping:
+    """Per-replica patience counters and a copy of each replica's best parameters.
+
+    Parameters
+    ----------
+    stack : engine.Stack
+        The replicas; their best parameters are copied from ``stack.blocks``.
+    patience : int
+        Epochs without an improvement of the validation loss after which a replica
+        stops: with patience 5 and a best epoch ``b``, it stops after epoch ``b + 5``.
+    min_delta : float, default=0.0
+        An improvement is a validation loss below the best so far minus ``min_delta``.
+
+    Attributes
+    ----------
+    best : ndarray, shape (S,)
+        Lowest validation loss of each replica so far (inf before the first finite one).
+    best_epoch : ndarray of int, shape (S,)
+        0-based epoch of ``best``; -1 while there is none.
+    stop_epoch : ndarray of int, shape (S,)
+        0-based epoch after which each replica stopped; -1 while it trains.
+    """
+
+    def __init__(self, stack, patience, min_delta=0.0):
+        S = stack.n_replicas
+        self.patience, self.min_delta = patience, min_delta
+        self.best = np.full(S, np.inf)
+        self.best_epoch = np.full(S, -1)
+        self.stop_epoch = np.full(S, -1)
+        self._wait = np.zeros(S, dtype=int)
+        self._blocks = stack.blocks
+        self._best_blocks = [B.copy() for B in stack.blocks]
+
+    @property
+    def stopped(self):
+        """Boolean mask of the replicas that have stopped."""
+        return self.stop_epoch >= 0
+
+    def update(self, epoch, val_losses, training):
+        """Record one epoch's validation losses of the replicas still ``training``.
+
+        Returns the mask of replicas that stop after this epoch.
+        """
+        improved = training & (val_losses < self.best - self.min_delta)
+        if improved.any():
+            self.best[improved] = val_losses[improved]
+            self.best_epoch[improved] = epoch
+            self._wait[improved] = 0
+            for B, kept in zip(self._blocks, self._best_blocks):
+                kept[improved] = B[improved]
+        waiting = training & ~improved
+        self._wait[waiting] += 1
+        stop = waiting & (self._wait >= self.patience)
+        self.stop_epoch[stop] = epoch
+        return stop
+
+    def best_blocks(self):
+        """The parameter blocks as of each replica's best epoch (layout of ``stack.blocks``)."""
+        return self._best_blocks

@@ -1,33 +1,45 @@
-"""Fixtures for the results tests; the data come from ``results_testdata``.
-
-To switch to the real pipeline, replace the bodies of ``sine_results`` / ``moons_results`` by
-``sweeps.run_sweep(spec, out_dir)`` and ``return sweeps.load(out_dir), sweeps.load_meta(out_dir)``
-(the failed/diverged jobs then have to come from the spec, e.g. a huge ``lr``).
-"""
+"""Fixtures for the results tests: real sweeps (``results_testdata``), trained once a session."""
 import matplotlib
 
 matplotlib.use("Agg")  # no display on CI; must precede any pyplot import
 
 import pytest
-from results_testdata import (MOONS_DIVERGED, MOONS_FAILED, MOONS_HIDDEN, MOONS_SPEC,
-                              SINE_DIVERGED, SINE_FAILED, SINE_HIDDEN, SINE_SPEC, make_meta,
-                              train_results)
+from results_testdata import (MOONS_FAILING, MOONS_SPEC, SINE_PENDING, load_results,
+                              record_planned_run, run, sine_specs, spec_from_toml,
+                              with_bad_seed)
 
 
 @pytest.fixture(scope="session")
-def sine_results():
-    """(df, meta) of a small sine sweep: 14 architectures x 3 seeds, some failed/diverged."""
-    df = train_results("sine", SINE_HIDDEN, epochs=300, lr=0.03, failed=SINE_FAILED,
-                       diverged=SINE_DIVERGED)
-    return df, make_meta(df, name="sine-test", spec_text=SINE_SPEC, pending=5)
+def sine_results(tmp_path_factory):
+    """(df, meta) of a sine sweep: 15 architectures x 3 seeds, gd at lr 0.25.
+
+    (3,) failed on every seed, (64,) diverged on every seed, and a later run planned
+    5 more jobs and trained none of them (pending).
+    """
+    out = tmp_path_factory.mktemp("sine-sweep")
+    spec, extended = sine_specs()
+    summary = run(spec, out)
+    assert (summary.ok, summary.diverged, summary.failed) == (39, 3, 3), summary
+    record_planned_run(out, extended)
+    df, meta = load_results(out)
+    assert meta["counts"]["pending"] == SINE_PENDING
+    return df, meta
 
 
 @pytest.fixture(scope="session")
-def moons_results():
-    """(df, meta) of a small moons sweep: widths 3/6/9 x depth 1/2 x tanh/relu x 3 seeds."""
-    df = train_results("moons", MOONS_HIDDEN, activations=("tanh", "relu"), epochs=200,
-                       lr=0.03, failed=MOONS_FAILED, diverged=MOONS_DIVERGED)
-    return df, make_meta(df, name="moons-test", spec_text=MOONS_SPEC)
+def moons_results(tmp_path_factory):
+    """(df, meta) of a moons sweep: widths 3/6/9 x depth 1/2 x tanh/relu x 3 seeds.
+
+    A second run added one job with a bad seed to (9, 9) relu: it failed alone.
+    """
+    out = tmp_path_factory.mktemp("moons-sweep")
+    spec = spec_from_toml(MOONS_SPEC)
+    first = run(spec, out)
+    assert first.ok == 36, first
+    hidden, activation = MOONS_FAILING
+    second = run(with_bad_seed(spec, hidden, activation=activation), out)
+    assert (second.cached, second.failed, second.ok) == (36, 1, 0), second
+    return load_results(out)
 
 
 @pytest.fixture(scope="session")

@@ -1,145 +1,173 @@
-"""Test data for the results tests: small real sweeps, trained in seconds.
+"""Test data for the results tests: small real sweeps through the real pipeline.
 
-This module is the only place that produces sweep results for these tests
-(``conftest.py`` turns them into fixtures). ``train_results`` trains real networks with
-``nncore.fit_replicas`` on real task data from ``sweeps.tasks.make_task`` and shapes the rows
-exactly as ``sweeps.load`` returns them (docs/ARCHITECTURE.md); ``make_meta`` stands in for
-``sweeps.load_meta``. To switch to the real pipeline, replace the bodies of the fixtures
-``sine_results`` / ``moons_results`` in conftest.py by::
+Every frame the results tests look at is written by ``sweeps.run_sweep`` into a real store
+and read back with ``sweeps.load`` / ``sweeps.load_meta``; nothing here builds rows or meta
+records by hand. The jobs that are not ``ok`` are produced by the runner itself:
 
-    spec = sweeps.load_spec(..., overrides=[...])
-    sweeps.run_sweep(spec, out_dir)
-    return sweeps.load(out_dir), sweeps.load_meta(out_dir)
-
-and nothing else in the tests needs to change, except that the failed and diverged jobs
-the tests count must then come from the spec.
+* failed: a job whose ``seed`` is -1. Spec validation refuses a negative seed, so the job
+  is put into an otherwise validated spec with the ``Spec`` constructor (which takes
+  resolved configs as they are); numpy's ``default_rng(-1)`` then raises ``ValueError`` in
+  the worker. The runner trains the seeds of a config as one group and a group fails as a
+  whole: the other seeds trained in the same run fail with it. A seed is not a config axis,
+  so this adds no varying axis to the frame.
+* diverged: the sine sweep trains with plain gradient descent at ``lr = 0.25``, stable
+  for every architecture with last hidden width 3 or 6 (they blow up from about 0.45),
+  while ``(64,)`` overflows for every seed (at about epoch 134; seeds start to survive
+  only below about 0.13). The architecture is not a varying axis either. (gd, not adam:
+  adam's bounded steps never overflowed here, and a diverging config with its own
+  optimizer or lr would add varying axes that split the report's figures.)
+* pending: a later run that planned a larger spec was recorded with the real
+  ``sweeps.store.Store`` API and stopped before training anything (``record_planned_run``).
 """
 from __future__ import annotations
 
-import platform
-import time
+import os
+import tomllib
 
 import numpy as np
-import pandas as pd
+import sweeps
+from sweeps.runner import planned_jobs
+from sweeps.spec import Spec
+from sweeps.store import Store
 
-# Small grids: every test module shares these, trained once per session.
-SINE_HIDDEN = [(3,), (6,), (3, 3), (3, 6), (6, 3), (6, 6),
-               (3, 3, 3), (3, 3, 6), (3, 6, 3), (3, 6, 6),
-               (6, 3, 3), (6, 3, 6), (6, 6, 3), (6, 6, 6)]
-MOONS_HIDDEN = [(w,) * d for d in (1, 2) for w in (3, 6, 9)]
-SEEDS = (0, 1, 2)
-#: Jobs forced to fail / diverge: (hidden, seed). (3,) fails for every seed: a config that
-#: must still appear in the tables with its counts and NaN metrics.
-SINE_FAILED = [((3,), s) for s in SEEDS] + [((6, 6), 2)]
-SINE_DIVERGED = [((3, 6), 1)]
-MOONS_FAILED = [((9, 9), 0)]
-MOONS_DIVERGED = [((3,), 2)]
+#: The seed numpy refuses: ``np.random.default_rng(-1)`` raises ValueError in the worker.
+BAD_SEED = -1
 
-
-def train_results(task, hidden_list, *, activations=("tanh",), seeds=SEEDS, epochs=200,
-                  optimizer="adam", lr=0.02, task_params=None, failed=(), diverged=()):
-    """Train a small grid and return its rows in the ``sweeps.load`` schema.
-
-    ``failed`` jobs get status ``failed`` with an error and no metrics or weights, as the
-    runner records an exception; ``diverged`` jobs keep their weights and a truncated curve,
-    with non-finite training loss and no test metrics.
-    """
-    import nncore
-    from sweeps.keys import config_id, job_key
-    from sweeps.tasks import make_task, resolve_task_params
-
-    params = resolve_task_params(task, task_params or {})
-    ds = make_task(task, **params)
-    output, loss = ds.default_output, ds.default_loss
-    rows = []
-    for activation in activations:
-        for hidden in hidden_list:
-            layers = [ds.n_in, *hidden, ds.n_out]
-            start = time.perf_counter()
-            nets = nncore.fit_replicas(layers, ds.X_train, ds.y_train, seeds=list(seeds),
-                                       activation=activation, output=output, loss=loss,
-                                       epochs=epochs, optimizer=optimizer, lr=lr)
-            wall = (time.perf_counter() - start) / len(seeds)
-            for seed, net in zip(seeds, nets):
-                config = dict(task=task, task_params=params, hidden=list(hidden),
-                              activation=activation, output=output, loss=loss,
-                              optimizer=optimizer, lr=float(lr), epochs=epochs,
-                              batch_size=None, l2=0.0, seed=seed)
-                row = _identity(config, params, layers, net, job_key, config_id)
-                if (tuple(hidden), seed) in failed:
-                    row.update(_failed_row())
-                else:
-                    row.update(_trained_row(net, ds, wall, (tuple(hidden), seed) in diverged))
-                rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _identity(config, params, layers, net, job_key, config_id):
-    row = dict(key=job_key(config), config_id=config_id(config), task=config["task"],
-               hidden=tuple(config["hidden"]), layers="[" + ",".join(map(str, layers)) + "]",
-               depth=len(config["hidden"]), n_params=int(net.n_params))
-    row.update({k: config[k] for k in ("activation", "output", "loss", "optimizer", "lr",
-                                       "epochs", "batch_size", "l2", "seed")})
-    row.update(params)
-    return row
-
-
-def _failed_row():
-    return dict(status="failed", error="RuntimeError: injected failure for the tests",
-                traceback="Traceback (most recent call last):\nRuntimeError: injected",
-                train_loss=np.nan, test_loss=np.nan, epochs_run=np.nan, wall_time=np.nan,
-                train_mse=np.nan, test_mse=np.nan, train_accuracy=np.nan,
-                test_accuracy=np.nan, curve_epoch=None, curve_loss=None,
-                weights=None, biases=None)
-
-
-def _trained_row(net, ds, wall, diverged):
-    history = np.asarray(net.history_, dtype=float)
-    if diverged:
-        history = history[: max(2, len(history) // 3)]
-    idx = np.unique(np.linspace(0, len(history) - 1, min(len(history), 300)).round()
-                    .astype(int))
-    row = dict(status="diverged" if diverged else "ok", error=None, traceback=None,
-               train_loss=np.inf if diverged else float(history[-1]),
-               test_loss=np.nan if diverged else net.loss(ds.X_test, ds.y_test),
-               epochs_run=len(history), wall_time=wall, curve_epoch=idx + 1,
-               curve_loss=history[idx], weights=[w.copy() for w in net.weights],
-               biases=[b.copy() for b in net.biases])
-    for split in ("train", "test"):
-        X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
-        pred = net.predict(X)
-        if ds.kind == "regression":
-            row[f"{split}_mse"] = np.nan if diverged else float(np.mean((pred - y) ** 2))
-            row[f"{split}_accuracy"] = np.nan
-        else:
-            row[f"{split}_mse"] = np.nan
-            row[f"{split}_accuracy"] = (np.nan if diverged
-                                        else float(np.mean(pred.argmax(axis=1) == y)))
-    return row
-
-
-def make_meta(df, *, name, spec_text, pending=0):
-    """A ``sweeps.load_meta`` dict for a frame (the runner's record of the sweep)."""
-    counts = df["status"].value_counts().to_dict()
-    counts = {s: int(counts.get(s, 0)) for s in ("ok", "diverged", "failed")}
-    counts["pending"] = pending
-    import matplotlib as mpl
-    import seaborn as sns
-    return dict(name=name, spec=spec_text, planned=len(df) + pending, counts=counts,
-                versions={"numpy": np.__version__, "pandas": pd.__version__,
-                          "matplotlib": mpl.__version__, "seaborn": sns.__version__},
-                python=platform.python_version(), git_commit=None)
-
-
+# -- sine: 14 small architectures plus one that diverges ---------------------------------
+SINE_GRID = [(3,), (6,), (3, 3), (3, 6), (6, 3), (6, 6),
+             (3, 3, 3), (3, 3, 6), (3, 6, 3), (3, 6, 6),
+             (6, 3, 3), (6, 3, 6), (6, 6, 3), (6, 6, 6)]
+SINE_DIVERGING = (64,)
+SINE_HIDDEN = SINE_GRID + [SINE_DIVERGING]
+#: Its seed 2 is replaced by BAD_SEED, so its whole group (every seed) fails.
+SINE_FAILING = (3,)
 SINE_SPEC = """name = "sine-test"
 task = "sine"
-[grid]
-hidden = "small test grid"
-activation = ["tanh"]
+
+[params]
+activation = "tanh"
+optimizer = "gd"
+lr = 0.25
+epochs = 300
 seed = [0, 1, 2]
+
+[[grid]]
+hidden = { widths = [3, 6], depth = [1, 2, 3] }
+
+[[grid]]
+hidden = [[64]]
 """
+#: The larger spec of a later run, stopped before it trained anything: 5 more seeds of
+#: (6, 6, 6), so 5 jobs are pending.
+SINE_PENDING = 5
+SINE_EXTENDED_SPEC = SINE_SPEC + """
+[[grid]]
+hidden = [[6, 6, 6]]
+seed = [3, 4, 5, 6, 7]
+"""
+
+# -- moons: uniform widths 3/6/9, depth 1/2, tanh and relu -------------------------------
+MOONS_HIDDEN = [(w,) * d for d in (1, 2) for w in (3, 6, 9)]
 MOONS_SPEC = """name = "moons-test"
 task = "moons"
-[grid]
+
+[params]
+hidden = { width = [3, 6, 9], depth = [1, 2] }
 activation = ["tanh", "relu"]
+optimizer = "adam"
+lr = 0.03
+epochs = 200
+seed = [0, 1, 2]
 """
+#: A second run adds a job with seed BAD_SEED to this config: its seeds 0-2 are cached
+#: (ok), so the new seed trains alone and fails alone.
+MOONS_FAILING = ((9, 9), "relu")
+
+
+def spec_from_toml(text: str) -> Spec:
+    """A validated spec from TOML text (``Spec.from_dict``, as ``load_spec`` does)."""
+    data = tomllib.loads(text)
+    return Spec.from_dict(data, name=data["name"], source=text)
+
+
+def with_bad_seed(spec: Spec, hidden, *, replace=None, activation=None) -> Spec:
+    """``spec`` with one job of config ``hidden`` (and ``activation``) given seed -1.
+
+    ``replace``: the seed whose job gets BAD_SEED instead; None appends a new job (a copy
+    of that config's first job). The configs are otherwise those ``spec`` resolved.
+    """
+    configs = list(spec)
+    match = [c for c in configs if c["hidden"] == list(hidden)
+             and (activation is None or c["activation"] == activation)]
+    assert match, f"no config {hidden} {activation or ''} in {spec!r}"
+    if replace is None:
+        configs.append(dict(match[0], seed=BAD_SEED))
+        what = f"a job with seed {BAD_SEED} added"
+    else:
+        (job,) = [c for c in match if c["seed"] == replace]
+        job["seed"] = BAD_SEED
+        what = f"seed {replace} replaced by {BAD_SEED}"
+    where = f"hidden {list(hidden)}" + (f", activation {activation}" if activation else "")
+    note = f"\n# tests: {where}: {what}, which numpy's default_rng refuses in the worker\n"
+    return Spec(configs, name=spec.name, source=spec.source + note)
+
+
+def run(spec: Spec, out_dir, *, n_jobs=2, backend="threading"):
+    """Run ``spec`` into ``out_dir`` with the real runner; return its RunSummary."""
+    return sweeps.run_sweep(spec, out_dir, n_jobs=n_jobs, backend=backend)
+
+
+def load_results(out_dir):
+    """``(sweeps.load(out_dir), sweeps.load_meta(out_dir))``."""
+    return sweeps.load(out_dir), sweeps.load_meta(out_dir)
+
+
+def record_planned_run(out_dir, spec: Spec) -> None:
+    """Record a run of ``spec`` that planned its jobs and stopped before training any.
+
+    What ``run_sweep`` writes when it is interrupted right after planning: the run's
+    record (copied from the store's previous run: same machine and package versions),
+    the full job list as planned, and the outcome.
+    """
+    with Store.open(out_dir, create=True) as store:
+        previous = store.last_run()
+        record = {k: previous.get(k) for k in ("host", "argv", "backend", "n_jobs", "versions",
+                                                "python", "git_commit", "git_dirty")}
+        run_id = store.start_run(name=spec.name, spec_text=spec.source,
+                                 planned=planned_jobs(spec), record=dict(record,
+                                                                         pid=os.getpid()))
+        store.finish_run(run_id, "interrupted")
+
+
+def sine_specs():
+    """(spec run to completion, larger spec of the later run that trained nothing)."""
+    return (with_bad_seed(spec_from_toml(SINE_SPEC), SINE_FAILING, replace=2),
+            with_bad_seed(spec_from_toml(SINE_EXTENDED_SPEC), SINE_FAILING, replace=2))
+
+
+def small_sweep(out_dir, name, task, hidden, *, seeds=(0, 1), **params):
+    """Run a one-sub-grid sweep of ``hidden`` x ``params`` into ``out_dir``; return (df, meta).
+
+    ``params`` are spec axes (a list is an axis of several values).
+    """
+    spec = Spec.from_dict({"name": name, "task": task,
+                           "params": dict(params, hidden=[list(h) for h in hidden],
+                                          seed=list(seeds))})
+    run(spec, out_dir)
+    return load_results(out_dir)
+
+
+def forward_tanh(weights, biases, X):
+    """A plain forward pass (tanh hidden layers, identity output), independent of nncore."""
+    a = X
+    for W, b in zip(weights[:-1], biases[:-1]):
+        a = np.tanh(a @ W + b)
+    return a @ weights[-1] + biases[-1]
+
+
+def sine_test_mse(row):
+    """Test MSE of a stored sine net, recomputed: its fit on the clean curve sin(2 pi x)
+    at ``n_test`` evenly spaced points of [0, 1] (the sine task's test set)."""
+    x = np.linspace(0.0, 1.0, int(row["n_test"]))[:, None]
+    pred = forward_tanh(row["weights"], row["biases"], x)
+    return float(np.mean((pred - np.sin(2 * np.pi * x)) ** 2))

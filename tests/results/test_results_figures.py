@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 from matplotlib.collections import QuadMesh
-from results_testdata import MOONS_HIDDEN, SINE_HIDDEN
+from results_testdata import (MOONS_FAILING, MOONS_HIDDEN, SINE_DIVERGING, SINE_FAILING,
+                              SINE_HIDDEN, forward_tanh, small_sweep)
 from sweeps.tasks import make_task
 
 from results import (boundary_comparison, decision_boundaries, error_heatmaps, fit_grid,
@@ -19,14 +20,6 @@ def ok_rows(df, hidden, activation=None):
     if activation:
         mask &= df["activation"] == activation
     return df[mask].sort_values("seed")
-
-
-def forward_tanh(weights, biases, X):
-    """A plain forward pass (tanh hidden layers, identity output), independent of nncore."""
-    a = X
-    for W, b in zip(weights[:-1], biases[:-1]):
-        a = np.tanh(a @ W + b)
-    return a @ weights[-1] + biases[-1]
 
 
 # -- fit grid ------------------------------------------------------------------------------
@@ -55,9 +48,11 @@ def test_fit_grid_curve_is_the_seed_mean_of_the_stored_networks(sine_df):
 
 def test_fit_grid_marks_configs_without_an_ok_seed(sine_df):
     fig = fit_grid(sine_df)
-    ax = next(a for a in fig.axes if a.get_title().startswith("[1,3,1]"))
-    assert "3 failed" in ax.get_title()
-    assert any("no ok seed" in t.get_text() for t in ax.texts)
+    for hidden, status in ((SINE_FAILING, "failed"), (SINE_DIVERGING, "diverged")):
+        label = "[1," + ",".join(map(str, hidden)) + ",1]"
+        ax = next(a for a in fig.axes if a.get_title().startswith(label))
+        assert f"3 {status}" in ax.get_title()
+        assert any("no ok seed" in t.get_text() for t in ax.texts)
 
 
 def test_fit_grid_needs_one_dimensional_regression(moons_df):
@@ -129,11 +124,19 @@ def test_boundary_seed_option_picks_that_seed(moons_df):
     assert any(t.get_text() == f"acc {acc:.2f}" for t in ax.texts)
 
 
-def test_boundary_grid_of_mixed_widths_titles_each_panel():
-    from results_testdata import train_results
+def test_boundary_panel_skips_a_failed_seed(moons_df):
+    """(9, 9) relu has a failed job with seed -1: the panel shows its lowest ok seed, 0."""
+    hidden, activation = MOONS_FAILING
+    assert set(moons_df.loc[moons_df["hidden"] == hidden, "status"]) == {"ok", "failed"}
+    ax = panels(decision_boundaries(moons_df, activation=activation))[5]  # depth 2, width 9
+    row = ok_rows(moons_df, hidden, activation).iloc[0]
+    assert row["seed"] == 0
+    assert any(t.get_text() == f"acc {row['test_accuracy']:.2f}" for t in ax.texts)
 
+
+def test_boundary_grid_of_mixed_widths_titles_each_panel(tmp_path):
     hidden = [(3,), (6,), (3, 6), (6, 3), (4, 4)]
-    df = train_results("moons", hidden, seeds=(0,), epochs=30)
+    df, _ = small_sweep(tmp_path, "moons-mixed", "moons", hidden, seeds=(0,), epochs=30)
     axes = panels(decision_boundaries(df))
     assert [ax.get_title() for ax in axes] == ["[2,3,2]", "[2,6,2]", "[2,3,6,2]", "[2,4,4,2]",
                                                "[2,6,3,2]"]
@@ -157,7 +160,7 @@ def test_loss_curves_one_panel_per_depth_one_line_per_config(sine_df):
     fig = loss_curves(sine_df, band=None)
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == ["depth = 1", "depth = 2", "depth = 3"]
-    # depth 1: (3,) failed on every seed, so only (6,) has a curve
+    # depth 1: (3,) failed and (64,) diverged on every seed, so only (6,) has a curve
     assert [len(ax.get_lines()) for ax in axes] == [1, 4, 8]
     rows = ok_rows(sine_df, (6,))
     expected = np.mean(np.stack(rows["curve_loss"].tolist()), axis=0)

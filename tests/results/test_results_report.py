@@ -4,7 +4,7 @@ import re
 
 import pandas as pd
 import pytest
-from results_testdata import train_results
+from results_testdata import SINE_PENDING, small_sweep
 
 from results import build_report, load_results
 
@@ -59,18 +59,20 @@ def test_moons_report_has_boundaries_per_activation_and_a_comparison(moons_repor
 def test_report_shows_status_counts_pending_spec_and_versions(sine_report, sine_results):
     df, meta = sine_results
     page = (sine_report / "index.html").read_text()
-    assert "5 job(s) are pending" in page
+    assert f"{SINE_PENDING} job(s) are pending" in page
     counts = df["status"].value_counts()
     assert f"{counts['ok']} ok, {counts['diverged']} diverged, {counts['failed']} failed" in page
     assert html.escape(meta["spec"].splitlines()[0], quote=True) in page
     assert f"<th>numpy</th><td>{meta['versions']['numpy']}</td>" in page
-    assert "injected failure" in page  # the failures table shows the first error line
+    # The failures table shows the first line of the worker's error (numpy refusing seed -1).
+    error = df.loc[df["status"] == "failed", "error"].iloc[0]
+    assert error.startswith("ValueError") and html.escape(error.splitlines()[0]) in page
 
 
 def test_report_splits_figures_by_a_varying_axis(tmp_path):
-    df = train_results("sine", [(3,), (4, 4), (4, 6), (6, 4), (4, 4, 4)],
-                       activations=("tanh", "relu"), seeds=(0, 1), epochs=100)
-    report = build_report(tmp_path, df=df, meta={})
+    small_sweep(tmp_path, "sine-act", "sine", [(3,), (4, 4), (4, 6), (6, 4), (4, 4, 4)],
+                activation=["tanh", "relu"], lr=0.02, epochs=100)
+    report = build_report(tmp_path)
     names = {p.name for p in (report / "figures").iterdir()}
     for act in ("tanh", "relu"):
         assert {f"sine_fit_grid_activation-{act}.png",

@@ -2,7 +2,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from results_testdata import MOONS_HIDDEN, SINE_HIDDEN
+from results_testdata import (MOONS_FAILING, MOONS_HIDDEN, SINE_DIVERGING, SINE_FAILING,
+                              SINE_HIDDEN, SINE_PENDING, sine_test_mse)
 
 from results import (grid_pivot, status_counts, summary_table, width_depth_pivot,
                      write_table)
@@ -36,6 +37,10 @@ def test_summary_mean_std_min_match_a_hand_computation(sine_df):
     table = summary_table(sine_df)
     raw = _raw(sine_df, (6, 6, 6), "test_mse")
     assert len(raw) == 3
+    # The stored metric is the test MSE of the stored net, recomputed here with numpy.
+    rows = sine_df[(sine_df["hidden"] == (6, 6, 6)) & (sine_df["status"] == "ok")]
+    np.testing.assert_allclose(raw, [sine_test_mse(r) for _, r in rows.iterrows()],
+                               rtol=1e-9)
     row = _row(table, (6, 6, 6))
     assert row["test_mse_mean"] == pytest.approx(raw.sum() / 3, rel=1e-12)
     assert row["test_mse_std"] == pytest.approx(np.sqrt(((raw - raw.mean()) ** 2).sum() / 2))
@@ -45,14 +50,28 @@ def test_summary_mean_std_min_match_a_hand_computation(sine_df):
 
 def test_failed_and_diverged_jobs_are_counted_not_dropped(sine_df):
     table = summary_table(sine_df)
-    all_failed = _row(table, (3,))
+    all_failed = _row(table, SINE_FAILING)
     assert (all_failed["n_ok"], all_failed["n_failed"], all_failed["n_seeds"]) == (0, 3, 3)
     assert np.isnan(all_failed["test_mse_mean"]) and all_failed["test_mse_n"] == 0
-    diverged = _row(table, (3, 6))
-    assert (diverged["n_ok"], diverged["n_diverged"]) == (2, 1)
-    # The diverged seed does not enter the mean: it is the mean of the two ok seeds.
-    assert diverged["test_mse_mean"] == pytest.approx(_raw(sine_df, (3, 6), "test_mse").mean())
+    assert all_failed["layers"] == "[1,3,1]"  # the failed config keeps its identity columns
+    diverged = _row(table, SINE_DIVERGING)
+    assert (diverged["n_ok"], diverged["n_diverged"], diverged["n_seeds"]) == (0, 3, 3)
+    # Training stopped early and the diverged seeds have non-finite metrics of their own;
+    # none enters the mean.
+    assert (_raw(sine_df, SINE_DIVERGING, "epochs_run", status="diverged") < 300).all()
+    assert not np.isfinite(_raw(sine_df, SINE_DIVERGING, "test_mse", status="diverged")).any()
+    assert np.isnan(diverged["test_mse_mean"]) and diverged["test_mse_n"] == 0
     assert table[["n_ok", "n_diverged", "n_failed"]].to_numpy().sum() == len(sine_df)
+
+
+def test_a_failed_seed_does_not_enter_the_mean_of_the_ok_ones(moons_df):
+    hidden, activation = MOONS_FAILING
+    table = summary_table(moons_df)
+    row = table[(table["hidden"] == hidden) & (table["activation"] == activation)].iloc[0]
+    assert (row["n_ok"], row["n_failed"], row["n_seeds"]) == (3, 1, 4)
+    ok = _raw(moons_df, hidden, "test_accuracy", activation=activation)
+    assert row["test_accuracy_mean"] == pytest.approx(ok.mean())
+    assert row["test_accuracy_n"] == 3
 
 
 def test_summary_sorts_by_a_metric(sine_df, moons_df):
@@ -92,7 +111,9 @@ def test_grid_pivot_depth3_stacks_one_block_per_k(sine_df):
 
 def test_grid_pivot_keeps_all_failed_configs_as_nan(sine_df):
     table = grid_pivot(sine_df, depth=1)
-    assert np.isnan(table.loc[3, "test_mse"])
+    assert table.index.tolist() == [3, 6, 64]
+    assert np.isnan(table.loc[3, "test_mse"])  # failed
+    assert np.isnan(table.loc[64, "test_mse"])  # diverged
     assert table.loc[6, "test_mse"] == pytest.approx(_raw(sine_df, (6,), "test_mse").mean())
 
 
@@ -108,22 +129,26 @@ def test_width_depth_pivot_has_one_block_per_activation(moons_df):
     assert table.index.names == ["activation", "depth"]
     assert len(table) == 2 * 2 and table.columns.tolist() == [3, 6, 9]
     raw = _raw(moons_df, (9, 9), "test_accuracy", activation="relu")
-    assert len(raw) == 2  # seed 0 failed
+    assert len(raw) == 3  # the fourth job of this config (seed -1) failed
     assert table.loc[("relu", 2), 9] == pytest.approx(raw.mean())
     widths = {h[0] for h in MOONS_HIDDEN}
     assert set(table.columns) == widths
 
 
-def test_status_counts_overall_and_by_group(sine_df):
-    counts = status_counts(sine_df, pending=5)
+def test_status_counts_overall_and_by_group(sine_results):
+    sine_df, meta = sine_results
+    pending = meta["counts"]["pending"]
+    assert pending == SINE_PENDING
+    counts = status_counts(sine_df, pending=pending)
     expected = sine_df["status"].value_counts()
-    assert counts.loc["all", "ok"] == expected["ok"]
-    assert counts.loc["all", "failed"] == 4 and counts.loc["all", "diverged"] == 1
-    assert counts.loc["all", "pending"] == 5
-    assert counts.loc["all", "total"] == len(sine_df) + 5
+    assert counts.loc["all", "ok"] == expected["ok"] == 3 * (len(SINE_HIDDEN) - 2)
+    assert counts.loc["all", "failed"] == 3 and counts.loc["all", "diverged"] == 3
+    assert counts.loc["all", "pending"] == SINE_PENDING
+    assert counts.loc["all", "total"] == len(sine_df) + SINE_PENDING == meta["planned"]
     by_depth = status_counts(sine_df, by="depth")
     assert by_depth["total"].sum() == len(sine_df)
-    assert by_depth.loc["1", "failed"] == 3
+    assert by_depth.loc["1", "failed"] == 3 and by_depth.loc["1", "diverged"] == 3
+    assert by_depth.loc[["2", "3"], ["failed", "diverged"]].to_numpy().sum() == 0
 
 
 def test_write_table_writes_csv_markdown_and_html(tmp_path, sine_df):

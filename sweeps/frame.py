@@ -6,7 +6,9 @@ from collections import Counter
 
 import numpy as np
 
-from sweeps.schema import (CONFIG_COLUMNS, IDENTITY_COLUMNS, METRICS, STATUS_COLUMNS,
+from sweeps.keys import job_key
+from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, METRICS,
+                           STATUS_COLUMNS,
                            STATUSES, layers_text, task_column)
 from sweeps.store import Store
 
@@ -24,11 +26,21 @@ def _row(rec: dict, curves: bool, weights: bool) -> dict:
     row.update({c: rec[c] for c in STATUS_COLUMNS})
     row.update({m: rec["metrics"].get(m, np.nan) for m in METRICS})
     if curves:
-        row.update(curve_epoch=rec["curve_epoch"], curve_loss=rec["curve_loss"])
+        row.update({c: rec[c] for c in CURVE_COLUMNS})
     if weights:
         row.update(weights=rec["weights"], biases=rec["biases"])
     row.update(run_id=rec["run_id"], worker=rec["worker"], finished=rec["finished"])
     return row
+
+
+def is_current(rec: dict) -> bool:
+    """Whether a stored job is of this results-format version (``sweeps.keys``).
+
+    A job's key hashes its config with the version, so a row whose key is not the key of
+    its config under today's version was trained under another meaning of the results:
+    it stays in the store, untouched, but is neither shown nor mixed with today's.
+    """
+    return job_key(rec["config"]) == rec["key"]
 
 
 def load(out_dir, *, curves=True, weights=True):
@@ -49,7 +61,8 @@ def load(out_dir, *, curves=True, weights=True):
         The columns of :mod:`sweeps.schema`: identity, config axes and one column per task
         parameter, status, metrics (NaN where not applicable), arrays on request, and
         bookkeeping. Reading never needs the run lock: rows committed by a sweep still
-        running are included.
+        running are included. Rows of an older results format are left out (a rerun
+        trains those jobs again; ``load_meta(out_dir)["stale"]`` counts them).
 
     Raises
     ------
@@ -62,7 +75,7 @@ def load(out_dir, *, curves=True, weights=True):
 
     with Store.open(out_dir) as store:
         records = store.jobs(curves=curves, weights=weights)
-    rows = [_row(rec, curves, weights) for rec in records]
+    rows = [_row(rec, curves, weights) for rec in records if is_current(rec)]
     if not rows:
         base = [*IDENTITY_COLUMNS, *CONFIG_COLUMNS, *STATUS_COLUMNS, *METRICS]
         return pd.DataFrame(columns=base)
@@ -86,7 +99,8 @@ def load_meta(out_dir) -> dict:
         ``name``, ``spec`` (TOML text), ``created``, ``planned`` (number of jobs of the latest
         run), ``counts`` (status -> number of jobs over every stored row, plus ``pending``:
         planned jobs without a row), ``versions`` (package -> version), ``python``,
-        ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs).
+        ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs),
+        ``stale`` (stored jobs of an older results format, left out of ``counts``).
 
     Raises
     ------
@@ -95,14 +109,16 @@ def load_meta(out_dir) -> dict:
     """
     with Store.open(out_dir) as store:
         meta = store.meta()
-        statuses = store.statuses()
+        records = store.jobs(curves=False, weights=False)
         planned = [key for key, _ in store.planned()]
         run = store.last_run()
+    statuses = {rec["key"]: rec["status"] for rec in records if is_current(rec)}
     counts = Counter({status: 0 for status in STATUSES})
     counts.update(statuses.values())
     counts["pending"] = sum(key not in statuses for key in planned)
     return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
             "planned": len(planned), "counts": dict(counts),
+            "stale": len(records) - len(statuses),
             "versions": run.get("versions", {}), "python": run.get("python"),
             "git_commit": run.get("git_commit"),
             "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),

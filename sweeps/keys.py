@@ -22,7 +22,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-RESULTS_VERSION = 1
+#: 2: every job trains with validation data, records val_* metrics and the validation
+#: curve, and has the axes patience and min_delta (results of version 1 are not mixed in).
+RESULTS_VERSION = 2
 
 #: Length of the hex digests returned (64 bits: collision-free in practice for any sweep).
 KEY_LENGTH = 16

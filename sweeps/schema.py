@@ -16,11 +16,13 @@ Column groups, in frame order::
     key, config_id                                   identity (job hash; hash without seed)
     task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
     activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
-    epochs, batch_size, l2, seed                     depth the number of hidden layers)
+    epochs, batch_size, l2, patience, min_delta,     depth the number of hidden layers)
+    seed
     <task parameters>                                one column each (see task_column)
     status, error, traceback                         how the job ended
-    test_mse, train_mse, test_accuracy, ...          metrics, NaN where not applicable
-    curve_epoch, curve_loss                          arrays, with curves=True
+    test_mse, val_mse, train_mse, test_accuracy,     metrics, NaN where not applicable
+    ..., best_epoch, epochs_run, wall_time
+    curve_epoch, curve_loss, curve_val_loss          arrays, with curves=True
     weights, biases                                  lists of arrays, with weights=True
     run_id, worker, finished                         bookkeeping
 
@@ -37,26 +39,31 @@ import numpy as np
 #: Keys of a resolved job config besides ``task_params``, in the order jobs enumerate them
 #: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
 CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
-               "batch_size", "l2", "seed")
+               "batch_size", "l2", "patience", "min_delta", "seed")
 
 #: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
 STATUSES = ("ok", "diverged", "failed")
 
+#: The three data splits: training fits the weights, validation chooses (configs, the
+#: early-stopping epoch), test estimates how good the chosen one is and never chooses.
+SPLITS = ("train", "val", "test")
 #: Kinds of task; each records the metrics of ``KIND_METRICS`` besides ``COMMON_METRICS``.
-KIND_METRICS = {"regression": ("test_mse", "train_mse"),
-                "classification": ("test_accuracy", "train_accuracy")}
-#: Metrics every finished (not failed) job records.
-COMMON_METRICS = ("test_loss", "train_loss", "epochs_run", "wall_time")
+KIND_METRICS = {"regression": ("test_mse", "val_mse", "train_mse"),
+                "classification": ("test_accuracy", "val_accuracy", "train_accuracy")}
+#: Metrics every finished (not failed) job records; ``best_epoch`` (the 1-based epoch of
+#: the weights kept) only with early stopping, else NaN.
+COMMON_METRICS = ("test_loss", "val_loss", "train_loss", "best_epoch", "epochs_run",
+                  "wall_time")
 #: Every metric column, in the order tables show them (held-out first).
 METRICS = (*KIND_METRICS["regression"], *KIND_METRICS["classification"], *COMMON_METRICS)
 
 IDENTITY_COLUMNS = ("key", "config_id")
 #: Config columns fully determined by the architecture (``hidden`` and the task's widths).
 ARCH_COLUMNS = ("hidden", "layers", "depth", "n_params")
-CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, "activation", "output", "loss", "optimizer", "lr",
-                  "epochs", "batch_size", "l2", "seed")
+CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, *CONFIG_KEYS[2:])
 STATUS_COLUMNS = ("status", "error", "traceback")
-CURVE_COLUMNS = ("curve_epoch", "curve_loss")
+#: The loss curves, downsampled: epochs, training loss, validation loss (NaN-free arrays).
+CURVE_COLUMNS = ("curve_epoch", "curve_loss", "curve_val_loss")
 WEIGHT_COLUMNS = ("weights", "biases")
 BOOKKEEPING_COLUMNS = ("run_id", "worker", "finished")
 
@@ -69,8 +76,19 @@ _RESERVED = frozenset({*CONFIG_KEYS, "task_params", *CONFIG_COLUMNS, *RUN_COLUMN
 
 
 def main_metric(kind: str, split: str = "test") -> str:
-    """The metric that says how good a job of this kind is (``test_mse``, ``test_accuracy``)."""
+    """The metric that says how good a job of this kind is on ``split``.
+
+    ``main_metric("classification", "val")`` is ``val_accuracy``: what configs are chosen
+    by; ``main_metric("regression")`` is ``test_mse``: the honest estimate.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
     return next(m for m in KIND_METRICS[kind] if m.startswith(f"{split}_"))
+
+
+def kind_of_metric(metric: str):
+    """The task kind whose metric this is (``regression``, ``classification``), or None."""
+    return next((kind for kind, metrics in KIND_METRICS.items() if metric in metrics), None)
 
 
 def higher_is_better(metric: str) -> bool:

@@ -96,7 +96,10 @@ def unpack_arrays(blob: bytes) -> dict:
 def _encode_job(rec: dict, run_id: int) -> tuple:
     curve = weights = None
     if rec.get("curve_loss") is not None:
-        curve = pack_arrays({"epoch": rec["curve_epoch"], "loss": rec["curve_loss"]})
+        arrays = {"epoch": rec["curve_epoch"], "loss": rec["curve_loss"]}
+        if rec.get("curve_val_loss") is not None:
+            arrays["val_loss"] = rec["curve_val_loss"]
+        curve = pack_arrays(arrays)
     if rec.get("weights") is not None:
         arrays = {f"w{i}": w for i, w in enumerate(rec["weights"])}
         arrays.update({f"b{i}": b for i, b in enumerate(rec["biases"])})
@@ -118,6 +121,7 @@ def _decode_job(row: sqlite3.Row, curves: bool, weights: bool) -> dict:
     if curves:
         arrays = unpack_arrays(row["curve"]) if row["curve"] is not None else {}
         rec["curve_epoch"], rec["curve_loss"] = arrays.get("epoch"), arrays.get("loss")
+        rec["curve_val_loss"] = arrays.get("val_loss")
     if weights:
         rec["weights"] = rec["biases"] = None
         if row["weights"] is not None:
@@ -256,7 +260,7 @@ class Store:
 
         Each record holds ``key``, ``config_id``, ``config``, ``status`` and optionally
         ``layers``, ``n_params``, ``metrics``, ``error``, ``traceback``, ``curve_epoch``,
-        ``curve_loss``, ``weights``, ``biases``, ``worker``, ``started``, ``finished``.
+        ``curve_loss``, ``curve_val_loss``, ``weights``, ``biases``, ``worker``, ``started``, ``finished``.
         """
         rows = [_encode_job(rec, run_id) for rec in records]
         with self._transaction() as conn:

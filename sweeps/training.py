@@ -14,7 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
-from sweeps.schema import now
+from sweeps.schema import SPLITS, now
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
@@ -38,7 +38,7 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     list of dict
         One result per config, in order: ``config``, ``status`` (``ok``, ``diverged`` or
         ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
-        ``weights``, ``biases``, ``error``, ``traceback``, ``worker``, ``started``,
+        ``curve_val_loss``, ``weights``, ``biases``, ``error``, ``traceback``, ``worker``, ``started``,
         ``finished``. If anything in the group raises, every job of it is ``failed`` with
         the error and traceback.
     """
@@ -68,7 +68,9 @@ def _train(configs: list, info: dict) -> list:
         layers, ds.X_train, _targets(ds, ds.y_train),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
         output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
-        optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"])
+        optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"],
+        validation_data=(ds.X_val, _targets(ds, ds.y_val)), patience=cfg["patience"],
+        min_delta=cfg["min_delta"])
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 
 
@@ -80,12 +82,15 @@ def _targets(ds, y) -> np.ndarray:
 def _result(cfg: dict, net, ds, layers: list) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
+    _, curve_val_loss = downsample_curve(history.val_losses)
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
         metrics = job_metrics(net, ds)
     metrics["epochs_run"] = len(history)
+    metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
     return {"config": cfg, "status": history.status, "layers": layers,
             "n_params": int(net.n_params), "metrics": metrics,
             "curve_epoch": curve_epoch, "curve_loss": curve_loss,
+            "curve_val_loss": curve_val_loss,
             "weights": [np.asarray(w) for w in net.weights],
             "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
 
@@ -93,27 +98,28 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
 def job_metrics(net, ds) -> dict:
     """The metrics of a trained network on its task (names from ``sweeps.schema``).
 
-    ``train_loss`` / ``test_loss`` are the network's own loss (with its L2 term) on each
-    split. Regression adds ``train_mse`` / ``test_mse``: the mean over samples and outputs
-    of the squared error, the test one against the clean truth where the task has one
-    (sine: the quantity the material plots; the noisy targets are what the net saw).
-    Classification adds ``train_accuracy`` / ``test_accuracy``: the fraction of labels
-    predicted right (``nncore.predict_labels``).
+    ``<split>_loss`` for ``split`` in train, val and test is the network's own loss (with
+    its L2 term) on that split. Regression adds ``<split>_mse``: the mean over samples and
+    outputs of the squared error, the test one against the clean truth where the task has
+    one (sine: the quantity the material plots; the noisy targets are what the net saw,
+    and validation is what a user would hold out: noisy too). Classification adds
+    ``<split>_accuracy``: the fraction of labels predicted right
+    (``nncore.predict_labels``).
 
     Returns
     -------
     dict
         Metric name -> float.
     """
-    metrics = {"train_loss": net.loss(ds.X_train, _targets(ds, ds.y_train)),
-               "test_loss": net.loss(ds.X_test, _targets(ds, ds.y_test))}
-    if ds.kind == "regression":
-        truth = ds.y_test if ds.truth is None else ds.truth(ds.X_test)
-        metrics["train_mse"] = _mse(net.predict(ds.X_train), ds.y_train)
-        metrics["test_mse"] = _mse(net.predict(ds.X_test), truth)
-    else:
-        metrics["train_accuracy"] = _accuracy(net.predict(ds.X_train), ds.y_train)
-        metrics["test_accuracy"] = _accuracy(net.predict(ds.X_test), ds.y_test)
+    metrics = {}
+    for split in SPLITS:
+        X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
+        metrics[f"{split}_loss"] = net.loss(X, _targets(ds, y))
+        if ds.kind == "regression":
+            truth = ds.truth(X) if split == "test" and ds.truth is not None else y
+            metrics[f"{split}_mse"] = _mse(net.predict(X), truth)
+        else:
+            metrics[f"{split}_accuracy"] = _accuracy(net.predict(X), y)
     return {name: float(value) for name, value in metrics.items()}
 
 
@@ -143,6 +149,7 @@ def _failed(cfg: dict, exc: Exception, layers) -> dict:
     message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
     n_params = None if layers is None else nncore.count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
-            "metrics": None, "curve_epoch": None, "curve_loss": None, "weights": None,
+            "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
+            "weights": None,
             "biases": None, "error": message,
             "traceback": "".join(traceback.format_exception(exc))}

@@ -149,19 +149,22 @@ def list_jobs(args) -> int:
 
 def status(args) -> int:
     """``sweeps status``: counts by status, then every failure's first error line."""
-    from sweeps.frame import load_meta
+    from sweeps.frame import is_current, load_meta
 
     out = Path(args.out)
     try:
         meta = load_meta(out)
         with Store.open(out) as store:
             failed = [r for r in store.jobs(curves=False, weights=False)
-                      if r["status"] == "failed"]
+                      if r["status"] == "failed" and is_current(r)]
     except (FileNotFoundError, StoreError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     print(f"{meta['name']} in {out}: {meta['planned']} jobs planned by the latest run")
     for name, n in meta["counts"].items():
         print(f"  {name:<9}{n:>6}")
+    if meta["stale"]:
+        print(f"  ({meta['stale']} stored results of an older results format are kept but "
+              "not counted or shown; `sweeps run` trains those jobs again)")
     commit = meta["git_commit"] or "unknown"
     print(f"  git commit {commit}{' (uncommitted changes)' if meta['git_dirty'] else ''}, "
           f"python {meta['python']}")

@@ -23,7 +23,11 @@ CORE_AXES = CONFIG_KEYS
 
 #: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
 DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
-            "batch_size": None, "l2": 0.0, "seed": 0}
+            "batch_size": None, "l2": 0.0, "patience": None, "min_delta": 0.0, "seed": 0}
+
+#: Axes whose value may be None, and the word a spec writes for it (TOML has no null):
+#: full-batch training, no early stopping.
+OFF_VALUES = {"batch_size": "full", "patience": "off"}
 
 #: Largest number of values one axis may expand to: a typo in a range must not eat memory.
 MAX_VALUES = 100_000
@@ -197,7 +201,7 @@ def check_value(axis: str, value, tables):
         if not isinstance(value, str) or value not in TASKS:
             raise AxisError(f"unknown task {value!r}", ", ".join(TASKS))
         return value
-    if axis in ("lr", "l2"):
+    if axis in ("lr", "l2", "min_delta"):
         positive = axis == "lr"
         ok = _is_number(value) and math.isfinite(value) and (value > 0 if positive
                                                              else value >= 0)
@@ -210,11 +214,12 @@ def check_value(axis: str, value, tables):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}")
         return value
-    if axis == "batch_size":
-        if value in ("full", 0, None) and not isinstance(value, bool):
-            return None  # full batch
+    if axis in OFF_VALUES:  # batch_size, patience: an int >= 1, or a word for "none"
+        word = OFF_VALUES[axis]
+        if value in (word, 0, None) and not isinstance(value, bool):
+            return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise AxisError(f"bad batch_size {value!r}", 'an int >= 1, or "full" (or 0)')
+            raise AxisError(f"bad {axis} {value!r}", f'an int >= 1, or "{word}" (or 0)')
         return value
     raise AssertionError(f"not a core axis: {axis}")  # hidden and task params go elsewhere
 

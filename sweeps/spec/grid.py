@@ -205,7 +205,7 @@ class GridBuilder:
         config = {"task": task, "task_params": task_params, "hidden": list(values["hidden"]),
                   "activation": values.get("activation", DEFAULTS["activation"]),
                   "output": output, "loss": loss}
-        for key in ("optimizer", "lr", "epochs", "batch_size", "l2", "seed"):
+        for key in CORE_AXES[CORE_AXES.index("optimizer"):]:
             config[key] = values.get(key, DEFAULTS[key])
         return config
 

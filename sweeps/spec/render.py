@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 
+from sweeps.spec.axes import OFF_VALUES
+
 
 def plain(obj):
     """Return ``obj`` with tuples, ranges and arrays as lists and numpy scalars as Python ones."""
@@ -28,8 +30,8 @@ def _key(k: str) -> str:
 
 
 def _value(v, key=None) -> str:
-    if v is None and key == "batch_size":
-        return '"full"'  # TOML has no null; "full" means the same (full batch)
+    if v is None and key in OFF_VALUES:
+        return f'"{OFF_VALUES[key]}"'  # TOML has no null; the axis' word means the same
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

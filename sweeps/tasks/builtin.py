@@ -10,17 +10,21 @@ import numpy as np
 
 from sweeps.tasks.dataset import make_dataset
 
-__all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits"]
+__all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits",
+           "split_three_ways"]
+
+#: Which child stream of ``SeedSequence(data_seed)`` draws each held-out set.
+_STREAMS = {"test": 0, "val": 1}
 
 
-def heldout_seed(data_seed: int) -> int:
-    """Return the seed of the held-out set drawn alongside ``data_seed``.
+def heldout_seed(data_seed: int, split: str = "test") -> int:
+    """Return the seed of the held-out set ``split`` drawn alongside ``data_seed``.
 
-    It is the first 32-bit word of ``SeedSequence(data_seed).spawn(1)[0]``: an independent
-    stream. ``data_seed + 1`` would not do: the test set of seed 0 would be the training set
-    of seed 1.
+    It is the first 32-bit word of child ``0`` (test) or ``1`` (validation) of
+    ``SeedSequence(data_seed)``: independent streams. ``data_seed + 1`` would not do: the
+    test set of seed 0 would be the training set of seed 1.
     """
-    child = np.random.SeedSequence(data_seed).spawn(1)[0]
+    child = np.random.SeedSequence(data_seed).spawn(_STREAMS[split] + 1)[_STREAMS[split]]
     return int(child.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -29,57 +33,93 @@ def sine_truth(X):
     return np.sin(2 * np.pi * np.asarray(X, dtype=np.float64))
 
 
-def sine(n_samples, noise, data_seed, n_test):
-    """``y = sin(2 pi x) + N(0, noise)`` on ``linspace(0, 1, n_samples)``; test: the clean curve."""
+def sine(n_samples, noise, data_seed, n_test, n_val):
+    """``y = sin(2 pi x) + N(0, noise)`` on ``linspace(0, 1, n_samples)``.
+
+    Validation: ``n_val`` points drawn uniformly on [0, 1] with the same noise (what a
+    user would hold out: noisy, and between the training points too). Test: the clean
+    curve on ``linspace(0, 1, n_test)``.
+    """
     rng = np.random.default_rng(data_seed)
     x = np.linspace(0.0, 1.0, n_samples)
     y = np.sin(2 * np.pi * x) + rng.normal(0.0, noise, n_samples)
+    val_rng = np.random.default_rng(heldout_seed(data_seed, "val"))
+    x_val = np.sort(val_rng.uniform(0.0, 1.0, n_val))
+    y_val = np.sin(2 * np.pi * x_val) + val_rng.normal(0.0, noise, n_val)
     x_test = np.linspace(0.0, 1.0, n_test)
-    params = dict(n_samples=n_samples, noise=noise, data_seed=data_seed, n_test=n_test)
-    return make_dataset("sine", "regression", x[:, None], y[:, None], x_test[:, None],
-                        sine_truth(x_test)[:, None], 1, params, truth=sine_truth)
+    params = dict(n_samples=n_samples, noise=noise, data_seed=data_seed, n_test=n_test,
+                  n_val=n_val)
+    return make_dataset("sine", "regression", (x[:, None], y[:, None]),
+                        (x_val[:, None], y_val[:, None]),
+                        (x_test[:, None], sine_truth(x_test)[:, None]), 1, params,
+                        truth=sine_truth)
 
 
-def moons(n_samples, noise, data_seed, n_test):
-    """scikit-learn's two moons; the test set is a fresh sample (``heldout_seed``)."""
-    # Two calls: make_moons draws nothing but the points, so another seed gives a fresh
-    # sample of the same distribution, and the training set is exactly the material's
-    # make_moons(200, noise=0.2, random_state=data_seed).
+def moons(n_samples, noise, data_seed, n_test, n_val):
+    """scikit-learn's two moons; validation and test sets are fresh samples."""
+    # Separate calls: make_moons draws nothing but the points, so another seed gives a
+    # fresh sample of the same distribution, and the training set is exactly the
+    # material's make_moons(200, noise=0.2, random_state=data_seed).
     from sklearn.datasets import make_moons  # scikit-learn only for the tasks that need it
 
-    X, y = make_moons(n_samples, noise=noise, random_state=data_seed)
-    X_t, y_t = make_moons(n_test, noise=noise, random_state=heldout_seed(data_seed))
-    params = dict(n_samples=n_samples, noise=noise, data_seed=data_seed, n_test=n_test)
-    return make_dataset("moons", "classification", X, y, X_t, y_t, 2, params,
+    train = make_moons(n_samples, noise=noise, random_state=data_seed)
+    val = make_moons(n_val, noise=noise, random_state=heldout_seed(data_seed, "val"))
+    test = make_moons(n_test, noise=noise, random_state=heldout_seed(data_seed))
+    params = dict(n_samples=n_samples, noise=noise, data_seed=data_seed, n_test=n_test,
+                  n_val=n_val)
+    return make_dataset("moons", "classification", train, val, test, 2, params,
                         classes=(0, 1), feature_names=("x0", "x1"))
 
 
-def blobs(n_samples, centers, cluster_std, data_seed, n_test):
-    """scikit-learn's Gaussian blobs; the test set reuses the training centres."""
+def blobs(n_samples, centers, cluster_std, data_seed, n_test, n_val):
+    """scikit-learn's Gaussian blobs; validation and test sets reuse the training centres."""
     # make_blobs draws the centres from random_state too: a second plain call would put the
-    # test points around other centres, i.e. draw them from another distribution.
+    # held-out points around other centres, i.e. draw them from another distribution.
     from sklearn.datasets import make_blobs
 
     X, y, means = make_blobs(n_samples, centers=centers, cluster_std=cluster_std,
                              random_state=data_seed, return_centers=True)
-    X_t, y_t = make_blobs(n_test, centers=means, cluster_std=cluster_std,
-                          random_state=heldout_seed(data_seed))
+    val, test = (make_blobs(n, centers=means, cluster_std=cluster_std,
+                            random_state=heldout_seed(data_seed, split))
+                 for n, split in ((n_val, "val"), (n_test, "test")))
     params = dict(n_samples=n_samples, centers=centers, cluster_std=cluster_std,
-                  data_seed=data_seed, n_test=n_test)
-    return make_dataset("blobs", "classification", X, y, X_t, y_t, centers, params,
+                  data_seed=data_seed, n_test=n_test, n_val=n_val)
+    return make_dataset("blobs", "classification", (X, y), val, test, centers, params,
                         classes=tuple(range(centers)), feature_names=("x0", "x1"))
 
 
-def digits(test_size, data_seed):
+def split_three_ways(X, y, test_size, val_size, data_seed, stratify):
+    """Rows split into train, validation and test, stratified by ``y`` when asked.
+
+    ``test_size`` and ``val_size`` are fractions of all rows. The test rows are drawn
+    first, exactly as a plain train/test split with ``test_size`` would draw them; the
+    validation rows are then drawn from the rest.
+
+    Returns
+    -------
+    ((X_train, y_train), (X_val, y_val), (X_test, y_test))
+    """
+    from sklearn.model_selection import train_test_split
+
+    X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=test_size,
+                                                  random_state=data_seed,
+                                                  stratify=y if stratify else None)
+    X_tr, X_va, y_tr, y_va = train_test_split(X_rest, y_rest,
+                                              test_size=val_size / (1 - test_size),
+                                              random_state=data_seed,
+                                              stratify=y_rest if stratify else None)
+    return (X_tr, y_tr), (X_va, y_va), (X_te, y_te)
+
+
+def digits(test_size, val_size, data_seed):
     """scikit-learn's bundled 8x8 digits scaled to [0, 1], split stratified by class."""
     from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
     X = bunch.data / 16.0  # intensities are 0..16
-    X_tr, X_te, y_tr, y_te = train_test_split(X, bunch.target, test_size=test_size,
-                                              random_state=data_seed, stratify=bunch.target)
-    return make_dataset("digits", "classification", X_tr, y_tr, X_te, y_te, 10,
-                        dict(test_size=test_size, data_seed=data_seed),
+    train, val, test = split_three_ways(X, bunch.target, test_size, val_size, data_seed,
+                                        stratify=True)
+    return make_dataset("digits", "classification", train, val, test, 10,
+                        dict(test_size=test_size, val_size=val_size, data_seed=data_seed),
                         classes=tuple(range(10)),
                         feature_names=tuple(f"pixel{i}" for i in range(64)))

@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 
+from sweeps.tasks.builtin import split_three_ways
 from sweeps.tasks.dataset import TaskError, make_dataset
 
 #: A target of integer, boolean or string type with at most this many distinct values is a
@@ -80,9 +81,9 @@ def _sha256(path: str, token) -> str | None:
     return digest.hexdigest()[:16]
 
 
-def build(path, target, categorical, test_size, data_seed, file_sha256):
+def build(path, target, categorical, test_size, val_size, data_seed, file_sha256):
     """The registry's builder: ``file_sha256`` is checked before, not used to load."""
-    return load_csv(path, target, categorical, test_size, data_seed)
+    return load_csv(path, target, categorical, test_size, val_size, data_seed)
 
 
 def _read(path: str):
@@ -154,7 +155,7 @@ def _encode_target(y, path: str):
     return y.to_numpy(dtype=np.float64)[:, None], "regression", None
 
 
-def load_csv(path, target, categorical, test_size, data_seed):
+def load_csv(path, target, categorical, test_size, val_size, data_seed):
     """Load a CSV as a ``Dataset`` (called by ``make_task("csv", ...)``).
 
     Parameters
@@ -168,8 +169,9 @@ def load_csv(path, target, categorical, test_size, data_seed):
         targets, kept raw with shape (n, 1).
     categorical : list of str
         Columns to one-hot encode; every other feature column must be numeric.
-    test_size : float
-        Fraction of rows held out, stratified by class for classification.
+    test_size, val_size : float
+        Fractions of all rows held out for testing and for validation, stratified by class
+        for classification (``builtin.split_three_ways``).
     data_seed : int
         Seed of the split.
 
@@ -178,7 +180,6 @@ def load_csv(path, target, categorical, test_size, data_seed):
     Dataset
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     df = _read(path)
@@ -186,22 +187,21 @@ def load_csv(path, target, categorical, test_size, data_seed):
     y, kind, classes = _encode_target(df[target], path)
     numeric = [c for c in features if c not in categorical]
     try:
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            df[features], y, test_size=test_size, random_state=data_seed,
-            stratify=y if kind == "classification" else None)
+        (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split_three_ways(
+            df[features], y, test_size, val_size, data_seed,
+            stratify=kind == "classification")
     except ValueError as exc:  # e.g. a class with a single row cannot be stratified
         raise TaskError(f"csv task: cannot split {path} ({len(df)} rows) with test_size="
-                        f"{test_size}: {exc}", "test_size") from exc
+                        f"{test_size} and val_size={val_size}: {exc}", "test_size") from exc
     transformer = ColumnTransformer(
         [("numeric", StandardScaler(), numeric),
          ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
           list(categorical))],
         sparse_threshold=0.0, verbose_feature_names_out=False)
     X_train = transformer.fit_transform(X_tr)  # fitted on the training rows only
-    X_test = transformer.transform(X_te)
     n_out = len(classes) if kind == "classification" else 1
     params = dict(path=path, target=target, categorical=list(categorical),
-                  test_size=test_size, data_seed=data_seed)
-    return make_dataset("csv", kind, X_train, y_tr, X_test, y_te, n_out, params,
-                        classes=classes,
+                  test_size=test_size, val_size=val_size, data_seed=data_seed)
+    return make_dataset("csv", kind, (X_train, y_tr), (transformer.transform(X_va), y_va),
+                        (transformer.transform(X_te), y_te), n_out, params, classes=classes,
                         feature_names=tuple(str(n) for n in transformer.get_feature_names_out()))

@@ -29,15 +29,18 @@ class TaskError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """One task's data, split into train and test.
+    """One task's data, split three ways: train, validation and test.
+
+    Training fits the weights, validation chooses (configs, the early-stopping epoch), and
+    test is the honest estimate of the chosen one, never used to choose.
 
     Attributes
     ----------
     name : str
         Task name.
     kind : {"regression", "classification"}
-    X_train, X_test : ndarray of shape (n, n_in), float64, read-only
-    y_train, y_test : ndarray, read-only
+    X_train, X_val, X_test : ndarray of shape (n, n_in), float64, read-only
+    y_train, y_val, y_test : ndarray, read-only
         Regression: (n, n_out) float64; classification: (n,) int64 labels 0..n_out-1.
     n_in, n_out : int
         Input width; output width (the number of classes for classification).
@@ -56,6 +59,8 @@ class Dataset:
     kind: str
     X_train: np.ndarray
     y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     n_in: int
@@ -82,16 +87,18 @@ def _frozen(a, dtype) -> np.ndarray:
     return arr
 
 
-def make_dataset(name, kind, X_train, y_train, X_test, y_test, n_out, params,
-                 **extra) -> Dataset:
+def make_dataset(name, kind, train, val, test, n_out, params, **extra) -> Dataset:
     """Build a ``Dataset`` with read-only float64 X and kind-appropriate y.
 
-    ``extra`` fills ``truth``, ``classes``, ``feature_names``.
+    ``train``, ``val`` and ``test`` are ``(X, y)`` pairs; ``extra`` fills ``truth``,
+    ``classes``, ``feature_names``.
     """
     y_dtype = np.int64 if kind == "classification" else np.float64
-    X_train, X_test = _frozen(X_train, np.float64), _frozen(X_test, np.float64)
+    arrays = {}
+    for split, (X, y) in (("train", train), ("val", val), ("test", test)):
+        arrays[f"X_{split}"], arrays[f"y_{split}"] = _frozen(X, np.float64), _frozen(y, y_dtype)
+    n_in = arrays["X_train"].shape[1]
     if "feature_names" not in extra:
-        extra["feature_names"] = tuple(f"x{i}" for i in range(X_train.shape[1]))
-    return Dataset(name=name, kind=kind, X_train=X_train, y_train=_frozen(y_train, y_dtype),
-                   X_test=X_test, y_test=_frozen(y_test, y_dtype), n_in=X_train.shape[1],
-                   n_out=n_out, truth=extra.pop("truth", None), params=dict(params), **extra)
+        extra["feature_names"] = tuple(f"x{i}" for i in range(n_in))
+    return Dataset(name=name, kind=kind, **arrays, n_in=n_in, n_out=n_out,
+                   truth=extra.pop("truth", None), params=dict(params), **extra)

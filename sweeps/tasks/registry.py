@@ -63,10 +63,24 @@ class TaskDef:
         return {p.name: p.default for p in self.params if not p.required}
 
 
-def _fill_n_test(params: dict) -> dict:
-    if params["n_test"] is None:
-        params["n_test"] = params["n_samples"]
+def _fill_sizes(params: dict) -> dict:
+    """Held-out sets of a synthetic task are as large as its training set by default."""
+    for name in ("n_test", "n_val"):
+        if params.get(name, 0) is None:
+            params[name] = params["n_samples"]
     return params
+
+
+def _check_split(params: dict) -> dict:
+    if params["test_size"] + params["val_size"] >= 1:
+        raise TaskError(f"test_size ({params['test_size']}) and val_size "
+                        f"({params['val_size']}) leave no training rows; allowed: "
+                        "test_size + val_size < 1", "val_size")
+    return params
+
+
+def _check_csv(params: dict) -> dict:
+    return csv_task.fill_file_sha256(_check_split(params))
 
 
 def _positive_int(v):
@@ -76,6 +90,10 @@ def _positive_int(v):
 _SEED = Param("data_seed", "int", 0, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
 _N_TEST = Param("n_test", "int", None, lambda v: v is None or v >= 1,
                 "an int >= 1 (default: n_samples)")
+_N_VAL = Param("n_val", "int", None, lambda v: v is None or v >= 1,
+               "an int >= 1 (default: n_samples)")
+_VAL_SIZE = Param("val_size", "float", 0.2, lambda v: 0 < v < 1,
+                  "a float in (0, 1), with test_size + val_size < 1")
 
 TASKS: dict[str, TaskDef] = {
     "sine": TaskDef("sine", (
@@ -83,32 +101,37 @@ TASKS: dict[str, TaskDef] = {
         Param("noise", "float", 0.1, lambda v: v >= 0, "a float >= 0"),
         _SEED,
         Param("n_test", "int", 1000, _positive_int, "an int >= 1"),
-    ), builtin.sine, "y = sin(2 pi x) + N(0, noise) on linspace(0, 1, n_samples); regression"),
+        _N_VAL,
+    ), builtin.sine, "y = sin(2 pi x) + N(0, noise) on linspace(0, 1, n_samples); regression",
+        _fill_sizes),
     "moons": TaskDef("moons", (
         Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
         Param("noise", "float", 0.2, lambda v: v >= 0, "a float >= 0"),
-        _SEED, _N_TEST,
-    ), builtin.moons, "scikit-learn make_moons; 2 classes", _fill_n_test),
+        _SEED, _N_TEST, _N_VAL,
+    ), builtin.moons, "scikit-learn make_moons; 2 classes", _fill_sizes),
     "blobs": TaskDef("blobs", (
         Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
         Param("centers", "int", 2, lambda v: v >= 2, "an int >= 2"),
         Param("cluster_std", "float", 1.0, lambda v: v > 0, "a float > 0"),
-        _SEED, _N_TEST,
-    ), builtin.blobs, "scikit-learn make_blobs; one class per centre", _fill_n_test),
+        _SEED, _N_TEST, _N_VAL,
+    ), builtin.blobs, "scikit-learn make_blobs; one class per centre", _fill_sizes),
     "digits": TaskDef("digits", (
         Param("test_size", "float", 0.25, lambda v: 0 < v < 1, "a float in (0, 1)"),
+        _VAL_SIZE,
         _SEED,
-    ), builtin.digits, "scikit-learn's bundled 8x8 digits scaled to [0, 1]; 10 classes"),
+    ), builtin.digits, "scikit-learn's bundled 8x8 digits scaled to [0, 1]; 10 classes",
+        _check_split),
     "csv": TaskDef("csv", (
         Param("path", "path", rule="a path to a CSV file with a header row"),
         Param("target", "str", rule="the name of the target column"),
         Param("categorical", "strlist", (), rule="a list of column names"),
         Param("test_size", "float", 0.2, lambda v: 0 < v < 1, "a float in (0, 1)"),
+        _VAL_SIZE,
         _SEED,
         Param("file_sha256", "str", None,
               rule="the first 16 hex digits of the file's SHA-256 (filled in from the file)"),
     ), csv_task.build, "a local CSV: numeric columns standardized, categorical ones one-hot",
-        csv_task.fill_file_sha256),
+        _check_csv),
 }
 
 

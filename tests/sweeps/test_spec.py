@@ -17,7 +17,7 @@ from sweeps.keys import RESULTS_VERSION, config_id, job_key
 from sweeps.spec import Spec, SpecError, list_presets, load_spec
 
 CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
-               "lr", "epochs", "batch_size", "l2", "seed"}
+               "lr", "epochs", "batch_size", "l2", "patience", "min_delta", "seed"}
 
 
 def _write(tmp_path, text, name="bad.toml"):
@@ -192,7 +192,8 @@ def test_defaults_aliases_and_batch_size_forms():
     assert c["activation"] == c["output"] == "sigmoid"  # alias: same job key as "sigmoid"
     assert c["loss"] == "mse"  # the rule for a sigmoid output on a classification task
     assert [c["batch_size"] for c in spec] == [None, 16]  # "full" and 0 are the same job
-    assert c["task_params"] == {"n_samples": 200, "noise": 0.2, "data_seed": 0, "n_test": 200}
+    assert c["task_params"] == {"n_samples": 200, "noise": 0.2, "data_seed": 0, "n_test": 200,
+                              "n_val": 200}
 
 
 def test_task_as_an_axis_and_task_params_as_axes():
@@ -327,7 +328,7 @@ def test_csv_spec_paths_are_relative_to_the_spec_file(tmp_path, monkeypatch):
     tp = spec[0]["task_params"]
     content_hash = hashlib.sha256((tmp_path / "data" / "adm.csv").read_bytes()).hexdigest()
     assert tp == {"path": str(tmp_path / "data" / "adm.csv"), "target": "admit",
-                  "categorical": ["rank"], "test_size": 0.2, "data_seed": 0,
+                  "categorical": ["rank"], "test_size": 0.2, "val_size": 0.2, "data_seed": 0,
                   "file_sha256": content_hash[:16]}
     assert (spec[0]["output"], spec[0]["loss"]) == ("softmax", "cross_entropy")
 

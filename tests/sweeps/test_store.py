@@ -5,23 +5,29 @@ import numpy as np
 import pytest
 
 import sweeps
+from sweeps.keys import RESULTS_VERSION, job_key
 from sweeps.lock import SweepLockedError, run_lock
 from sweeps.store import DB_NAME, Store, StoreError
 from sweeps.training import downsample_curve
 
 
-def _config(seed=0, hidden=(5, 5), lr=0.01):
+def _config(seed=0, hidden=(5, 5), lr=0.01, batch_size=None):
     return {"task": "sine", "task_params": {"n_samples": 30, "noise": 0.1, "data_seed": 0,
-                                            "n_test": 1000},
+                                            "n_test": 1000, "n_val": 30},
             "hidden": list(hidden), "activation": "tanh", "output": "identity", "loss": "mse",
-            "optimizer": "adam", "lr": lr, "epochs": 50, "batch_size": None, "l2": 0.0,
-            "seed": seed}
+            "optimizer": "adam", "lr": lr, "epochs": 50, "batch_size": batch_size, "l2": 0.0,
+            "patience": None, "min_delta": 0.0, "seed": seed}
 
 
-def _ok_record(key, seed=0, rng=None):
+def _key(seed=0, **changes):
+    return job_key(_config(seed, **changes))
+
+
+def _ok_record(seed=0, rng=None, **changes):
     rng = rng or np.random.default_rng(seed)
     layers = [1, 5, 5, 1]
-    return {"key": key, "config_id": "cid", "config": _config(seed), "status": "ok",
+    config = _config(seed, **changes)
+    return {"key": job_key(config), "config_id": "cid", "config": config, "status": "ok",
             "layers": layers, "n_params": 46,
             "metrics": {"train_loss": 0.1, "test_loss": 0.2, "train_mse": 0.1,
                         "test_mse": 0.2, "epochs_run": 50, "wall_time": 0.01},
@@ -31,8 +37,8 @@ def _ok_record(key, seed=0, rng=None):
             "worker": "host:1", "started": "t0", "finished": f"t{seed}"}
 
 
-def _failed_record(key, seed=1):
-    return {"key": key, "config_id": "cid", "config": _config(seed), "status": "failed",
+def _failed_record(seed=1):
+    return {"key": _key(seed), "config_id": "cid", "config": _config(seed), "status": "failed",
             "error": "FileNotFoundError: data.csv\nsecond line", "traceback": "Traceback ..."}
 
 
@@ -45,22 +51,22 @@ def _new_store(tmp_path, planned):
 
 
 def test_round_trip_keeps_configs_metrics_and_arrays_exactly(tmp_path):
-    rec = _ok_record("k0")
-    store, run_id = _new_store(tmp_path, [("k0", rec["config"]), ("k1", _config(1)),
-                                          ("k2", _config(2))])
-    store.write_results([rec, _failed_record("k1")], run_id)
+    rec = _ok_record(0)
+    store, run_id = _new_store(tmp_path, [(_key(0), rec["config"]), (_key(1), _config(1)),
+                                          (_key(2), _config(2))])
+    store.write_results([rec, _failed_record(1)], run_id)
     store.close()
 
     df = sweeps.load(tmp_path)
-    assert sorted(df["key"]) == ["k0", "k1"]
-    ok = df.set_index("key").loc["k0"]
+    assert sorted(df["key"]) == sorted([_key(0), _key(1)])
+    ok = df.set_index("key").loc[_key(0)]
     assert ok["hidden"] == (5, 5) and ok["layers"] == "[1,5,5,1]" and ok["depth"] == 2
     assert ok["noise"] == 0.1 and ok["n_samples"] == 30 and ok["batch_size"] is None
     assert ok["test_mse"] == 0.2 and np.isnan(ok["train_accuracy"])
     np.testing.assert_array_equal(ok["curve_loss"], rec["curve_loss"])
     for got, want in zip(ok["weights"] + ok["biases"], rec["weights"] + rec["biases"]):
         np.testing.assert_array_equal(got, want)
-    failed = df.set_index("key").loc["k1"]
+    failed = df.set_index("key").loc[_key(1)]
     assert failed["status"] == "failed" and failed["weights"] is None
     assert failed["error"].startswith("FileNotFoundError") and np.isnan(failed["test_loss"])
 
@@ -73,24 +79,24 @@ def test_round_trip_keeps_configs_metrics_and_arrays_exactly(tmp_path):
 def test_load_without_arrays_and_of_an_empty_store(tmp_path):
     store, run_id = _new_store(tmp_path, [])
     assert sweeps.load(tmp_path).empty
-    store.write_results([_ok_record("k0")], run_id)
+    store.write_results([_ok_record(0)], run_id)
     df = sweeps.load(tmp_path, curves=False, weights=False)
     assert "weights" not in df and "curve_loss" not in df and df["train_loss"].iloc[0] == 0.1
 
 
 def test_write_replaces_a_row_rather_than_adding_one(tmp_path):
-    store, run_id = _new_store(tmp_path, [("k0", _config())])
-    store.write_results([_failed_record("k0", seed=0)], run_id)
-    store.write_results([_ok_record("k0")], run_id)
-    assert store.statuses() == {"k0": "ok"}
+    store, run_id = _new_store(tmp_path, [(_key(0), _config())])
+    store.write_results([_failed_record(seed=0)], run_id)
+    store.write_results([_ok_record(0)], run_id)
+    assert store.statuses() == {_key(0): "ok"}
 
 
 def test_a_group_is_committed_all_or_nothing(tmp_path):
     store, run_id = _new_store(tmp_path, [])
-    bad = _ok_record("k1")
-    bad["status"] = "weird"  # violates the CHECK constraint after k0 was inserted
+    bad = _ok_record(1)
+    bad["status"] = "weird"  # violates the CHECK constraint after seed 0 was inserted
     with pytest.raises(sqlite3.IntegrityError):
-        store.write_results([_ok_record("k0"), bad], run_id)
+        store.write_results([_ok_record(0), bad], run_id)
     assert store.statuses() == {}
 
 
@@ -125,10 +131,10 @@ def test_missing_directory_or_database_names_the_directory(tmp_path):
 
 
 def test_readers_see_committed_rows_while_a_writer_holds_the_store(tmp_path):
-    store, run_id = _new_store(tmp_path, [("k0", _config()), ("k1", _config(1))])
-    store.write_results([_ok_record("k0")], run_id)
+    store, run_id = _new_store(tmp_path, [(_key(0), _config()), (_key(1), _config(1))])
+    store.write_results([_ok_record(0)], run_id)
     assert sweeps.load_meta(tmp_path)["counts"]["pending"] == 1  # writer still open
-    store.write_results([_ok_record("k1", seed=1)], run_id)
+    store.write_results([_ok_record(1)], run_id)
     assert len(sweeps.load(tmp_path)) == 2
     store.close()
 
@@ -154,9 +160,27 @@ def test_curve_downsampling_keeps_first_and_last_epoch(n):
 
 def test_batch_size_keeps_none_and_ints(tmp_path):
     store, run_id = _new_store(tmp_path, [])
-    full, mini = _ok_record("k0"), _ok_record("k1", seed=1)
-    mini["config"]["batch_size"] = 8
+    full, mini = _ok_record(0), _ok_record(1, batch_size=8)
     store.write_results([full, mini], run_id)
     df = sweeps.load(tmp_path, curves=False, weights=False).set_index("key")
-    assert df.loc["k0", "batch_size"] is None and df.loc["k1", "batch_size"] == 8
-    assert isinstance(df.loc["k1", "batch_size"], int)
+    assert df.loc[full["key"], "batch_size"] is None and df.loc[mini["key"], "batch_size"] == 8
+    assert isinstance(df.loc[mini["key"], "batch_size"], int)
+
+
+def test_results_of_an_older_format_are_kept_but_neither_shown_nor_counted(tmp_path):
+    # The key of a job is sha256("nnsweeps-results-v<version>\n" + canonical config)[:16]:
+    # a row stored under the previous version has another key for the same config.
+    import hashlib
+    import json
+
+    old = _ok_record(1)
+    text = json.dumps(old["config"], sort_keys=True, separators=(",", ":"))
+    old["key"] = hashlib.sha256(f"nnsweeps-results-v{RESULTS_VERSION - 1}\n{text}".encode()
+                                ).hexdigest()[:16]
+    store, run_id = _new_store(tmp_path, [(_key(0), _config()), (_key(1), _config(1))])
+    store.write_results([_ok_record(0), old], run_id)
+    assert len(store.statuses()) == 2  # both rows are in the file
+    store.close()
+    assert list(sweeps.load(tmp_path)["key"]) == [_key(0)]
+    meta = sweeps.load_meta(tmp_path)
+    assert meta["stale"] == 1 and meta["counts"]["ok"] == 1 and meta["counts"]["pending"] == 1

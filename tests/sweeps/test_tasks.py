@@ -41,9 +41,42 @@ def test_sine_seed_and_noise_change_the_data_and_cache_returns_one_object():
                                   np.sin(2 * np.pi * np.linspace(0, 1, 30)))
 
 
+def _val_seed(data_seed):
+    # The documented stream of the validation set: child 1 of SeedSequence(data_seed)
+    # (child 0 draws the test set), its first 32-bit word.
+    child = np.random.SeedSequence(data_seed).spawn(2)[1]
+    return int(child.generate_state(1, dtype=np.uint32)[0])
+
+
+def test_sine_validation_set_is_noisy_uniform_and_independent():
+    ds = make_task("sine", noise=0.1, n_samples=30, data_seed=0)
+    rng = np.random.default_rng(_val_seed(0))
+    x = np.sort(rng.uniform(0, 1, 30))
+    np.testing.assert_array_equal(ds.X_val[:, 0], x)
+    np.testing.assert_allclose(ds.y_val[:, 0], np.sin(2 * np.pi * x) + rng.normal(0, 0.1, 30),
+                               atol=1e-15)
+    assert not np.isin(ds.X_val, ds.X_train).any() and not np.isin(ds.X_val, ds.X_test).any()
+    assert make_task("sine", n_val=7).X_val.shape == (7, 1)
+
+
+@pytest.mark.parametrize("task", ["moons", "blobs"])
+def test_synthetic_validation_sets_are_fresh_samples_of_the_training_distribution(task):
+    ds = make_task(task, data_seed=2)
+    if task == "moons":
+        X_val, y_val = make_moons(200, noise=0.2, random_state=_val_seed(2))
+    else:
+        _, _, centres = make_blobs(200, centers=2, random_state=2, return_centers=True)
+        X_val, y_val = make_blobs(200, centers=centres, random_state=_val_seed(2))
+    np.testing.assert_array_equal(ds.X_val, X_val)
+    np.testing.assert_array_equal(ds.y_val, y_val)
+    for other in (ds.X_train, ds.X_test):
+        assert not np.isin(ds.X_val, other).any()  # no shared point
+    assert make_task(task, n_samples=40).X_val.shape == (40, 2)  # n_val = n_samples
+
+
 def test_cached_arrays_are_read_only():
     ds = make_task("moons")
-    for arr in (ds.X_train, ds.y_train, ds.X_test, ds.y_test):
+    for arr in (ds.X_train, ds.y_train, ds.X_val, ds.y_val, ds.X_test, ds.y_test):
         with pytest.raises(ValueError):
             arr[0] = 0
 
@@ -85,15 +118,26 @@ def test_blobs_test_set_uses_the_training_centres(data_seed):
 def test_digits_shapes_scaling_and_stratified_split():
     ds = make_task("digits")
     ref = load_digits()
-    assert ds.X_train.shape == (1347, 64) and ds.X_test.shape == (450, 64)
+    # 1797 rows: 25 % test (450), then 20 % of all rows for validation: 0.2 / 0.75 of the
+    # remaining 1347, rounded up as scikit-learn does (360), and 987 to train.
+    assert ds.X_train.shape == (987, 64) and ds.X_val.shape == (360, 64)
+    assert ds.X_test.shape == (450, 64)
     assert (ds.n_in, ds.n_out) == (64, 10)
     assert ds.X_train.min() == 0.0 and ds.X_train.max() == 1.0
     # Every row is a row of the bundled data divided by 16.
     rows = {r.tobytes() for r in ref.data / 16.0}
     assert all(r.tobytes() in rows for r in ds.X_test)
+    # Every row of the bundled data is in exactly one split (multisets: digits has a few
+    # duplicate images, which a set would hide).
+    def counts(X, y):
+        return sorted(X[i].tobytes() + bytes([int(y[i])]) for i in range(len(X)))
+    assert counts(np.vstack([ds.X_train, ds.X_val, ds.X_test]),
+                  np.concatenate([ds.y_train, ds.y_val, ds.y_test])) == counts(
+        ref.data / 16.0, ref.target)
     share_all = np.bincount(ref.target) / len(ref.target)
-    share_test = np.bincount(ds.y_test, minlength=10) / len(ds.y_test)
-    assert np.abs(share_test - share_all).max() < 0.01  # stratified
+    for y in (ds.y_test, ds.y_val):
+        share = np.bincount(y, minlength=10) / len(y)
+        assert np.abs(share - share_all).max() < 0.01  # stratified
     other = make_task("digits", data_seed=1)
     assert not np.array_equal(other.y_test, ds.y_test)
 
@@ -101,8 +145,11 @@ def test_digits_shapes_scaling_and_stratified_split():
 def test_task_table_and_parameter_validation():
     assert set(TASKS) == {"sine", "moons", "blobs", "digits", "csv"}
     assert TASKS["sine"].defaults() == {"n_samples": 30, "noise": 0.1, "data_seed": 0,
-                                        "n_test": 1000}
+                                        "n_test": 1000, "n_val": None}
     assert resolve_task_params("moons", {"n_samples": 50})["n_test"] == 50
+    assert resolve_task_params("sine", {"n_samples": 12})["n_val"] == 12
+    with pytest.raises(TaskError, match="no training rows.*test_size \\+ val_size < 1"):
+        make_task("digits", test_size=0.5, val_size=0.5)
     assert resolve_task_params("sine", {"noise": 0})["noise"] == 0.0
     assert isinstance(resolve_task_params("sine", {"noise": 0})["noise"], float)
     with pytest.raises(ValueError, match="unknown task 'sin'.*sine, moons, blobs"):
@@ -147,16 +194,19 @@ def test_csv_mnist_style(tmp_path):
     ds = make_task("csv", path=str(path), target="label")
     assert ds.kind == "classification" and ds.classes == (1, 4, 7)
     assert (ds.n_in, ds.n_out) == (784, 3)
-    assert ds.X_train.shape == (48, 784) and ds.X_test.shape == (12, 784)
+    # 60 rows: 20 % test (12), 20 % validation (12), 36 to train
+    assert ds.X_train.shape == (36, 784) and ds.X_test.shape == (12, 784)
+    assert ds.X_val.shape == (12, 784)
     assert sorted(np.bincount(ds.y_test)) == [4, 4, 4]  # stratified: 20 % of 20 per class
+    assert sorted(np.bincount(ds.y_val)) == [4, 4, 4]
     assert ds.feature_names[:2] == ("pixel0", "pixel1")
     # Standardized with training statistics only: train columns have mean 0 and std 1.
     np.testing.assert_allclose(ds.X_train.mean(0), 0, atol=1e-12)
     np.testing.assert_allclose(ds.X_train.std(0), 1, atol=1e-12)
     # Labels 1, 4, 7 are encoded 0, 1, 2 in order: pixel0 (= 10 * label) ranks them.
-    for X, y in ((ds.X_train, ds.y_train), (ds.X_test, ds.y_test)):
+    for X, y in ((ds.X_train, ds.y_train), (ds.X_val, ds.y_val), (ds.X_test, ds.y_test)):
         np.testing.assert_array_equal(np.searchsorted(np.unique(X[:, 0]), X[:, 0]), y)
-    assert sorted(np.concatenate([ds.y_train, ds.y_test])) == sorted(
+    assert sorted(np.concatenate([ds.y_train, ds.y_val, ds.y_test])) == sorted(
         df["label"].map({1: 0, 4: 1, 7: 2}))
 
 
@@ -174,16 +224,16 @@ def test_csv_admissions_one_hot_rank(tmp_path):
     assert make_task("csv", path=str(path), target="admit").n_in == 3
     # a regression target: raw values, shape (n, 1)
     reg = make_task("csv", path=str(path), target="gpa", categorical=["rank"])
-    assert reg.kind == "regression" and reg.y_train.shape == (64, 1)
+    assert reg.kind == "regression" and reg.y_train.shape == (48, 1)  # 80 - 16 - 16
     assert reg.y_train.min() >= 2.0 and reg.classes is None
 
 
 def test_csv_reread_after_the_file_changes(tmp_path):
     path = tmp_path / "d.csv"
     _admissions_csv(path, n=80)
-    assert make_task("csv", path=str(path), target="admit").X_train.shape[0] == 64
+    assert make_task("csv", path=str(path), target="admit").X_train.shape[0] == 48
     _admissions_csv(path, n=40)
-    assert make_task("csv", path=str(path), target="admit").X_train.shape[0] == 32
+    assert make_task("csv", path=str(path), target="admit").X_train.shape[0] == 24
 
 
 def test_csv_relative_path_is_made_absolute(tmp_path, monkeypatch):

@@ -1,7 +1,9 @@
 """The scikit-learn estimators pass scikit-learn's own estimator checks and compose."""
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_moons
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -18,12 +20,23 @@ def test_scikit_learn_estimator_checks(estimator, check):
 def test_classifier_in_pipeline_and_grid_search():
     X, y = make_moons(200, noise=0.2, random_state=0)
     pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), epochs=300, random_state=0))
-    scores = cross_val_score(pipe, X, y, cv=3)
-    assert scores.mean() > 0.9
-    search = GridSearchCV(pipe, {"mlpclassifier__activation": ["tanh", "relu"]}, cv=3).fit(X, y)
-    assert search.best_params_["mlpclassifier__activation"] in ("tanh", "relu")
-    assert search.predict_proba(X).shape == (200, 2)
-    np.testing.assert_allclose(search.predict_proba(X).sum(axis=1), 1.0)
+    # Each candidate's mean score over the same 3 folds, computed one by one.
+    candidates = ["identity", "relu", "tanh"]
+    means = {a: cross_val_score(clone(pipe).set_params(mlpclassifier__activation=a), X, y, cv=3).mean()
+             for a in candidates}
+    assert means["tanh"] > 0.9
+    # An identity hidden layer makes the network a linear classifier: it cannot fit the
+    # moons, and scores like a logistic regression on the same folds.
+    linear = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=3).mean()
+    assert means["identity"] == pytest.approx(linear, abs=0.02)
+    assert means["identity"] < means["tanh"] - 0.05
+    search = GridSearchCV(pipe, {"mlpclassifier__activation": candidates}, cv=3).fit(X, y)
+    assert search.best_params_["mlpclassifier__activation"] == max(means, key=means.get) == "tanh"
+    assert search.best_score_ == pytest.approx(means["tanh"], rel=1e-12)
+    proba = search.predict_proba(X)
+    assert proba.shape == (200, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.mean(search.predict(X) == y) > 0.9  # the refitted best model, on the labels
 
 
 def test_regressor_fits_sine_and_exposes_fitted_state():

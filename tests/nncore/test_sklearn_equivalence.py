@@ -1,4 +1,4 @@
-"""Same weights, same data: nncore's loss and one gd step equal scikit-learn's to 1e-10."""
+"""Same weights, same data: nncore's loss, one gd step and many momentum or Adam steps equal scikit-learn's."""
 import warnings
 
 import numpy as np
@@ -64,22 +64,47 @@ def test_classifier_loss_and_gd_step(activation, n_classes):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
+def _sk_steps(sk, X, y, net, steps):
+    """Run ``steps`` full-batch steps of ``sk`` from ``net``'s weights, optimizer state fresh."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk.partial_fit(X, y)  # initializes shapes (and takes one step we then overwrite)
+        for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+            sk.coefs_[l][...], sk.intercepts_[l][...] = W, b
+        del sk._optimizer  # restart the optimizer's state from zero, as nncore's fit does
+        for _ in range(steps):
+            sk.partial_fit(X, y)
+    return sk
+
+
+def _assert_same_params(net, sk, rtol):
+    for ours, theirs in zip(net.weights + net.biases, sk.coefs_ + sk.intercepts_):
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=1e-12)
+
+
 def test_adam_matches_scikit_learn_over_many_steps():
     # Same update rule as scikit-learn's AdamOptimizer: 20 full-batch steps agree.
     rng = np.random.default_rng(5)
     X, y = rng.uniform(-1, 1, size=(30, 1)), rng.normal(size=30)
     net = MLP([1, 8, 1], activation="tanh", seed=0)
-    sk = MLPRegressor(hidden_layer_sizes=(8,), activation="tanh", solver="adam", batch_size=30,
-                      learning_rate_init=0.01, alpha=0.0, shuffle=False, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sk.partial_fit(X, y)
-        for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-            sk.coefs_[l][...], sk.intercepts_[l][...] = W, b
-        sk._optimizer = None
-        del sk._optimizer  # restart Adam's moments from zero, as nncore's fit does
-        for _ in range(20):
-            sk.partial_fit(X, y)
+    sk = _sk_steps(MLPRegressor(hidden_layer_sizes=(8,), activation="tanh", solver="adam",
+                                batch_size=30, learning_rate_init=0.01, alpha=0.0,
+                                shuffle=False, random_state=0), X, y, net, 20)
     history = net.fit(X, y, epochs=20, optimizer="adam", lr=0.01)
     np.testing.assert_allclose(history, sk.loss_curve_[1:], rtol=1e-10)
-    np.testing.assert_allclose(net.weights[0], sk.coefs_[0], rtol=1e-9)
+    _assert_same_params(net, sk, rtol=1e-9)
+
+
+def test_momentum_matches_scikit_learn_over_many_steps():
+    # Classical momentum is scikit-learn's SGDOptimizer without Nesterov's correction;
+    # 60 full-batch steps (enough for the velocity to build up and reverse), with l2.
+    rng = np.random.default_rng(6)
+    X, y = rng.uniform(-1, 1, size=(30, 2)), rng.normal(size=30)
+    net = MLP([2, 6, 4, 1], activation="tanh", l2=0.1, seed=1)
+    sk = _sk_steps(MLPRegressor(hidden_layer_sizes=(6, 4), activation="tanh", solver="sgd",
+                                momentum=0.9, nesterovs_momentum=False, batch_size=30,
+                                learning_rate="constant", learning_rate_init=0.05, alpha=0.1,
+                                shuffle=False, random_state=0), X, y, net, 60)
+    history = net.fit(X, y, epochs=60, optimizer="momentum", lr=0.05)  # momentum=0.9 default
+    np.testing.assert_allclose(history, sk.loss_curve_[1:], rtol=1e-10)
+    _assert_same_params(net, sk, rtol=1e-9)

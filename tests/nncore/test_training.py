@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.linear_model import LogisticRegression
 
-import nncore
+import reference_mlp as ref
 from nncore import MLP
 
 SINE_ARCHITECTURES = (
@@ -73,21 +73,28 @@ def test_every_optimizer_reduces_the_loss(optimizer, batch_size):
     assert history[-1] < 0.5 * history[0]
 
 
-def test_minibatch_history_is_mean_of_batch_losses():
-    # One epoch with batches of 10 over 30 points: history[0] is the mean loss of the
-    # three batches, each taken at the weights before that batch's update.
+@pytest.mark.parametrize("batch_size", [10, 8])
+def test_minibatch_history_is_mean_of_batch_losses(batch_size):
+    # One epoch over 30 points: history[0] is the mean of the batch losses weighted by
+    # batch size (8 gives batches of 8, 8, 8, 6), each taken at the weights before that
+    # batch's update, in the documented order. The reference replays the batches by hand
+    # from the documented permutation rule, not through nncore's own generator.
     X, y = _sine()
     net = MLP([1, 6, 1], seed=2)
-    start = (net.weights, net.biases)
-    history = net.fit(X, y, epochs=1, optimizer="gd", lr=0.1, batch_size=10)
-    order = nncore.mlp.shuffle_rng(2).permutation(30)
-    replay = MLP.from_arrays(*start, activation="tanh")
-    losses = []
-    for batch in order.reshape(3, 10):
-        losses.append(replay.loss(X[batch], y[batch]))
-        replay.fit(X[batch], y[batch], epochs=1, optimizer="gd", lr=0.1)
-    assert history[0] == pytest.approx(np.mean(losses), rel=1e-12)
-    np.testing.assert_allclose(net.weights[0], replay.weights[0], rtol=1e-12)
+    history = net.fit(X, y, epochs=1, optimizer="gd", lr=0.1, batch_size=batch_size)
+    weights, biases = ref.init([1, 6, 1], seed=2)
+    order = next(ref.batch_orders(seed=2, n=30))
+    total = 0.0
+    for start in range(0, 30, batch_size):
+        batch = order[start : start + batch_size]
+        value, dW, db = ref.gradients(weights, biases, X[batch], y[batch], "tanh", "identity",
+                                      "mse", 0.0)
+        total += len(batch) * value
+        for p, g in zip(weights + biases, dW + db):
+            p -= 0.1 * g
+    assert history[0] == pytest.approx(total / 30, rel=1e-12)
+    for ours, theirs in zip(net.weights + net.biases, weights + biases):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
 def test_divergence_stops_with_a_status_not_nan():
@@ -117,3 +124,14 @@ def test_initialization_is_scaled_normal_and_seeded():
     assert a.weights[1].std() == pytest.approx(1 / np.sqrt(300), rel=0.2)
     assert [W.shape for W in a.weights] == [(400, 300), (300, 1)]
     assert [b_.shape for b_ in a.biases] == [(300,), (1,)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_initialization_follows_the_documented_draws(dtype):
+    # default_rng(seed), layer by layer: weights standard_normal((fan_in, fan_out)) /
+    # sqrt(fan_in), then biases standard_normal(fan_out); float32 rounds those draws.
+    net = MLP([3, 5, 4, 2], seed=11, dtype=dtype)
+    weights, biases = ref.init([3, 5, 4, 2], seed=11)
+    for ours, drawn in zip(net.weights + net.biases, weights + biases):
+        assert ours.dtype == dtype
+        np.testing.assert_array_equal(ours, drawn.astype(dtype))

@@ -1,4 +1,5 @@
-"""Shared by the runner and CLI tests: tiny TOML specs, a `sweeps run` subprocess, db polling."""
+"""Shared by the runner and CLI tests: tiny TOML specs, a `sweeps run` subprocess, db polling,
+and the comparison of a stored job with the network trained alone (nn_reference.py)."""
 import os
 import sqlite3
 import subprocess
@@ -7,11 +8,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from nn_reference import assert_close, assert_curve_is_history, expected_metrics
 
+from sweeps import schema
 from sweeps.store import DB_NAME
 
-METRICS = ("train_loss", "test_loss", "train_mse", "test_mse", "train_accuracy",
-           "test_accuracy", "epochs_run")
+#: The metric columns of the results frame, but wall_time, which differs run to run.
+METRICS = tuple(m for m in schema.METRICS if m != "wall_time")
 
 
 def write_spec(directory: Path, name: str, body: str) -> Path:
@@ -65,15 +68,24 @@ def wait_for_rows(out: Path, n: int, proc: subprocess.Popen, timeout=60.0) -> di
     raise AssertionError(f"no {n} rows in {out} after {timeout} s")
 
 
-def assert_same_results(df_a, df_b, atol=1e-12):
-    """Same jobs, statuses, metrics, curves and weights, up to ``atol``."""
-    a, b = df_a.set_index("key").sort_index(), df_b.set_index("key").sort_index()
-    assert list(a.index) == list(b.index)
-    assert list(a["status"]) == list(b["status"])
+def assert_job_is_the_network_trained_alone(row, ds, net, *, activation, output, loss, l2):
+    """A row of ``sweeps.load`` holds what the network trained alone on ``ds`` gives.
+
+    Status, weights and loss curve are the network's own; every metric column is
+    recomputed from its weights with scikit-learn and the written-out losses
+    (``nn_reference.expected_metrics``), or NaN where the task's kind has no such metric.
+    """
+    assert row["status"] == net.history_.status
+    assert len(row["weights"]) == len(row["biases"]) == len(net.weights)
+    for got, want in zip(row["weights"] + row["biases"], net.weights + net.biases):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert_curve_is_history(row["curve_epoch"], row["curve_loss"], net.history_)
+    want = expected_metrics(ds, net.weights, net.biases, activation=activation,
+                            output=output, loss=loss, l2=l2)
+    want["epochs_run"] = len(net.history_)
     for metric in METRICS:
-        np.testing.assert_allclose(a[metric], b[metric], rtol=0, atol=atol, err_msg=metric)
-    for key in a.index:
-        ra, rb = a.loc[key], b.loc[key]
-        np.testing.assert_allclose(ra["curve_loss"], rb["curve_loss"], rtol=0, atol=atol)
-        for wa, wb in zip(ra["weights"] + ra["biases"], rb["weights"] + rb["biases"]):
-            np.testing.assert_allclose(wa, wb, rtol=0, atol=atol)
+        if metric in want:
+            assert_close(row[metric], want[metric], metric)
+        else:
+            assert np.isnan(row[metric]), (metric, row[metric])

@@ -1,5 +1,6 @@
-"""The runner on real (tiny) sweeps: backends agree, failures and divergence are results,
-a SIGKILL, SIGTERM or Ctrl-C loses nothing finished, two runs never share a directory."""
+"""The runner on real (tiny) sweeps: every backend stores the networks a test trains alone,
+failures and divergence are results, a SIGKILL, SIGTERM or Ctrl-C loses nothing finished,
+two runs never share a directory."""
 import hashlib
 import os
 import signal
@@ -7,8 +8,9 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sweep_helpers import (assert_same_results, rows, slow_spec, start_run, wait_for_rows,
-                           write_spec)
+from nn_reference import train_directly
+from sweep_helpers import (assert_job_is_the_network_trained_alone, rows, slow_spec,
+                           start_run, wait_for_rows, write_spec)
 
 import sweeps
 from sweeps.lock import SweepLockedError
@@ -22,45 +24,61 @@ batch_size = [10, 8]
 epochs = 30
 seed = [0, 1]
 """
+#: The sine task's defaults, and the spec defaults GRID leaves out, written out.
+SINE = {"n_samples": 30, "noise": 0.1, "data_seed": 0, "n_test": 1000}
+MLP_SETTINGS = {"activation": "tanh", "output": "identity", "loss": "mse", "l2": 0.0}
+#: Parameters of [1, 3, 1] and [1, 4, 4, 1], counted by hand: (fan_in + 1) * fan_out summed.
+N_PARAMS = {(3,): 2 * 3 + 4 * 1, (4, 4): 2 * 4 + 5 * 4 + 5 * 1}
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    """The grid trained sequentially (n_jobs=1): the reference for every backend."""
-    tmp = tmp_path_factory.mktemp("baseline")
-    spec = sweeps.load_spec(write_spec(tmp, "grid", GRID))
-    summary = run_sweep(spec, tmp / "out", n_jobs=1)
-    assert (summary.ok, summary.planned) == (8, 8)
-    return spec, sweeps.load(tmp / "out")
+def direct():
+    """Every job of GRID trained alone, one network at a time: the reference for every
+    backend, keyed by (hidden, batch_size, seed)."""
+    return {(tuple(hidden), batch_size, seed): train_directly(
+                "sine", SINE, hidden=hidden, seed=seed, optimizer="adam", lr=0.01, epochs=30,
+                batch_size=batch_size, **MLP_SETTINGS)
+            for hidden in ([3], [4, 4]) for batch_size in (10, 8) for seed in (0, 1)}
 
 
-@pytest.mark.parametrize("backend", ["loky", "threading", "dask"])
-def test_every_backend_gives_the_sequential_results(baseline, tmp_path, backend):
-    spec, expected = baseline
-    summary = run_sweep(spec, tmp_path, n_jobs=2, backend=backend)
+def _assert_grid_results(df, direct):
+    jobs = {(row["hidden"], row["batch_size"], row["seed"]): row for _, row in df.iterrows()}
+    assert len(df) == 8 and set(jobs) == set(direct)
+    for job, (ds, net) in direct.items():
+        row = jobs[job]
+        assert row["status"] == "ok" and row["n_params"] == N_PARAMS[job[0]]
+        assert len(row["curve_loss"]) == 30  # 30 epochs: the whole history is kept
+        assert_job_is_the_network_trained_alone(row, ds, net, **MLP_SETTINGS)
+
+
+@pytest.mark.parametrize("backend, n_jobs", [("loky", 1), ("loky", 2), ("threading", 2),
+                                             ("dask", 2)])
+def test_every_backend_stores_the_networks_trained_alone(direct, tmp_path, backend, n_jobs):
+    spec = sweeps.load_spec(write_spec(tmp_path, "grid", GRID))
+    summary = run_sweep(spec, tmp_path / "out", n_jobs=n_jobs, backend=backend)
     assert (summary.ok, summary.failed, summary.cached) == (8, 0, 0)
-    df = sweeps.load(tmp_path)
-    assert_same_results(df, expected)
+    df = sweeps.load(tmp_path / "out")
+    _assert_grid_results(df, direct)
     pids = {int(w.rsplit(":", 1)[1]) for w in df["worker"]}
-    if backend == "threading":
+    if backend == "threading" or n_jobs == 1:  # n_jobs=1: joblib runs in this process
         assert pids == {os.getpid()}
     else:  # trained in worker processes (a LocalCluster for dask), not in this one
         assert os.getpid() not in pids
 
 
-def test_an_existing_dask_cluster_gives_the_sequential_results(baseline, tmp_path):
+def test_an_existing_dask_cluster_stores_the_networks_trained_alone(direct, tmp_path):
     distributed = pytest.importorskip("distributed")
-    spec, expected = baseline
+    spec = sweeps.load_spec(write_spec(tmp_path, "grid", GRID))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        summary = run_sweep(spec, tmp_path, scheduler=cluster.scheduler_address)
+        summary = run_sweep(spec, tmp_path / "out", scheduler=cluster.scheduler_address)
         workers = {f"{w.host}:{w.pid}" for w in cluster.scheduler.workers.values()}
     assert summary.ok == 8
-    df = sweeps.load(tmp_path)
-    assert_same_results(df, expected)
+    df = sweeps.load(tmp_path / "out")
+    _assert_grid_results(df, direct)
     assert len(workers) == 2 and {w.split(":")[1] for w in df["worker"]} <= {
         w.split(":")[1] for w in workers}
-    assert sweeps.load_meta(tmp_path)["versions"]["distributed"] == distributed.__version__
+    assert sweeps.load_meta(tmp_path / "out")["versions"]["distributed"] == distributed.__version__
 
 
 def test_a_job_that_raises_is_failed_one_that_diverges_is_a_result(tmp_path):
@@ -114,12 +132,31 @@ categorical = ["rank"]
     assert (retry.ok, retry.cached, retry.any_failed) == (2, 4, False)
     after = rows(out)
     assert {k for k in after if after[k] != before[k]} == set(failed["key"])
-    # ... and --force trains everything again, to the same results.
+    # ... and --force trains everything again, to the same results: before and after,
+    # each job holds the network trained alone with its settings.
     trained = sweeps.load(out)
     forced = run_sweep(spec, out, n_jobs=1, force=True)
     assert (forced.ok, forced.diverged, forced.cached) == (4, 2, 0)
     assert {run_id for _, run_id, _ in rows(out).values()} == {4}
-    assert_same_results(sweeps.load(out), trained)
+    sine = dict(task="sine", task_params={"n_samples": 30, "noise": 0.1, "data_seed": 0,
+                                          "n_test": 1000},
+                optimizer="gd", output="identity", loss="mse")
+    admissions = dict(task="csv", task_params={"path": str(csv), "target": "admit",
+                                               "categorical": ["rank"]},
+                      optimizer="adam", output="softmax", loss="cross_entropy")
+    jobs = {("sine", 0.01, seed): sine for seed in (0, 1)}
+    jobs.update({("sine", 1e6, seed): sine for seed in (0, 1)})
+    jobs.update({("csv", 0.01, seed): admissions for seed in (0, 1)})
+    for df in (trained, sweeps.load(out)):
+        stored = {(r["task"], r["lr"], r["seed"]): r for _, r in df.iterrows()}
+        assert len(df) == 6 and set(stored) == set(jobs)
+        for (task, lr, seed), job in jobs.items():
+            settings = dict(output=job["output"], loss=job["loss"], activation="tanh", l2=0.0)
+            ds, net = train_directly(task, job["task_params"], hidden=[4], seed=seed,
+                                     optimizer=job["optimizer"], lr=lr, epochs=40, **settings)
+            assert stored[task, lr, seed]["status"] == ("diverged" if lr == 1e6 else "ok")
+            assert_job_is_the_network_trained_alone(stored[task, lr, seed], ds, net,
+                                                    **settings)
 
 
 def test_a_csv_edited_in_place_gives_new_jobs_not_stale_cached_results(tmp_path):
@@ -209,7 +246,8 @@ def test_progress_callback_sees_every_group(tmp_path):
     summary = run_sweep(spec, tmp_path / "out", n_jobs=1,
                         progress=lambda s: seen.append((s.done, s.pending)))
     assert isinstance(summary, RunSummary)
-    assert seen[0] == (0, 8) and seen[-1] == (8, 0) and len(seen) == 1 + len(spec.groups())
+    # once after planning, then once per group: 2 hidden x 2 batch sizes (seeds share one)
+    assert seen[0] == (0, 8) and seen[-1] == (8, 0) and len(seen) == 1 + 4
 
 
 def test_a_foreign_file_in_the_output_directory_is_never_touched(tmp_path):

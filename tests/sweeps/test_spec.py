@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sweeps.spec.axes import expand_range, parse_override
-from sweeps.keys import RESULTS_VERSION, config_id, job_key
+from sweeps.keys import RESULTS_VERSION, canonical_json, config_id, job_key
 from sweeps.spec import Spec, SpecError, list_presets, load_spec
 
 CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
@@ -89,7 +89,11 @@ def test_configs_have_exactly_the_canonical_keys(name):
         assert isinstance(c["lr"], float) and isinstance(c["l2"], float)
         assert isinstance(c["epochs"], int) and isinstance(c["seed"], int)
     assert spec[0]["task_params"]["data_seed"] == 0  # every default filled in
-    assert spec.keys() == [job_key(c) for c in spec]
+    # keys by the documented definition (hashlib and json here; the canonical form itself
+    # is checked against hand-written text in test_job_key_of_a_config_written_out_by_hand)
+    assert spec.keys() == [_reference_key(c, RESULTS_VERSION) for c in spec]
+    # every job is a different config, and so has a different key
+    assert len({json.dumps(c, sort_keys=True) for c in spec}) == len(spec)
     assert len(set(spec.keys())) == len(spec)
 
 
@@ -341,9 +345,18 @@ def test_from_dict_source_is_toml_that_gives_the_same_jobs():
         "zip": {"optimizer": ["gd", "adam"], "epochs": [10, 20]}},
         "grid": [{"activation": ["tanh", "relu"]}, {"noise": 0.3}]}
     spec = Spec.from_dict(d)
-    assert spec.name == "mine" and len(spec) == 2 * 2 * 2 + 2 * 2
+    assert spec.name == "mine"
+    # the documented order: task parameters, hidden, activation, then the zip group
+    pairs = (("gd", 10), ("adam", 20))
+    first = [(h, a, o, e, 0.2) for h in ([3, 4], [6, 6]) for a in ("tanh", "relu")
+             for o, e in pairs]
+    second = [(h, "tanh", o, e, 0.3) for h in ([3, 4], [6, 6]) for o, e in pairs]
     again = Spec.from_dict(tomllib.loads(spec.source))
-    assert again.keys() == spec.keys()
+    for jobs in (spec, again):
+        assert [(c["hidden"], c["activation"], c["optimizer"], c["epochs"],
+                 c["task_params"]["noise"]) for c in jobs] == first + second
+        assert {(c["task"], c["lr"], c["batch_size"]) for c in jobs} == {("moons", 0.02, None)}
+    assert list(again) == list(spec)
 
 
 def test_spec_source_is_the_file_text(tmp_path):
@@ -376,8 +389,34 @@ def test_job_key_is_stable_and_sensitive():
         job_key({**config, "lr": float("nan")})
 
 
+def test_job_key_of_a_config_written_out_by_hand():
+    # keys.py: the first 16 hex digits of the SHA-256 of "nnsweeps-results-v<version>\n"
+    # followed by the canonical JSON: sorted keys, no whitespace, floats as repr, None null.
+    spec = Spec.from_dict({"task": "sine", "params": {
+        "hidden": [3], "epochs": 5, "lr": 1e-2, "l2": 0, "seed": [0, 7]}})
+    text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
+            '"loss":"mse","lr":0.01,"optimizer":"adam","output":"identity","seed":%d,'
+            '"task":"sine","task_params":{"data_seed":0,"n_samples":30,"n_test":1000,'
+            '"noise":0.1}}')
+    no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
+               '"loss":"mse","lr":0.01,"optimizer":"adam","output":"identity",'
+               '"task":"sine","task_params":{"data_seed":0,"n_samples":30,"n_test":1000,'
+               '"noise":0.1}}')
+
+    def sha(body):
+        payload = f"nnsweeps-results-v{RESULTS_VERSION}\n{body}".encode()
+        return hashlib.sha256(payload).hexdigest()[:16]
+
+    assert [canonical_json(c) for c in spec] == [text % 0, text % 7]
+    assert spec.keys() == [job_key(c) for c in spec] == [sha(text % 0), sha(text % 7)]
+    assert [config_id(c) for c in spec] == [sha(no_seed)] * 2
+    assert [len(g) for g in spec.groups()] == [2]  # one config, two seeds
+
+
 def test_config_id_ignores_only_the_seed():
     a = load_spec("sine")[0]
+    without_seed = {k: v for k, v in a.items() if k != "seed"}
+    assert config_id(a) == _reference_key(without_seed, RESULTS_VERSION)
     assert config_id({**a, "seed": 3}) == config_id(a)
     assert config_id({**a, "lr": 0.5}) != config_id(a)
     assert config_id(a) != job_key(a)

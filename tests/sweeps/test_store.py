@@ -156,6 +156,18 @@ def test_curve_downsampling_keeps_first_and_last_epoch(n):
     if n:
         assert epoch[0] == 1 and epoch[-1] == n and np.all(np.diff(epoch) > 0)
         np.testing.assert_array_equal(loss, epoch - 1.0)
+    if n > 300:  # evenly spread: no gap wider than (n - 1) / 299 rounded up
+        assert np.diff(epoch).max() <= -(-(n - 1) // 299)
+
+
+def test_curve_downsampling_worked_by_hand():
+    history = [0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1]
+    epoch, loss = downsample_curve(history, max_points=3)  # epochs 1, 4, 7: gaps of 3
+    np.testing.assert_array_equal(epoch, [1, 4, 7])
+    np.testing.assert_array_equal(loss, [0.5, 0.25, 0.1])
+    epoch, loss = downsample_curve(history[:5], max_points=3)
+    np.testing.assert_array_equal(epoch, [1, 3, 5])
+    assert epoch.dtype == np.int64 and loss.dtype == np.float64
 
 
 def test_batch_size_keeps_none_and_ints(tmp_path):

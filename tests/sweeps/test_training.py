@@ -1,0 +1,255 @@
+"""The worker side: ``train_group`` and ``job_metrics``.
+
+References (nn_reference.py): metrics from scikit-learn and losses written out with numpy,
+both on outputs of a numpy forward pass; networks trained one at a time with
+``nncore.MLP(...).fit``; layer sizes and parameter counts worked out by hand.
+"""
+import os
+import socket
+from datetime import datetime
+
+import numpy as np
+import pytest
+from nn_reference import (assert_close, assert_curve_is_history, expected_metrics, forward,
+                          loss_value, train_directly)
+from sklearn.metrics import mean_squared_error
+
+import nncore
+from sweeps.tasks import make_task
+from sweeps.training import job_metrics, train_group
+
+SINE = {"n_samples": 30, "noise": 0.1, "data_seed": 0, "n_test": 1000}
+MOONS = {"n_samples": 100, "noise": 0.2, "data_seed": 1, "n_test": 80}
+BLOBS = {"n_samples": 90, "centers": 3, "cluster_std": 1.5, "data_seed": 2, "n_test": 60}
+
+REGRESSION = {"train_loss", "test_loss", "train_mse", "test_mse"}
+CLASSIFICATION = {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}
+
+
+def _config(task, task_params, hidden, output, loss, seed=0, **settings):
+    """A resolved job config written out by hand."""
+    cfg = {"task": task, "task_params": dict(task_params), "hidden": list(hidden),
+           "activation": "tanh", "output": output, "loss": loss, "optimizer": "adam",
+           "lr": 0.01, "epochs": 80, "batch_size": None, "l2": 0.0, "seed": seed}
+    cfg.update(settings)
+    return cfg
+
+
+# name: (config, layers [n_in, *hidden, n_out], n_params counted by hand: sum of
+# (fan_in + 1) * fan_out over the layers)
+CASES = {
+    "sine identity mse": (_config("sine", SINE, [5], "identity", "mse"), [1, 5, 1], 16),
+    "sine tanh mse, l2, mini-batches, sigmoid hidden": (
+        _config("sine", SINE, [4, 3], "tanh", "mse", l2=0.1, batch_size=8,
+                activation="sigmoid"), [1, 4, 3, 1], 27),
+    "sine sigmoid mse": (_config("sine", SINE, [3], "sigmoid", "mse", optimizer="momentum",
+                                 lr=0.05), [1, 3, 1], 10),
+    "moons softmax cross_entropy, l2, relu": (
+        _config("moons", MOONS, [6], "softmax", "cross_entropy", l2=0.05, activation="relu"),
+        [2, 6, 2], 32),
+    "blobs softmax cross_entropy, mini-batches": (
+        _config("blobs", BLOBS, [5], "softmax", "cross_entropy", batch_size=16),
+        [2, 5, 3], 33),
+    "moons sigmoid mse": (_config("moons", MOONS, [4, 4], "sigmoid", "mse"), [2, 4, 4, 2], 42),
+    "moons sigmoid binary_cross_entropy, l2": (
+        _config("moons", MOONS, [6], "sigmoid", "binary_cross_entropy", l2=0.01),
+        [2, 6, 2], 32),
+    "moons softmax mse": (_config("moons", MOONS, [6], "softmax", "mse", optimizer="gd",
+                                  lr=0.5), [2, 6, 2], 32),
+    "moons identity mse": (_config("moons", MOONS, [6], "identity", "mse",
+                                   optimizer="adagrad"), [2, 6, 2], 32),
+    "moons tanh mse": (_config("moons", MOONS, [6], "tanh", "mse"), [2, 6, 2], 32),
+}
+
+
+def _settings(cfg):
+    return {k: cfg[k] for k in ("hidden", "seed", "activation", "output", "loss", "optimizer",
+                                "lr", "epochs", "batch_size", "l2")}
+
+
+def _direct(cfg):
+    return train_directly(cfg["task"], cfg["task_params"], **_settings(cfg))
+
+
+def _expected(ds, weights, biases, cfg):
+    return expected_metrics(ds, weights, biases, activation=cfg["activation"],
+                            output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"])
+
+
+def test_the_cases_cover_every_output_and_loss_the_spec_allows():
+    # nncore decides which pairs a spec may name (sweeps.spec asks it); every such pair
+    # needs a case above, so a new output or loss cannot go untested.
+    kinds = {"sine": "regression", "moons": "classification", "blobs": "classification"}
+    covered = {(kinds[c["task"]], c["output"], c["loss"]) for c, _, _ in CASES.values()}
+    allowed = set()
+    for kind in ("regression", "classification"):
+        for output in nncore.OUTPUTS:
+            for loss in nncore.LOSSES:
+                try:
+                    allowed.add((kind, *nncore.choose_output_loss(kind, output, loss)))
+                except ValueError:
+                    pass
+    assert covered == {(k, nncore.canonical_name(o), l) for k, o, l in allowed}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_job_metrics_are_scikit_learns_and_the_written_out_losses(case):
+    cfg, _, _ = CASES[case]
+    ds, net = _direct({**cfg, "seed": 3})
+    got = job_metrics(net, ds)
+    want = _expected(ds, net.weights, net.biases, cfg)
+    assert set(got) == (REGRESSION if ds.kind == "regression" else CLASSIFICATION)
+    for name, value in got.items():
+        assert isinstance(value, float)
+        assert_close(value, want[name], name)
+    if cfg["l2"]:  # the penalty is part of the loss, scaled by each split's own size
+        penalty = sum(np.sum(W ** 2) for W in net.weights) * cfg["l2"] / 2
+        no_l2 = expected_metrics(ds, net.weights, net.biases, activation=cfg["activation"],
+                                 output=cfg["output"], loss=cfg["loss"], l2=0.0)
+        assert_close(got["train_loss"] - no_l2["train_loss"], penalty / len(ds.X_train),
+                     "train penalty", rtol=1e-8)
+        assert_close(got["test_loss"] - no_l2["test_loss"], penalty / len(ds.X_test),
+                     "test penalty", rtol=1e-8)
+
+
+def test_sine_mse_train_against_the_noisy_targets_test_against_the_clean_curve():
+    ds, net = _direct(_config("sine", {**SINE, "noise": 0.3}, [5], "identity", "mse"))
+    got = job_metrics(net, ds)
+    x_train, x_test = np.linspace(0, 1, 30)[:, None], np.linspace(0, 1, 1000)[:, None]
+    noisy = np.sin(2 * np.pi * x_train) + np.random.default_rng(0).normal(0, 0.3, (30, 1))
+    p_train = forward(net.weights, net.biases, x_train, "tanh", "identity")
+    p_test = forward(net.weights, net.biases, x_test, "tanh", "identity")
+    assert_close(got["train_mse"], mean_squared_error(noisy, p_train), "train_mse")
+    assert_close(got["test_mse"], mean_squared_error(np.sin(2 * np.pi * x_test), p_test),
+                 "test_mse")
+    # and not the other way round: the two targets give clearly different errors
+    assert abs(got["train_mse"] - mean_squared_error(np.sin(2 * np.pi * x_train), p_train)) > 1e-3
+
+
+def test_regression_without_a_truth_is_scored_on_the_held_out_targets(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (60, 2))
+    y = x[:, 0] - 2 * x[:, 1] + rng.normal(0, 0.1, 60)
+    path = tmp_path / "reg.csv"
+    path.write_text("y,a,b\n" + "".join(f"{t},{p},{q}\n" for t, (p, q) in zip(y, x)))
+    ds = make_task("csv", path=str(path), target="y")
+    assert ds.kind == "regression" and ds.truth is None
+    net = nncore.MLP([2, 4, 1], seed=1)
+    net.fit(ds.X_train, ds.y_train, epochs=50)
+    got = job_metrics(net, ds)
+    p_test = forward(net.weights, net.biases, ds.X_test, "tanh", "identity")
+    assert_close(got["test_mse"], mean_squared_error(ds.y_test, p_test), "test_mse")
+    assert_close(got["test_loss"], 0.5 * got["test_mse"], "test_loss = mse / 2, one output")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_train_group_gives_each_seed_the_network_trained_alone(case):
+    cfg, layers, n_params = CASES[case]
+    configs = [{**cfg, "seed": 0}, {**cfg, "seed": 1}]
+    results = train_group(configs)
+    assert [r["config"] for r in results] == configs
+    kind_metrics = REGRESSION if cfg["task"] == "sine" else CLASSIFICATION
+    for cfg_s, res in zip(configs, results):
+        ds, net = _direct(cfg_s)
+        assert res["status"] == "ok" and res["error"] is None and res["traceback"] is None
+        assert res["layers"] == layers and res["n_params"] == n_params
+        assert set(res["metrics"]) == kind_metrics | {"epochs_run", "wall_time"}
+        assert res["metrics"]["epochs_run"] == cfg["epochs"] == len(net.history_)
+        assert 0 < res["metrics"]["wall_time"] < 60
+        # the returned weights are those of the network trained alone ...
+        assert [w.shape for w in res["weights"]] == list(zip(layers, layers[1:]))
+        for got, want in zip(res["weights"] + res["biases"], net.weights + net.biases):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        # ... its loss curve is that network's history ...
+        assert_curve_is_history(res["curve_epoch"], res["curve_loss"], net.history_)
+        # ... and the metrics are recomputed here from the returned weights
+        want = _expected(ds, res["weights"], res["biases"], cfg)
+        for name in kind_metrics:
+            assert_close(res["metrics"][name], want[name], name)
+    assert not np.allclose(results[0]["weights"][0], results[1]["weights"][0])  # two seeds
+
+
+def test_the_curve_starts_at_the_untrained_loss_and_keeps_300_points_of_a_long_run():
+    epochs = 450
+    cfg = _config("sine", SINE, [3], "identity", "mse", epochs=epochs, l2=0.01)
+    res = train_group([cfg])[0]
+    ds = make_task("sine", **SINE)
+    untrained = nncore.MLP([1, 3, 1], seed=0)  # full batch: epoch 1's loss is measured
+    first = loss_value(forward(untrained.weights, untrained.biases, ds.X_train, "tanh",
+                               "identity"), ds.y_train, "regression", "mse",
+                       untrained.weights, 0.01)  # before the first update
+    # ... and epoch 450's after 449 updates
+    _, before_last = _direct({**cfg, "epochs": epochs - 1})
+    last = loss_value(forward(before_last.weights, before_last.biases, ds.X_train, "tanh",
+                              "identity"), ds.y_train, "regression", "mse",
+                      before_last.weights, 0.01)
+    assert res["curve_epoch"][0] == 1 and res["curve_epoch"][-1] == epochs
+    assert_close(res["curve_loss"][0], first, "first point")
+    assert_close(res["curve_loss"][-1], last, "last point")
+    assert res["metrics"]["epochs_run"] == epochs
+    _, net = _direct(cfg)
+    assert_curve_is_history(res["curve_epoch"], res["curve_loss"], net.history_)
+    assert len(res["curve_epoch"]) == 300
+
+
+def test_a_diverging_seed_is_a_result_with_its_finite_history():
+    cfg = _config("sine", SINE, [4], "identity", "mse", optimizer="gd", lr=1e6, epochs=40)
+    results = train_group([{**cfg, "seed": 0}, {**cfg, "seed": 1}])
+    for seed, res in enumerate(results):
+        ds, net = _direct({**cfg, "seed": seed})
+        assert net.history_.status == res["status"] == "diverged"
+        assert res["metrics"]["epochs_run"] == len(net.history_) < 40
+        assert_curve_is_history(res["curve_epoch"], res["curve_loss"], net.history_)
+        assert np.all(np.isfinite(res["curve_loss"]))
+        for got, want in zip(res["weights"] + res["biases"], net.weights + net.biases):
+            np.testing.assert_allclose(got, want, rtol=1e-10)
+        assert not np.isfinite(res["metrics"]["train_loss"])
+        assert not np.isfinite(res["metrics"]["test_mse"])
+        assert res["error"] is None and res["n_params"] == 13  # [1, 4, 1]: 8 + 5
+
+
+def _assert_stamped(res):
+    host, pid = res["worker"].rsplit(":", 1)
+    assert (host, int(pid)) == (socket.gethostname(), os.getpid())
+    assert datetime.fromisoformat(res["started"]) <= datetime.fromisoformat(res["finished"])
+
+
+def test_a_group_whose_task_cannot_be_built_fails_every_job_with_error_and_traceback():
+    bad = {**SINE, "n_samples": 1}  # the sine task needs at least 2 samples
+    configs = [_config("sine", bad, [3], "identity", "mse", seed=s) for s in (0, 1, 2)]
+    results = train_group(configs)
+    assert len(results) == 3
+    for cfg, res in zip(configs, results):
+        assert res["config"] == cfg and res["status"] == "failed"
+        assert res["error"].startswith("TaskError: ") and "'n_samples'" in res["error"]
+        assert "\n" not in res["error"]
+        assert res["traceback"].startswith("Traceback (most recent call last):")
+        assert res["traceback"].rstrip().endswith(res["error"].split(": ", 1)[1])
+        assert res["layers"] is None and res["n_params"] is None  # no data: no widths
+        for field in ("metrics", "weights", "biases", "curve_epoch", "curve_loss"):
+            assert res[field] is None, field
+        _assert_stamped(res)
+
+
+def test_a_group_that_fails_after_its_data_is_built_still_knows_its_layers():
+    # A hand-made config the spec would refuse: nncore raises when training starts.
+    configs = [_config("moons", MOONS, [4], "softmax", "cross_entropy", optimizer="sgd",
+                       seed=s) for s in (0, 1)]
+    results = train_group(configs)
+    for res in results:
+        assert res["status"] == "failed" and res["error"].startswith("ValueError: ")
+        assert "'sgd'" in res["error"] and "\n" not in res["error"]
+        assert "ValueError" in res["traceback"]
+        assert res["layers"] == [2, 4, 2] and res["n_params"] == 22  # 3*4 + 5*2
+        assert res["metrics"] is None and res["weights"] is None
+        _assert_stamped(res)
+
+
+def test_the_error_of_a_failed_group_is_the_first_line_of_a_long_message(monkeypatch):
+    def broken_task(name, **params):
+        raise RuntimeError("cannot read the data\nline 2 of the details\nline 3")
+
+    monkeypatch.setattr("sweeps.training.make_task", broken_task)
+    res, = train_group([_config("sine", SINE, [3], "identity", "mse")])
+    assert res["status"] == "failed" and res["error"] == "RuntimeError: cannot read the data"
+    assert res["traceback"].rstrip().endswith("line 2 of the details\nline 3")

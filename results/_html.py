@@ -25,10 +25,12 @@ pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 .note { background: #fff6dd; padding: 0.5em 1em; border-left: 4px solid #e0a800; }
 .error { color: #a00; } .links a { margin-right: 1em; font-size: 0.85em; }
+.headline { font-size: 1.1em; background: #eef6ee; padding: 0.6em 1em;
+            border-left: 4px solid #3a7d44; }
 """
 
 
-def index_page(meta, df, tables, figures, report_dir):
+def index_page(meta, df, tables, figures, report_dir, headline=None):
     """Return the HTML text of the report page.
 
     Parameters
@@ -38,20 +40,28 @@ def index_page(meta, df, tables, figures, report_dir):
     df : pandas.DataFrame
         The results reported.
     tables : list of (str, DataFrame, dict)
-        Title, table shown inline, format -> written Path.
+        Title, table shown inline (its ``attrs["note"]``, if any, is shown above it),
+        format -> written Path.
     figures : list of (str, Path or str)
         Title and the saved figure, or the reason it was not drawn.
     report_dir : Path
         Directory of the page; links are made relative to it.
+    headline : str, default=None
+        The conclusion the page opens with (the best configuration chosen on validation).
     """
     name = meta.get("name") or (df["task"].iloc[0] if "task" in df else "sweep")
-    parts = [f"<h1>Sweep report: {_e(name)}</h1>", _status_note(meta, df)]
+    parts = [f"<h1>Sweep report: {_e(name)}</h1>"]
+    if headline:
+        parts.append(f"<p class='headline'>{_e(headline)}</p>")
+    parts.append(_status_note(meta, df))
     parts.append(_contents(tables, figures))
     parts.append("<h2 id='tables'>Tables</h2>")
     for title, table, files in tables:
         links = " ".join(f"<a href='{_rel(p, report_dir)}'>{fmt}</a>" for fmt, p in files.items())
+        note = table.attrs.get("note")
         parts.append(f"<h3>{_e(title)}</h3><div class='links'>{links}</div>"
-                     f"<div class='scroll'>{to_html(table)}</div>")
+                     + (f"<p class='note'>{_e(note)}</p>" if note else "")
+                     + f"<div class='scroll'>{to_html(table)}</div>")
     parts.append("<h2 id='figures'>Figures</h2>")
     for i, (title, result) in enumerate(figures):
         if isinstance(result, Path):
@@ -67,6 +77,44 @@ def index_page(meta, df, tables, figures, report_dir):
     body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(name)}: sweep report</title><style>{_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+
+
+def comparison_page(table, dirs, files):
+    """Return the HTML text of a comparison's page: verdict, figure, table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of ``results.compare`` (verdict in ``attrs``).
+    dirs : list of str or Path
+        The sweep directories compared.
+    files : dict
+        Name -> written Path (tables by format, ``figure``), next to the page.
+    """
+    (a, b), on = table.attrs["labels"], table.attrs["on"]
+    differing = "; ".join(f"{axis}: {', '.join(map(str, va))} | {', '.join(map(str, vb))}"
+                          for axis, (va, vb) in table.attrs["differing"].items())
+    links = " ".join(f"<a href='{Path(p).name}'>{_e(name)}</a>" for name, p in files.items()
+                     if name != "figure")
+    parts = [f"<h1>{_e(a)} vs {_e(b)} on {_e(on)}</h1>",
+             f"<p class='headline'>{_e(table.attrs['verdict']['text'])}</p>",
+             f"<p>Sweeps: {_e(', '.join(map(str, dirs)))}" + (f"; differing: {_e(differing)}"
+                                                             if differing else "") + ".</p>",
+             "<p><small>Configs are paired when every other axis agrees, seeds with seeds; "
+             f"the difference is {_e(a)} − {_e(b)}, averaged over a config's paired seeds. "
+             "The interval is a percentile bootstrap of the median over configs; the "
+             "p-value is the two-sided Wilcoxon signed-rank test of the paired "
+             "differences.</small></p>"]
+    if "figure" in files:
+        src = Path(files["figure"]).name
+        parts.append(f"<figure><img src='{src}' alt='paired comparison'></figure>")
+    parts.append(f"<h2>Configs, {_e(a)}'s largest advantage first</h2>"
+                 f"<div class='links'>{links}</div><div class='scroll'>"
+                 f"{to_html(table.drop(columns=['hidden'], errors='ignore'))}</div>")
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(a)} vs {_e(b)}</title><style>{_CSS}</style></head>"
             f"<body>\n{body}\n</body></html>\n")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from results.stats import t_halfwidth
 from sweeps import schema
 from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
 
@@ -71,9 +72,26 @@ def prepare(df, *, required=("config_id", "status", "hidden")):
     if "hidden" in out:
         # Lists are not hashable; tuples group, sort and compare like the spec reads.
         out["hidden"] = out["hidden"].map(lambda h: tuple(int(v) for v in h))
+    for column in config_columns(out):
+        # Any other list- or dict-valued axis (a CSV task's categorical columns) is one
+        # value per job as well: a tuple groups, compares and prints as one.
+        if out[column].dtype == object and out[column].map(_container).any():
+            out[column] = out[column].map(_as_value)
     if "depth" not in out and "hidden" in out:
         out["depth"] = out["hidden"].map(len)
     return out
+
+
+def _container(value):
+    return isinstance(value, (list, tuple, dict))
+
+
+def _as_value(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _as_value(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_value(v) for v in value)
+    return value
 
 
 def config_columns(df):
@@ -164,8 +182,9 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
     metrics : list of str
         Metric columns to aggregate.
     stats : tuple of str, default=("mean",)
-        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``), or ``n``: the
-        number of seeds that entered.
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``),
+        ``n`` (the number of seeds that entered) and ``ci_low`` / ``ci_high`` (the 95%
+        Student t interval of the mean over those seeds, NaN for a single seed).
     statuses : tuple of str, default=("ok",)
         Jobs whose values enter; the others count as missing.
     columns : list of str, default=None
@@ -180,10 +199,17 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
     columns = config_columns(df) if columns is None else list(columns)
     configs = df.groupby("config_id", sort=False)[columns].first()
     values = pd.DataFrame({m: ok_metric(df, m, statuses) for m in metrics})
+    interval = {"ci_low", "ci_high"} & set(stats)
+    plain = [s for s in stats if s not in interval]
+    needed = list(dict.fromkeys(plain + (["mean", "std", "n"] if interval else [])))
     aggregated = values.groupby(df["config_id"]).agg(["count" if s == "n" else s
-                                                      for s in stats])
+                                                      for s in needed])
     aggregated.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in aggregated.columns]
-    return configs.join(aggregated)
+    for m in metrics if interval else ():
+        half = t_halfwidth(aggregated[f"{m}_std"], aggregated[f"{m}_n"])
+        aggregated[f"{m}_ci_low"] = aggregated[f"{m}_mean"] - half
+        aggregated[f"{m}_ci_high"] = aggregated[f"{m}_mean"] + half
+    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in stats]])
 
 
 def at_depth(df, depth):

@@ -19,12 +19,14 @@ from results.frame import (load_results, lockstep, prepare, task_kind, uniform_w
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
                              fit_grid, loss_curves, metric_vs_size)
 from results.figures.layout import close, save_figure
+from results.selection import best_configs, headline
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
                             width_depth_pivot, write_table)
 from sweeps.schema import KIND_METRICS, METRICS, layers_from_text, main_metric
 
 log = logging.getLogger(__name__)
-_MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics)
+_MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics
+              if not m.startswith("train_"))  # shown inline: validation and test
 _PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
 
 
@@ -62,25 +64,43 @@ def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_d
     for folder in ("tables", "figures"):
         # The report owns these: a rebuilt report must not keep figures of a past state.
         shutil.rmtree(report / folder, ignore_errors=True)
-    tables = _write_tables(df, meta, report / "tables")
+    best = _best_tables(df)
+    tables = _write_tables(df, meta, report / "tables", best)
     figures = _write_figures(df, report / "figures", figure_format, boundary_depth)
-    page = _html.index_page(meta, df, tables, figures, report)
+    headlines = [headline(table) for _, table in best]
+    page = _html.index_page(meta, df, tables, figures, report,
+                            headline=" ".join(h for h in headlines if h) or None)
     (report / "index.html").write_text(page, encoding="utf-8")
     return report
 
 
 # -- tables ----------------------------------------------------------------------------
-def _write_tables(df, meta, folder):
+def _best_tables(df):
+    """(task, its best configs chosen on validation) for each task with an ok job."""
+    out = []
+    for task, sub in df.groupby("task", sort=True):
+        if task_kind(sub) is not None:
+            out.append((task, best_configs(sub, top=10)))
+    return out
+
+
+def _write_tables(df, meta, folder, best):
     """Write every table; return [(title, DataFrame shown inline, {fmt: Path})]."""
     pending = (meta.get("counts") or {}).get("pending")
     counts = status_counts(df, pending=pending)
     out = [("Jobs by status", counts, write_table(counts, folder / "status_counts"))]
+    for task, table in best:
+        shown = table.drop(columns=["config_id"])
+        out.append((f"{task}: best configurations, chosen on {table.attrs['by']} (never on "
+                    f"test); {table.attrs['test']} is their estimate", shown,
+                    write_table(shown, folder / f"best_{task}")))
     full = summary_table(df)
     compact = summary_table(df, varying_only=True)
     files = write_table(full, folder / "summary", formats=("csv",))
     files |= write_table(compact.drop(columns="config_id"), folder / "summary",
                          formats=("md", "html"))
-    out.append(("Summary: one row per config, metrics over ok seeds", _inline(compact), files))
+    out.append(("Summary: one row per config, mean and 95% CI (Student t) over ok seeds",
+                _inline(compact), files))
     for title, name, table in _pivots(df):
         out.append((title, table, write_table(table, folder / name)))
     bad = df[df["status"] != "ok"]
@@ -92,11 +112,14 @@ def _write_tables(df, meta, folder):
 
 
 def _inline(summary):
-    """The summary with mean and std of the main metrics only, to keep the page readable."""
-    stats = [c for c in summary.columns
-             if c.rsplit("_", 1)[0] in METRICS and c.rsplit("_", 1)[1] in SUMMARY_STATS]
-    main = [c for c in stats if c.rsplit("_", 1)[0] in _MAIN and c.endswith(("_mean", "_std"))]
-    return summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
+    """The summary with mean and interval of the main metrics only, to keep it readable."""
+    stats = [c for c in summary.columns if any(c == f"{m}_{s}" for m in METRICS
+                                               for s in SUMMARY_STATS)]
+    main = [f"{m}_{s}" for m in _MAIN for s in ("mean", "ci_low", "ci_high")
+            if f"{m}_{s}" in summary]
+    table = summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
+    table.attrs = dict(summary.attrs)
+    return table
 
 
 def _pivots(df):

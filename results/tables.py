@@ -15,7 +15,7 @@ from results.frame import (arch_sort, at_depth, available_metrics, config_column
 from sweeps.schema import STATUSES, higher_is_better
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
-SUMMARY_STATS = ("mean", "std", "min", "n")
+SUMMARY_STATS = ("mean", "std", "min", "n", "ci_low", "ci_high")
 
 
 def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending=None,
@@ -41,9 +41,11 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     Returns
     -------
     pandas.DataFrame
-        Config axes, ``n_seeds``, ``n_ok``, ``n_diverged``, ``n_failed``, then
-        ``<metric>_mean``, ``<metric>_std`` (ddof=1), ``<metric>_min`` and ``<metric>_n``
-        (seeds aggregated), and ``config_id`` last.
+        Config axes, ``n_seeds``, ``n_ok``, ``n_diverged``, ``n_failed``, then per metric
+        ``<metric>_mean``, ``<metric>_std`` (ddof=1), ``<metric>_min``, ``<metric>_n``
+        (seeds aggregated) and ``<metric>_ci_low`` / ``<metric>_ci_high`` (95% Student t
+        interval of the mean over those seeds), and ``config_id`` last. When no config has
+        two seeds, ``attrs["note"]`` says that there is no interval.
     """
     df = prepare(df)
     metrics = list(metrics) if metrics is not None else available_metrics(df)
@@ -54,10 +56,15 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     configs = stats[config_columns(df)]
     table = configs.join(counts).join(stats.drop(columns=configs.columns)).reset_index()
     table = table[[c for c in table.columns if c != "config_id"] + ["config_id"]]
-    if varying_only:
-        keep = set(varying_axes(table)) | {"layers", "depth", "n_params"}
-        table = table.drop(columns=[c for c in config_columns(table) if c not in keep])
-    return _sort(table, sort_by, ascending, metrics)
+    if varying_only:  # the config axes of the frame, not the summary's statistics
+        keep = set(varying_axes(df)) | {"layers", "depth", "n_params"}
+        table = table.drop(columns=[c for c in config_columns(df) if c not in keep])
+    table = _sort(table, sort_by, ascending, metrics)
+    seeds = table[[f"{m}_n" for m in metrics]].to_numpy()
+    if len(seeds) and not (seeds >= 2).any():
+        table.attrs["note"] = ("one seed per config: no confidence interval (run more seeds, "
+                               "e.g. --set seed=0,1,2)")
+    return table
 
 
 def _sort(table, sort_by, ascending, metrics):

@@ -1,5 +1,4 @@
-"""The figure of a comparison of two sweeps: the two sides per config, and their difference.
-"""
+"""The figure of a paired comparison: A against B per config, and the differences."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,53 +11,53 @@ from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axi
 
 
 def compare_plot(table, *, hue="depth", title=None):
-    """Scatter of the two sides' metric per config, and the difference against size.
+    """Paired scatter of the two sides with the diagonal, and the distribution of differences.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        The output of :func:`compare`.
+        The output of :func:`results.compare` (with its verdict in ``attrs``).
     hue : str, default="depth"
     title : str, default=None
+        None: the verdict line.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Left: b against a with the y = x line (below it b is lower). Right: b - a against
-        the number of parameters.
+        Left: A (y) against B (x), one point per paired config (mean over its paired
+        seeds); above the diagonal A is higher. Right: histogram of the differences
+        A - B, with zero and the median marked.
     """
     on, (la, lb) = table.attrs["on"], table.attrs["labels"]
-    both = table[table["match"] == "both"]
-    if both.empty:
-        raise ValueError("the two sweeps share no config: nothing to compare")
+    paired = table[table["n_paired"] > 0]
+    if paired.empty:
+        raise ValueError("the two sides share no config with an ok seed on both: nothing "
+                         "to compare")
     fig, axes = panel_grid(1, 2, panel_size=(3.4, 3.0), sharex=False, sharey=False,
-                           extra_width=0.8)
-    hue = hue if hue in both else None
-    colors = palette(both[hue].unique()) if hue else None
-    _scatter_panel(axes[0, 0], both, f"{on}_{la}", f"{on}_{lb}", hue, colors)
-    axes[0, 0].set_xlabel(f"{on} ({la})", fontsize=LABEL_SIZE)
-    axes[0, 0].set_ylabel(f"{on} ({lb})", fontsize=LABEL_SIZE)
-    _diff_panel(axes[0, 1], both, hue, colors)
-    axes[0, 1].set_ylabel(f"{on}: {lb} − {la}", fontsize=LABEL_SIZE)
+                           extra_width=0.8, extra_height=0.8)
+    hue = hue if hue in paired else None
+    colors = palette(paired[hue].unique()) if hue else None
+    _scatter_panel(axes[0, 0], paired, f"{on}_{lb}", f"{on}_{la}", hue, colors)
+    axes[0, 0].set_xlabel(f"{on} ({lb})", fontsize=LABEL_SIZE)
+    axes[0, 0].set_ylabel(f"{on} ({la})", fontsize=LABEL_SIZE)
+    _difference_panel(axes[0, 1], paired["diff"].to_numpy(dtype=float), la, lb, on)
     if colors:
         handles = [Line2D([], [], marker="o", ls="", color=c, ms=4) for c in colors.values()]
         figure_legend(fig, handles, colors, title=hue)
-    counts = table["match"].value_counts()
-    figure_title(fig, title or f"{on}: {la} vs {lb} ({counts.get('both', 0)} configs matched"
-                 + "".join(f", {n} {m}" for m, n in counts.items() if m != "both") + ")")
+    figure_title(fig, title or table.attrs["verdict"]["text"])
     return fig
 
 
-def _scatter_panel(ax, both, x, y, hue, colors):
-    """b against a per config, on equal axes with the y = x line."""
-    sns.scatterplot(data=both, x=x, y=y, hue=hue, palette=colors, s=18, ax=ax, legend=False)
-    values = both[[x, y]].to_numpy(dtype=float)
+def _scatter_panel(ax, paired, x, y, hue, colors):
+    """A against B per config, on equal axes with the y = x line."""
+    sns.scatterplot(data=paired, x=x, y=y, hue=hue, palette=colors, s=18, ax=ax, legend=False)
+    values = paired[[x, y]].to_numpy(dtype=float)
     low, high = np.nanmin(values), np.nanmax(values)
-    ax.plot([low, high], [low, high], color="0.5", lw=0.8, ls="--")
     log = log_helps(values)
     # The same range on both axes, so that the y = x line is the diagonal.
-    pad = 0.05 * (high - low)
+    pad = 0.05 * (high - low) or 0.05 * abs(high) or 0.05
     lims = (low / 1.3, high * 1.3) if log else (low - pad, high + pad)
+    ax.plot(lims, lims, color="0.5", lw=0.8, ls="--")
     ax.set_xlim(*lims)
     ax.set_ylim(*lims)
     if log:
@@ -67,11 +66,14 @@ def _scatter_panel(ax, both, x, y, hue, colors):
     ax.tick_params(labelsize=TICK_SIZE + 1)
 
 
-def _diff_panel(ax, both, hue, colors):
-    """The difference b - a against network size."""
-    sns.scatterplot(data=both, x="n_params", y="diff", hue=hue, palette=colors, s=18, ax=ax,
-                    legend=False)
-    ax.axhline(0, color="0.5", lw=0.8, ls="--")
-    log_axis(ax, "x")
-    ax.set_xlabel("number of parameters", fontsize=LABEL_SIZE)
+def _difference_panel(ax, diffs, la, lb, on):
+    """Histogram of the paired differences A - B, with zero and their median."""
+    diffs = diffs[np.isfinite(diffs)]
+    bins = min(30, max(5, len(diffs) // 3))
+    ax.hist(diffs, bins=bins, color=sns.color_palette("deep")[0], alpha=0.8)
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    ax.axvline(np.median(diffs), color="firebrick", lw=1.2, label="median")
+    ax.set_xlabel(f"{on}: {la} − {lb} (per config)", fontsize=LABEL_SIZE)
+    ax.set_ylabel("configs", fontsize=LABEL_SIZE)
+    ax.legend(fontsize=TICK_SIZE + 1, frameon=False)
     ax.tick_params(labelsize=TICK_SIZE + 1)

@@ -1,5 +1,6 @@
 """Loss curves: training loss against epoch, one line per config (mean over seeds with a
-band), faceted by a config axis and coloured by another.
+band) and its validation loss dashed beside it, faceted by a config axis and coloured by
+another.
 
 Curves are the stored ``curve_epoch`` / ``curve_loss`` arrays (downsampled by the store).
 Seeds of a config are put on the epochs of its longest curve by linear interpolation, so
@@ -18,8 +19,9 @@ from results.frame import arch_sort, prepare, require_single
 
 
 def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, col_wrap=4,
-                sharey=True, statuses=("ok",), panel_size=(3.0, 2.2), title=None):
-    """Training loss against epoch per config, faceted by ``col`` and coloured by ``hue``.
+                sharey=True, statuses=("ok",), validation=True, panel_size=(3.0, 2.2),
+                title=None):
+    """Training (and validation) loss against epoch per config, faceted and coloured.
 
     Parameters
     ----------
@@ -40,6 +42,8 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
         One y scale for all panels; turn off when facets hold different losses.
     statuses : tuple of str, default=("ok",)
         Jobs whose curves are drawn; add ``"diverged"`` to see where those stopped.
+    validation : bool, default=True
+        Also draw the mean validation loss of each config, dashed, where it was recorded.
     panel_size : (float, float), default=(3.0, 2.2)
     title : str, default=None
 
@@ -56,21 +60,31 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
     require_single(df, allowed=[a for a in (col, hue) if a], what="loss_curves")
     fig, axes, panels = facet_panels(df, col, col_wrap=col_wrap, panel_size=panel_size,
                                      sharey=sharey)
+    validation = validation and "curve_val_loss" in df and df["curve_val_loss"].map(
+        _has_curve).all()
     color_of, legend = _hue(df, hue)
     for ax, sub in panels:
         groups = arch_sort(sub).groupby("config_id", sort=False)
         # Bands of dozens of configs pile up into a flat wash: fade them as they multiply.
         alpha = float(np.clip(1.5 / groups.ngroups, 0.03, 0.15))
         for _, jobs in groups:
-            _draw_config(ax, jobs, color_of(jobs[hue].iloc[0]), band, alpha)
-    if logy or (logy is None and log_helps(np.concatenate(df["curve_loss"].tolist()))):
+            color = color_of(jobs[hue].iloc[0])
+            _draw_config(ax, jobs, color, band, alpha)
+            if validation:
+                epochs, losses = seed_curves(jobs, "curve_val_loss")
+                ax.plot(epochs, np.nanmean(losses, axis=0), color=color, lw=0.8, ls="--",
+                        alpha=0.8)
+    drawn = df["curve_loss"].tolist() + (df["curve_val_loss"].tolist() if validation else [])
+    if logy or (logy is None and log_helps(np.concatenate(drawn))):
         for ax, _ in panels[:1] if sharey else panels:
             log_axis(ax, "y")
     legend(fig, axes)
     fig.supxlabel("epoch", fontsize=LABEL_SIZE)
-    fig.supylabel("training loss", fontsize=LABEL_SIZE)
-    figure_title(fig, title or f"{df['task'].iloc[0]}: training loss, mean over seeds"
-                 + (f" with {band} band" if band else ""))
+    fig.supylabel("loss (solid: training, dashed: validation)" if validation
+                  else "training loss", fontsize=LABEL_SIZE)
+    what = "training and validation loss" if validation else "training loss"
+    figure_title(fig, title or f"{df['task'].iloc[0]}: {what}, mean over seeds"
+                 + (f" with the training loss's {band} band" if band else ""))
     return fig
 
 
@@ -79,8 +93,11 @@ def _has_curve(curve):
         and len(curve) > 0
 
 
-def seed_curves(jobs):
+def seed_curves(jobs, column="curve_loss"):
     """(epochs, losses) of a config's seeds on the epochs of its longest curve.
+
+    ``column`` is ``curve_loss`` (training) or ``curve_val_loss`` (validation); both are
+    recorded at the epochs of ``curve_epoch``.
 
     Returns
     -------
@@ -90,7 +107,7 @@ def seed_curves(jobs):
     longest = max(jobs["curve_epoch"], key=len)
     epochs = np.asarray(longest, dtype=float)
     losses = np.full((len(jobs), len(epochs)), np.nan)
-    for s, (e, l) in enumerate(zip(jobs["curve_epoch"], jobs["curve_loss"])):
+    for s, (e, l) in enumerate(zip(jobs["curve_epoch"], jobs[column])):
         e, l = np.asarray(e, dtype=float), np.asarray(l, dtype=float)
         inside = epochs <= e[-1]
         losses[s, inside] = np.interp(epochs[inside], e, l)

@@ -1,7 +1,7 @@
 """A metric against parameter count for the whole grid at once.
 
-Each config is one point: the mean over its ``ok`` seeds, with a vertical line from the best
-to the worst seed. With ``show_train`` the matching training metric is drawn as a hollow
+Each config is one point: the mean over its ``ok`` seeds, with a vertical line spanning the
+95% Student t confidence interval of that mean (none for a single seed). With ``show_train`` the matching training metric is drawn as a hollow
 marker of the same colour: a training error that keeps falling while the test error rises
 with size is over-fitting; both high at small sizes is under-fitting.
 """
@@ -45,7 +45,7 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=T
     require_single(df, allowed=[a for a in (hue, col) if a], what="metric_vs_size")
     train = metric.replace("test_", "train_", 1)
     metrics = [metric] + ([train] if show_train and train != metric and train in df else [])
-    points = per_config(df, metrics, stats=("mean", "min", "max"),
+    points = per_config(df, metrics, stats=("mean", "ci_low", "ci_high"),
                         columns=[a for a in ("n_params", hue, col) if a]).reset_index()
     # Configs without an ok seed have no value to place; the tables count them.
     points = points.dropna(subset=[f"{metric}_mean"])
@@ -72,7 +72,7 @@ def _draw(ax, points, metrics, hue, palette):
     for value, group in points.groupby(hue, sort=True):
         color = palette[value]
         test = metrics[0]
-        ax.vlines(group["n_params"], group[f"{test}_min"], group[f"{test}_max"],
+        ax.vlines(group["n_params"], group[f"{test}_ci_low"], group[f"{test}_ci_high"],
                   color=color, lw=0.6, alpha=0.5)
         ax.scatter(group["n_params"], group[f"{test}_mean"], color=color, s=14, lw=0,
                    zorder=3)
@@ -86,7 +86,7 @@ def _legend(fig, palette, hue, metrics):
     handles = [Line2D([], [], marker="o", ls="", color=c, ms=5) for c in palette.values()]
     labels = [f"{hue} {v}" for v in palette]
     handles.append(Line2D([], [], marker="o", ls="", color="0.3", ms=5))
-    labels.append(f"{metrics[0]} (mean; line: seed range)")
+    labels.append(f"{metrics[0]} (mean; line: 95% CI over seeds, Student t)")
     if len(metrics) > 1:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3", ms=5))
         labels.append(f"{metrics[1]} (mean)")

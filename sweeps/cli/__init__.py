@@ -39,8 +39,22 @@ examples:
 """
 _COMPARE_EXAMPLES = """\
 examples:
-  sweeps compare runs/sine_gd runs/sine_adam               print the joined table
-  sweeps compare runs/sine_gd runs/sine_adam --on test_loss --out runs/gd_vs_adam
+  sweeps compare runs/moons_adam runs/moons_adagrad        verdict, then the paired table
+  sweeps compare runs/moons --by activation --values tanh,relu --out runs/tanh_vs_relu
+  sweeps compare runs/sine_gd runs/sine_adam --on val_loss
+
+Configs are paired when every other axis agrees, seeds with seeds. The first line is the
+verdict: who is better in how many configs, the median difference with a 95% bootstrap
+interval, and the Wilcoxon signed-rank p-value. The default metric is the task's main
+validation metric (val_accuracy or val_mse).
+"""
+_BEST_EXAMPLES = """\
+examples:
+  sweeps best runs/moons                       top 5 configs by mean val_accuracy
+  sweeps best runs/sine --by val_loss --top 10
+
+Configs are ranked on a validation metric only; the test metric printed beside it is the
+honest estimate of the chosen config (mean and 95% interval over its seeds).
 """
 
 
@@ -75,14 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
                      "write the HTML report (tables and figures) of a sweep",
                      _REPORT_EXAMPLES)
     report.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    best = command("best", commands.best,
+                   "rank a sweep's configs on validation; show their test estimate",
+                   _BEST_EXAMPLES)
+    best.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    best.add_argument("--by", metavar="METRIC", default=None,
+                      help="validation metric to rank by (default: val_accuracy for "
+                           "classification, val_mse for regression)")
+    best.add_argument("--top", metavar="K", type=_positive, default=5,
+                      help="how many configs to show (default: 5)")
     compare = command("compare", commands.compare,
-                      "compare the results of two sweeps", _COMPARE_EXAMPLES)
+                      "compare two sweeps, or two values of an axis of one sweep, with a "
+                      "verdict", _COMPARE_EXAMPLES)
     compare.add_argument("dir_a", metavar="DIR_A")
-    compare.add_argument("dir_b", metavar="DIR_B")
+    compare.add_argument("dir_b", metavar="DIR_B", nargs="?", default=None,
+                         help="second sweep (leave out to compare inside DIR_A with --by)")
     compare.add_argument("--on", metavar="METRIC", default=None,
-                         help="metric to compare (default: test_mse)")
+                         help="metric to compare (default: the task's main validation "
+                              "metric, val_accuracy or val_mse)")
+    compare.add_argument("--by", metavar="AXIS[,AXIS]", default=None,
+                         help="axes that should differ between the sides; required to "
+                              "compare inside one sweep (e.g. --by optimizer)")
+    compare.add_argument("--values", metavar="A,B", default=None,
+                         help="inside one sweep: the two values of --by to compare "
+                              "(needed when it has more than two)")
     compare.add_argument("--out", metavar="DIR", default=None,
-                         help="also write the table (csv, md, html) and figure here")
+                         help="also write the page, table (csv, md, html) and figure here")
     return parser
 
 
@@ -107,6 +139,16 @@ def _spec_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="AXIS=VALUE", help="replace an axis, e.g. --set epochs=500 "
                    "--set seed=0,1,2 (repeatable)")
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return n
 
 
 def _jobs(text: str) -> int:

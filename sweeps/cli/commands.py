@@ -197,18 +197,43 @@ def report(args) -> int:
     return EXIT_OK
 
 
+def best(args) -> int:
+    """``sweeps best``: configs ranked on validation, each with its test estimate."""
+    from results import best_configs, best_text, load_results
+
+    out = Path(args.out)
+    _require_store(out)
+    try:
+        table = best_configs(load_results(out, curves=False, weights=False), by=args.by,
+                             top=args.top)
+    except ValueError as exc:  # a test metric, a metric the task lacks, no ok job yet
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(best_text(table))
+    return EXIT_OK
+
+
 def compare(args) -> int:
-    """``sweeps compare``: join two sweeps' configs and show the metric difference."""
+    """``sweeps compare``: pair configs of two sides, print the verdict and the table."""
     from results import comparison_text, write_comparison
 
-    for out in (args.dir_a, args.dir_b):
+    for out in filter(None, (args.dir_a, args.dir_b)):
         _require_store(Path(out))
-    options = {"on": args.on} if args.on else {}
+    by = args.by.split(",") if args.by else None
+    values = _values(args.values) if args.values else None
     try:
-        result = write_comparison(Path(args.dir_a), Path(args.dir_b), args.out, **options)
-    except ValueError as exc:  # e.g. a metric neither sweep has: the user's to fix
+        result = write_comparison(Path(args.dir_a), args.dir_b and Path(args.dir_b),
+                                  args.out, on=args.on, by=by, values=values)
+    except ValueError as exc:  # a metric the task lacks, sides that differ in more ...
         raise CommandError(str(exc), EXIT_USAGE) from None
     print(comparison_text(result["table"], args.dir_a, args.dir_b))
     for name, path in result["files"].items():
         print(f"{name}: {path}")
     return EXIT_OK
+
+
+def _values(text: str) -> list:
+    """``--values tanh,relu`` or ``--values 0.01,0.1``: each part as TOML if it parses."""
+    from sweeps.spec.axes import parse_override
+
+    value = parse_override(f"values={text}")[1]
+    return value if isinstance(value, list) else [value]

@@ -74,36 +74,42 @@ def expected_metrics(ds, weights, biases, *, activation, output, loss, l2):
     """The metrics of a network with these weights on data set ``ds``, recomputed here.
 
     Regression: test MSE against the clean truth (sin(2 pi x) for ``sine``, written out
-    here; the held-out targets otherwise), train MSE against the noisy training targets.
+    here; the held-out targets otherwise), train and validation MSE against their noisy
+    targets.
     """
+    out = {}
     with np.errstate(all="ignore"):  # a diverged network's numbers overflow honestly
-        P_train = forward(weights, biases, ds.X_train, activation, output)
-        P_test = forward(weights, biases, ds.X_test, activation, output)
-        out = {"train_loss": loss_value(P_train, ds.y_train, ds.kind, loss, weights, l2),
-               "test_loss": loss_value(P_test, ds.y_test, ds.kind, loss, weights, l2)}
-        if ds.kind == "regression":
-            truth = np.sin(2 * np.pi * ds.X_test) if ds.name == "sine" else ds.y_test
-            out["train_mse"] = _mse(ds.y_train, P_train)
-            out["test_mse"] = _mse(truth, P_test)
-        else:
-            out["train_accuracy"] = accuracy_score(ds.y_train, labels_of(P_train))
-            out["test_accuracy"] = accuracy_score(ds.y_test, labels_of(P_test))
+        for split in ("train", "val", "test"):
+            X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
+            P = forward(weights, biases, X, activation, output)
+            out[f"{split}_loss"] = loss_value(P, y, ds.kind, loss, weights, l2)
+            if ds.kind == "regression":
+                truth = np.sin(2 * np.pi * X) if split == "test" and ds.name == "sine" else y
+                out[f"{split}_mse"] = _mse(truth, P)
+            else:
+                out[f"{split}_accuracy"] = accuracy_score(y, labels_of(P))
     return {k: float(v) for k, v in out.items()}
 
 
 def train_directly(task, task_params, *, hidden, seed, activation="tanh", output, loss,
-                   optimizer="adam", lr=0.01, epochs, batch_size=None, l2=0.0):
+                   optimizer="adam", lr=0.01, epochs, batch_size=None, l2=0.0,
+                   patience=None, min_delta=0.0):
     """Train one network alone, as a job with these settings should be trained.
 
     Returns ``(ds, net)``; the network's layers are ``[n_in, *hidden, n_out]`` and it
-    trains on the training values (regression) or one-hot labels (classification).
+    trains on the training values (regression) or one-hot labels (classification), with
+    the validation split as validation data.
     """
     ds = make_task(task, **task_params)
-    targets = ds.y_train if ds.kind == "regression" else one_hot(ds.y_train, ds.n_out)
+
+    def targets(y):
+        return y if ds.kind == "regression" else one_hot(y, ds.n_out)
+
     net = nncore.MLP([ds.n_in, *hidden, ds.n_out], activation=activation, output=output,
                      loss=loss, l2=l2, seed=seed)
-    net.fit(ds.X_train, targets, epochs=epochs, optimizer=optimizer, lr=lr,
-            batch_size=batch_size)
+    net.fit(ds.X_train, targets(ds.y_train), epochs=epochs, optimizer=optimizer, lr=lr,
+            batch_size=batch_size, validation_data=(ds.X_val, targets(ds.y_val)),
+            patience=patience, min_delta=min_delta)
     return ds, net
 
 

@@ -395,13 +395,13 @@ def test_job_key_of_a_config_written_out_by_hand():
     spec = Spec.from_dict({"task": "sine", "params": {
         "hidden": [3], "epochs": 5, "lr": 1e-2, "l2": 0, "seed": [0, 7]}})
     text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
-            '"loss":"mse","lr":0.01,"optimizer":"adam","output":"identity","seed":%d,'
-            '"task":"sine","task_params":{"data_seed":0,"n_samples":30,"n_test":1000,'
-            '"noise":0.1}}')
+            '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam","output":"identity",'
+            '"patience":null,"seed":%d,"task":"sine","task_params":{"data_seed":0,'
+            '"n_samples":30,"n_test":1000,"n_val":30,"noise":0.1}}')
     no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
-               '"loss":"mse","lr":0.01,"optimizer":"adam","output":"identity",'
-               '"task":"sine","task_params":{"data_seed":0,"n_samples":30,"n_test":1000,'
-               '"noise":0.1}}')
+               '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam",'
+               '"output":"identity","patience":null,"task":"sine","task_params":'
+               '{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,"noise":0.1}}')
 
     def sha(body):
         payload = f"nnsweeps-results-v{RESULTS_VERSION}\n{body}".encode()

@@ -18,19 +18,22 @@ import nncore
 from sweeps.tasks import make_task
 from sweeps.training import job_metrics, train_group
 
-SINE = {"n_samples": 30, "noise": 0.1, "data_seed": 0, "n_test": 1000}
-MOONS = {"n_samples": 100, "noise": 0.2, "data_seed": 1, "n_test": 80}
-BLOBS = {"n_samples": 90, "centers": 3, "cluster_std": 1.5, "data_seed": 2, "n_test": 60}
+SINE = {"n_samples": 30, "noise": 0.1, "data_seed": 0, "n_test": 1000, "n_val": 30}
+MOONS = {"n_samples": 100, "noise": 0.2, "data_seed": 1, "n_test": 80, "n_val": 70}
+BLOBS = {"n_samples": 90, "centers": 3, "cluster_std": 1.5, "data_seed": 2, "n_test": 60,
+         "n_val": 50}
 
-REGRESSION = {"train_loss", "test_loss", "train_mse", "test_mse"}
-CLASSIFICATION = {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}
+REGRESSION = {"train_loss", "val_loss", "test_loss", "train_mse", "val_mse", "test_mse"}
+CLASSIFICATION = {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+                  "test_accuracy"}
 
 
 def _config(task, task_params, hidden, output, loss, seed=0, **settings):
     """A resolved job config written out by hand."""
     cfg = {"task": task, "task_params": dict(task_params), "hidden": list(hidden),
            "activation": "tanh", "output": output, "loss": loss, "optimizer": "adam",
-           "lr": 0.01, "epochs": 80, "batch_size": None, "l2": 0.0, "seed": seed}
+           "lr": 0.01, "epochs": 80, "batch_size": None, "l2": 0.0, "patience": None,
+           "min_delta": 0.0, "seed": seed}
     cfg.update(settings)
     return cfg
 
@@ -64,7 +67,7 @@ CASES = {
 
 def _settings(cfg):
     return {k: cfg[k] for k in ("hidden", "seed", "activation", "output", "loss", "optimizer",
-                                "lr", "epochs", "batch_size", "l2")}
+                                "lr", "epochs", "batch_size", "l2", "patience", "min_delta")}
 
 
 def _direct(cfg):
@@ -110,6 +113,8 @@ def test_job_metrics_are_scikit_learns_and_the_written_out_losses(case):
                      "train penalty", rtol=1e-8)
         assert_close(got["test_loss"] - no_l2["test_loss"], penalty / len(ds.X_test),
                      "test penalty", rtol=1e-8)
+        assert_close(got["val_loss"] - no_l2["val_loss"], penalty / len(ds.X_val),
+                     "validation penalty", rtol=1e-8)
 
 
 def test_sine_mse_train_against_the_noisy_targets_test_against_the_clean_curve():
@@ -153,15 +158,18 @@ def test_train_group_gives_each_seed_the_network_trained_alone(case):
         ds, net = _direct(cfg_s)
         assert res["status"] == "ok" and res["error"] is None and res["traceback"] is None
         assert res["layers"] == layers and res["n_params"] == n_params
-        assert set(res["metrics"]) == kind_metrics | {"epochs_run", "wall_time"}
+        assert set(res["metrics"]) == kind_metrics | {"best_epoch", "epochs_run", "wall_time"}
         assert res["metrics"]["epochs_run"] == cfg["epochs"] == len(net.history_)
+        assert np.isnan(res["metrics"]["best_epoch"])  # no early stopping
         assert 0 < res["metrics"]["wall_time"] < 60
         # the returned weights are those of the network trained alone ...
         assert [w.shape for w in res["weights"]] == list(zip(layers, layers[1:]))
         for got, want in zip(res["weights"] + res["biases"], net.weights + net.biases):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-        # ... its loss curve is that network's history ...
+        # ... its loss curves are that network's history and validation losses ...
         assert_curve_is_history(res["curve_epoch"], res["curve_loss"], net.history_)
+        assert_curve_is_history(res["curve_epoch"], res["curve_val_loss"],
+                                net.history_.val_losses)
         # ... and the metrics are recomputed here from the returned weights
         want = _expected(ds, res["weights"], res["biases"], cfg)
         for name in kind_metrics:
@@ -253,3 +261,22 @@ def test_the_error_of_a_failed_group_is_the_first_line_of_a_long_message(monkeyp
     res, = train_group([_config("sine", SINE, [3], "identity", "mse")])
     assert res["status"] == "failed" and res["error"] == "RuntimeError: cannot read the data"
     assert res["traceback"].rstrip().endswith("line 2 of the details\nline 3")
+
+
+def test_early_stopping_keeps_each_seeds_best_epoch_and_records_it():
+    # A wide net on 12 noisy points: the validation loss turns up long before 2000 epochs.
+    params = {**SINE, "n_samples": 12, "noise": 0.3, "n_val": 40}
+    cfg = _config("sine", params, [40, 40], "identity", "mse", epochs=2000, patience=50,
+                  min_delta=1e-5)
+    results = train_group([{**cfg, "seed": 0}, {**cfg, "seed": 1}])
+    for seed, res in enumerate(results):
+        ds, net = _direct({**cfg, "seed": seed})
+        h = net.history_
+        assert res["metrics"]["best_epoch"] == h.best_epoch
+        assert res["metrics"]["epochs_run"] == len(h) == h.best_epoch + 50 < 2000
+        for got, want in zip(res["weights"] + res["biases"], net.weights + net.biases):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        # the kept weights are the best validation epoch's: val_loss recomputed from them
+        want = _expected(ds, res["weights"], res["biases"], cfg)
+        assert_close(res["metrics"]["val_loss"], want["val_loss"], "val_loss")
+        assert_close(want["val_loss"], min(h.val_losses), "the minimum", rtol=1e-9)

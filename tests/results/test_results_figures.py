@@ -160,11 +160,16 @@ def test_loss_curves_one_panel_per_depth_one_line_per_config(sine_df):
     fig = loss_curves(sine_df, band=None)
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == ["depth = 1", "depth = 2", "depth = 3"]
-    # depth 1: (3,) failed and (64,) diverged on every seed, so only (6,) has a curve
-    assert [len(ax.get_lines()) for ax in axes] == [1, 4, 8]
+    # depth 1: (3,) failed and (64,) diverged on every seed, so only (6,) has curves: its
+    # training loss (solid) and its validation loss (dashed); each config has both
+    assert [len(ax.get_lines()) for ax in axes] == [2, 8, 16]
+    assert [line.get_linestyle() for line in axes[0].get_lines()] == ["-", "--"]
     rows = ok_rows(sine_df, (6,))
-    expected = np.mean(np.stack(rows["curve_loss"].tolist()), axis=0)
-    np.testing.assert_allclose(axes[0].get_lines()[0].get_ydata(), expected)
+    for line, column in zip(axes[0].get_lines(), ("curve_loss", "curve_val_loss")):
+        expected = np.mean(np.stack(rows[column].tolist()), axis=0)
+        np.testing.assert_allclose(line.get_ydata(), expected)
+    assert [len(ax.get_lines()) for ax in panels(loss_curves(sine_df, band=None,
+                                                             validation=False))] == [1, 4, 8]
 
 
 def test_loss_curves_facet_by_activation(moons_df):

@@ -3,9 +3,8 @@ import re
 
 import pytest
 
-sweeps = pytest.importorskip("sweeps")
-
-from results import build_report, load_results, summary_table, write_comparison  # noqa: E402
+import sweeps
+from results import build_report, load_results, summary_table, write_comparison
 
 SPEC = """name = "tiny-{optimizer}"
 task = "sine"
@@ -52,4 +51,8 @@ def test_write_comparison_of_two_real_sweeps(sweep_dirs, tmp_path):
     assert (table["match"] == "both").sum() == 3
     assert table.attrs["labels"] == ("adam", "gd")
     assert {p.name for p in result["files"].values()} == {
-        "compare.csv", "compare.md", "compare.html", "compare.png"}
+        "compare.csv", "compare.md", "compare.html", "compare.png", "index.html"}
+    page = (tmp_path / "cmp" / "index.html").read_text()
+    refs = re.findall(r"""(?:src|href)=['"]([^'"#][^'"]*)['"]""", page)
+    assert refs and all((tmp_path / "cmp" / r).is_file() for r in refs)
+    assert "adam vs gd on val_mse:" in page  # the verdict opens the page

@@ -27,11 +27,11 @@ def tiny(tmp_path, monkeypatch):
 def test_python_m_sweeps_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sweeps", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("run", "list", "status", "report", "compare"):
+    for command in ("run", "list", "status", "report", "best", "compare"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["run", "list", "status", "report", "compare"])
+@pytest.mark.parametrize("command", ["run", "list", "status", "report", "best", "compare"])
 def test_every_command_has_help_with_examples(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -149,14 +149,13 @@ def test_a_locked_directory_exits_75_naming_it(tiny, tmp_path, capsys):
 
 
 def test_report_writes_index_html(tiny, tmp_path, capsys):
-    pytest.importorskip("results")
     assert main(["run", str(tiny), "--jobs", "1", "--quiet"]) == 0
     assert main(["report", str(tmp_path / "runs" / "tiny")]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.endswith("index.html") and (tmp_path / line.split(": ", 1)[1]).is_file()
 
 
-def test_compare_names_what_differs_and_folds_constant_columns(tmp_path, capsys):
+def test_compare_prints_the_verdict_first_then_what_differs(tmp_path, capsys):
     body = TINY + 'optimizer = "{}"\nlr = {}\n'
     out_a, out_b = tmp_path / "gd", tmp_path / "adam"
     assert main(["run", str(write_spec(tmp_path, "a", body.format("gd", 0.1))),
@@ -164,20 +163,58 @@ def test_compare_names_what_differs_and_folds_constant_columns(tmp_path, capsys)
     assert main(["run", str(write_spec(tmp_path, "b", body.format("adam", 0.01))),
                  "--out", str(out_b), "-q"]) == 0
     capsys.readouterr()
-    assert main(["compare", str(out_a), str(out_b), "--out", str(tmp_path / "cmp")]) == 0
+    assert main(["compare", str(out_a), str(out_b), "--on", "test_mse",
+                 "--out", str(tmp_path / "cmp")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "differing: optimizer gd | adam; lr 0.1 | 0.01" in lines[0]
-    assert lines[1].startswith("same in every row:") and "epochs=20" in lines[1]
-    header = lines[2].split()
+    assert lines[0].startswith("gd vs adam on test_mse: ")
+    assert "Wilcoxon signed-rank p = " in lines[0]
+    assert "differing: optimizer gd | adam; lr 0.1 | 0.01" in lines[1]
+    assert lines[2].startswith("same in every row:") and "epochs=20" in lines[2]
+    header = lines[3].split()
     assert "epochs" not in header and "task" not in header
     assert header[:3] == ["layers", "depth", "n_params"]
-    assert [line.split(":")[0] for line in lines[5:]] == ["csv", "md", "html", "figure"]
-    # the printed differences against the per-job metrics read independently
+    assert [line.split(":")[0] for line in lines[6:]] == ["csv", "md", "html", "figure",
+                                                          "page"]
+    # the printed differences against the per-job metrics read independently (A - B)
     table = sweeps.load(out_a, curves=False, weights=False)
     gd = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
     table = sweeps.load(out_b, curves=False, weights=False)
     adam = table.groupby(table["hidden"].map(tuple))["test_mse"].mean()
     written = pd.read_csv(tmp_path / "cmp" / "compare.csv")
-    for line, diff, hidden in zip(lines[3:5], written["diff"], [(3,), (4, 4)]):
-        assert diff == pytest.approx(adam[hidden] - gd[hidden], rel=1e-9)
-        assert float(line.split()[-2]) == pytest.approx(diff, abs=1e-6)  # printed rounded
+    for line, (_, row) in zip(lines[4:6], written.iterrows()):
+        hidden = tuple(int(w) for w in row["layers"].strip("[]").split(",")[1:-1])
+        assert row["diff"] == pytest.approx(gd[hidden] - adam[hidden], rel=1e-9)
+        assert float(line.split()[-3]) == pytest.approx(row["diff"], abs=1e-6)  # rounded
+
+
+def test_compare_two_moons_sweeps_without_a_metric_uses_validation_accuracy(tmp_path,
+                                                                            capsys):
+    body = ('task = "moons"\n[params]\nhidden = [[3], [5], [4, 4]]\nepochs = 30\n'
+            'seed = [0, 1]\noptimizer = "{}"\n')
+    outs = [tmp_path / o for o in ("adam", "adagrad")]
+    for out in outs:
+        assert main(["run", str(write_spec(tmp_path, out.name, body.format(out.name))),
+                     "--out", str(out), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["compare", *map(str, outs)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("adam vs adagrad on val_accuracy: ")
+    assert main(["compare", *map(str, outs), "--on", "test_mse"]) == 2
+    assert "'test_mse' does not exist for this classification sweep" in capsys.readouterr().err
+    # inside one sweep: two values of an axis
+    assert main(["compare", str(outs[0]), "--by", "hidden"]) == 2
+    assert "hidden" in capsys.readouterr().err
+
+
+def test_best_ranks_on_validation_and_refuses_a_test_metric(tiny, tmp_path, capsys):
+    assert main(["run", str(tiny), "--jobs", "1", "--quiet"]) == 0
+    out = tmp_path / "runs" / "tiny"
+    capsys.readouterr()
+    assert main(["best", str(out), "--top", "1"]) == 0
+    text = capsys.readouterr().out.splitlines()
+    df = sweeps.load(out, curves=False, weights=False)
+    means = df.groupby("layers")["val_mse"].mean()
+    assert text[0].startswith(f"Best configuration chosen on validation MSE: "
+                              f"{means.idxmin()}; test MSE ")
+    assert main(["best", str(out), "--by", "test_mse"]) == 2
+    assert "validation metric" in capsys.readouterr().err

@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import nncore_speed  # noqa: E402
 import sweeps_speed  # noqa: E402
+import validation_cost  # noqa: E402
 
 
 def main():
@@ -16,6 +17,8 @@ def main():
     args = parser.parse_args()
     print("## nncore training speed\n")
     print(nncore_speed.main(epochs=args.epochs, seeds=args.seeds))
+    print("\n## What validation data and early stopping cost\n")
+    print(validation_cost.main(epochs=args.epochs, seeds=args.seeds))
     print("\n## sweeps end to end (CLI)\n")
     print(sweeps_speed.main())
 

@@ -49,11 +49,11 @@ class Stack:
         total = sum(int(np.prod(s)) for s in shapes)
         self.params = np.zeros(total, dtype=dtype)
         self.grads = np.zeros(total, dtype=dtype)
-        self.blocks = _blocks(self.params, shapes)  # (S, fan_out, fan_in + 1) each
-        self.grad_blocks = _blocks(self.grads, shapes)
+        self.blocks = blocks_of(self.params, shapes)  # (S, fan_out, fan_in + 1) each
+        self.grad_blocks = blocks_of(self.grads, shapes)
         self.blocks_T = [B.transpose(0, 2, 1) for B in self.blocks]  # made once: views stay valid
         is_weight = np.zeros(total, dtype=dtype)
-        for B in _blocks(is_weight, shapes):
+        for B in blocks_of(is_weight, shapes):
             B[:, :, :-1] = 1.0
         self.weight_mask = is_weight  # 1 for weights, 0 for biases: L2 skips biases
 
@@ -82,7 +82,7 @@ class Stack:
         return sum(np.einsum("sij,sij->s", B[:, :, :-1], B[:, :, :-1]) for B in self.blocks)
 
 
-def _blocks(flat, shapes):
+def blocks_of(flat, shapes):
     """Split ``flat`` into consecutive arrays of the given shapes (views)."""
     blocks, offset = [], 0
     for shape in shapes:
@@ -220,12 +220,14 @@ def _backpropagate(net, stack, X_rows, n, ws):
 
 
 def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, validation=None,
-          stopping=None):
+          validate=None, stopping=None):
     """Train every replica of ``stack`` in place.
 
     ``X`` is ``(n, n_in)`` and ``Y`` ``(n, n_out)``, as the public API takes them.
-    ``validation`` is ``(X_val, Y_val)`` in the same form, or None; ``stopping`` an
-    ``EarlyStopping`` fed with the validation losses (it needs ``validation``).
+    ``validation`` is ``(X_val, Y_val)`` in the same form, or None; ``validate`` a boolean
+    array over the epochs saying after which to measure the validation loss (None: every
+    one); ``stopping`` an ``EarlyStopping`` fed with the validation losses (it needs them
+    after every epoch).
 
     Returns
     -------
@@ -233,7 +235,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         ``history`` : ndarray (S, epochs_run), per-epoch loss of each replica (mean of its
         batch losses, weighted by batch size, each before its step).
         ``val_history`` : ndarray (S, epochs_run) or None, each replica's validation loss
-        after each epoch's steps.
+        after each epoch's steps (NaN after the epochs not validated).
         ``diverged`` : ``{replica: (epoch, weights, biases)}`` for replicas whose loss
         became non-finite; their parameters are those at the end of that epoch, and their
         history stops there.
@@ -245,7 +247,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     workspaces = {}
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
     history = np.empty((epochs, S), dtype=np.float64)
-    val_history = None if validation is None else np.empty((epochs, S), dtype=np.float64)
+    val_history = None if validation is None else np.full((epochs, S), np.nan)
     if validation is not None:
         val_T, val_Y_T = inputs(validation[0])[0], np.ascontiguousarray(validation[1].T)
         n_val = val_T.shape[-1]
@@ -271,7 +273,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
                     diverged[int(s)] = (epoch, *stack.get_replica(s))
                 training &= ~bad
                 changed = bool(bad.any())
-            if validation is not None:
+            if validation is not None and (validate is None or validate[epoch]):
                 ws = workspaces.get(n_val) or workspaces.setdefault(n_val,
                                                                     Workspace(stack, n_val))
                 forward(net, stack, val_T, ws)

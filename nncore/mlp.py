@@ -166,7 +166,8 @@ class MLP:
         return X, check_targets(y, len(X), self.layers[-1], self.loss_name, self.dtype)
 
     def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, *,
-            validation_data=None, patience=None, min_delta=0.0, **optimizer_params):
+            validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
+            **optimizer_params):
         """Train from the current weights.
 
         Parameters
@@ -182,11 +183,15 @@ class MLP:
         validation_data : (X_val, y_val) or None, default=None
             Data the loss is also measured on after every epoch (``history.val_losses``),
             in the form ``X`` and ``y`` take.
+        validation_freq : int or collection of int, default=1
+            As in Keras: validate after every ``validation_freq``-th epoch, or after the
+            listed (1-based) epochs; ``val_losses`` is NaN for the others. Validation costs
+            a forward pass, so a caller that only needs a few points of the curve saves it.
         patience : int or None, default=None
             Early stopping: stop after ``patience`` epochs without a validation loss lower
             than the best so far minus ``min_delta``, and keep the weights of the best
             epoch (``history.best_epoch``). None trains every epoch. Needs
-            ``validation_data``.
+            ``validation_data`` validated after every epoch.
         min_delta : float, default=0.0
         **optimizer_params
             Passed to the optimizer (``momentum``, ``beta1``, ``beta2``, ``epsilon``).
@@ -196,13 +201,13 @@ class MLP:
         FitHistory
         """
         return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                             validation_data, patience, min_delta)[0]
+                             validation_data, validation_freq, patience, min_delta)[0]
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
                  l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
-                 batch_size=None, validation_data=None, patience=None, min_delta=0.0,
-                 **optimizer_params):
+                 batch_size=None, validation_data=None, validation_freq=1, patience=None,
+                 min_delta=0.0, **optimizer_params):
     """Train independently seeded copies of one architecture at once.
 
     The replicas are stacked and trained with batched matrix products; each returned
@@ -218,7 +223,7 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         One replica per seed.
     activation, output, loss, l2, dtype
         As for ``MLP``.
-    epochs, optimizer, lr, batch_size, validation_data, patience, min_delta
+    epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta
         As for ``MLP.fit``.
     **optimizer_params
         As for ``MLP.fit``.
@@ -233,22 +238,45 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         raise ValueError("seeds must list at least one seed")
     nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
     _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                  validation_data, patience, min_delta)
+                  validation_data, validation_freq, patience, min_delta)
     return nets
 
 
+def _validation_epochs(freq, epochs):
+    """Keras' ``validation_freq`` as a boolean mask over the epochs, or None for every one."""
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
+        check_positive("validation_freq", freq, integer=True)
+        if freq == 1:
+            return None
+        return (np.arange(1, epochs + 1) % freq) == 0
+    try:
+        chosen = np.asarray(sorted(set(freq)), dtype=np.int64)
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is None or chosen.ndim != 1 or (len(chosen) and chosen.min() < 1):
+        raise ValueError("validation_freq must be an int >= 1 or a collection of 1-based "
+                         f"epochs; got {freq!r}")
+    mask = np.zeros(epochs, dtype=bool)
+    mask[chosen[chosen <= epochs] - 1] = True
+    return mask
+
+
 def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                  validation_data=None, patience=None, min_delta=0.0):
+                  validation_data=None, validation_freq=1, patience=None, min_delta=0.0):
     """Train networks of one architecture and settings together, in place."""
     first = nets[0]
     check_positive("epochs", epochs, integer=True)
     check_positive("lr", lr)
     if batch_size is not None:
         check_positive("batch_size", batch_size, integer=True)
+    validate = _validation_epochs(validation_freq, epochs)
     if patience is not None:
         check_positive("patience", patience, integer=True)
         if validation_data is None:
             raise ValueError("early stopping (patience) needs validation_data=(X_val, y_val)")
+        if validate is not None:
+            raise ValueError("early stopping (patience) needs the validation loss after "
+                             f"every epoch: validation_freq=1, got {validation_freq!r}")
     check_non_negative("min_delta", min_delta)
     opt = OPTIMIZERS[check_name("optimizer", optimizer, OPTIMIZERS)]
     try:
@@ -268,7 +296,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
     run = engine.train(
         first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
         shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
-        stopping=stopping,
+        validate=validate, stopping=stopping,
     )
     history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
     for s, net in enumerate(nets):

@@ -8,6 +8,8 @@ its stopping epoch and its parameters are the copy kept at its best validation e
 """
 import numpy as np
 
+from .engine import blocks_of
+
 
 class EarlyStopping:
     """Per-replica patience counters and a copy of each replica's best parameters.
@@ -39,8 +41,10 @@ class EarlyStopping:
         self.best_epoch = np.full(S, -1)
         self.stop_epoch = np.full(S, -1)
         self._wait = np.zeros(S, dtype=int)
-        self._blocks = stack.blocks
-        self._best_blocks = [B.copy() for B in stack.blocks]
+        self._params, self._blocks = stack.params, stack.blocks
+        # The kept copy has the stack's layout: one flat buffer, blocks as views into it.
+        self._best = stack.params.copy()
+        self._best_blocks = blocks_of(self._best, [B.shape for B in stack.blocks])
 
     @property
     def stopped(self):
@@ -52,17 +56,25 @@ class EarlyStopping:
 
         Returns the mask of replicas that stop after this epoch.
         """
-        improved = training & (val_losses < self.best - self.min_delta)
+        # A handful of calls on (S,) arrays per epoch: on tiny networks every numpy call
+        # is a few percent of an epoch, so the common paths take the fewest.
+        improved = np.less(val_losses, self.best - self.min_delta)
+        improved &= training
         if improved.any():
             self.best[improved] = val_losses[improved]
             self.best_epoch[improved] = epoch
             self._wait[improved] = 0
-            for B, kept in zip(self._blocks, self._best_blocks):
-                kept[improved] = B[improved]
+            if improved.all():  # early in training, the common case: one copy
+                np.copyto(self._best, self._params)
+            else:
+                for B, kept in zip(self._blocks, self._best_blocks):
+                    kept[improved] = B[improved]
         waiting = training & ~improved
-        self._wait[waiting] += 1
-        stop = waiting & (self._wait >= self.patience)
-        self.stop_epoch[stop] = epoch
+        np.add(self._wait, waiting, out=self._wait)
+        stop = np.greater_equal(self._wait, self.patience)
+        stop &= waiting
+        if stop.any():
+            self.stop_epoch[stop] = epoch
         return stop
 
     def best_blocks(self):

@@ -62,7 +62,9 @@ IDENTITY_COLUMNS = ("key", "config_id")
 ARCH_COLUMNS = ("hidden", "layers", "depth", "n_params")
 CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, *CONFIG_KEYS[2:])
 STATUS_COLUMNS = ("status", "error", "traceback")
-#: The loss curves, downsampled: epochs, training loss, validation loss (NaN-free arrays).
+#: The loss curves, downsampled to at most 300 epochs: the epochs, the training loss and the
+#: validation loss measured after them (NaN only where a diverged job's shorter curve
+#: picks epochs the planned one did not).
 CURVE_COLUMNS = ("curve_epoch", "curve_loss", "curve_val_loss")
 WEIGHT_COLUMNS = ("weights", "biases")
 BOOKKEEPING_COLUMNS = ("run_id", "worker", "finished")

@@ -12,16 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job: three preset sweeps (about a minute on 2 cores; a rerun is cached), then their reports.
+# The main job: three preset sweeps and the material's adam-vs-adagrad moons comparison
+# (about two minutes on 2 cores; a rerun is cached), then their reports and the verdict.
 demo: $(STAMP)
 	$(BIN)/sweeps run sine --out runs/sine
 	$(BIN)/sweeps run moons --out runs/moons
 	$(BIN)/sweeps run blobs --out runs/blobs
+	$(BIN)/sweeps run moons --set optimizer=adagrad --out runs/moons_adagrad
 	$(BIN)/sweeps report runs/sine
 	$(BIN)/sweeps report runs/moons
 	$(BIN)/sweeps report runs/blobs
+	$(BIN)/sweeps best runs/moons
+	$(BIN)/sweeps compare runs/moons runs/moons_adagrad --out runs/adam_vs_adagrad | head -3
 	@echo
 	@echo "Reports: open runs/sine/report/index.html, runs/moons/report/index.html, runs/blobs/report/index.html"
+	@echo "Comparison: open runs/adam_vs_adagrad/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

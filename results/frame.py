@@ -37,6 +37,11 @@ def load_results(out_dir, *, curves=True, weights=True):
     except FileNotFoundError as err:
         raise FileNotFoundError(f"no sweep results in {out_dir} ({err})") from err
     if df.empty:
+        stale = sweeps.load_meta(out_dir)["stale"]
+        if stale:
+            raise ValueError(f"{out_dir} holds {stale} results of an older results format "
+                             "only; run the sweep again (`sweeps run`) to train them under "
+                             "the current one")
         raise ValueError(f"no finished jobs in {out_dir} yet: nothing to report")
     return df
 

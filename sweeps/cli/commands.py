@@ -192,7 +192,10 @@ def report(args) -> int:
 
     out = Path(args.out)
     _require_store(out)
-    where = Path(build_report(out))
+    try:
+        where = Path(build_report(out))
+    except ValueError as exc:  # no finished job yet, or only results of an older format
+        raise CommandError(str(exc), EXIT_USAGE) from None
     print(f"report: {where / 'index.html' if where.is_dir() else where}")
     return EXIT_OK
 

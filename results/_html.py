@@ -80,13 +80,15 @@ def index_page(meta, df, tables, figures, report_dir, headline=None):
             f"<body>\n{body}\n</body></html>\n")
 
 
-def comparison_page(table, dirs, files):
+def comparison_page(table, shown, constant, dirs, files):
     """Return the HTML text of a comparison's page: verdict, figure, table.
 
     Parameters
     ----------
     table : pandas.DataFrame
         The output of ``results.compare`` (verdict in ``attrs``).
+    shown, constant : pandas.DataFrame, dict
+        The table without the columns that hold one value in every row, and those values.
     dirs : list of str or Path
         The sweep directories compared.
     files : dict
@@ -109,9 +111,11 @@ def comparison_page(table, dirs, files):
     if "figure" in files:
         src = Path(files["figure"]).name
         parts.append(f"<figure><img src='{src}' alt='paired comparison'></figure>")
+    same = ", ".join(f"{k} = {v}" for k, v in constant.items())
     parts.append(f"<h2>Configs, {_e(a)}'s largest advantage first</h2>"
-                 f"<div class='links'>{links}</div><div class='scroll'>"
-                 f"{to_html(table.drop(columns=['hidden'], errors='ignore'))}</div>")
+                 f"<div class='links'>{links}</div>"
+                 + (f"<p><small>Same in every row: {_e(same)}.</small></p>" if same else "")
+                 + f"<div class='scroll'>{to_html(shown)}</div>")
     body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(a)} vs {_e(b)}</title><style>{_CSS}</style></head>"

@@ -223,8 +223,10 @@ def write_comparison(dir_a, dir_b=None, out_dir=None, *, on=None, by=None, value
         from results._html import comparison_page
 
         page = out_dir / "index.html"
-        page.write_text(comparison_page(table, [dir_a] + ([dir_b] if dir_b else []),
-                                        files), encoding="utf-8")
+        constant, shown = folded(table)
+        page.write_text(comparison_page(table, shown, constant,
+                                        [dir_a] + ([dir_b] if dir_b else []), files),
+                        encoding="utf-8")
         files["page"] = page
     return {"table": table, "figure": figure, "files": files}
 
@@ -258,14 +260,27 @@ def comparison_text(table, dir_a, dir_b=None) -> str:
         counts = unpaired["match"].value_counts()
         lines.append("not paired: " + ", ".join(f"{n} {m}" for m, n in counts.items())
                      + " (no ok seed on both sides)")
-    table = table.drop(columns=["hidden"], errors="ignore")
-    constant = [c for c in table.attrs["keys"]
-                if c in table and len(table) > 1 and table[c].map(repr).nunique() == 1]
+    constant, shown = folded(table)
     if constant:
-        lines.append("same in every row: "
-                     + " ".join(f"{c}={table[c].iloc[0]}" for c in constant))
-    lines.append(table.drop(columns=constant).to_string(index=False))
+        lines.append("same in every row: " + " ".join(f"{c}={v}" for c, v in constant.items()))
+    lines.append(shown.to_string(index=False))
     return "\n".join(lines)
+
+
+def folded(table):
+    """The table as shown: join keys with one value in every row taken out, ``hidden`` too.
+
+    Returns
+    -------
+    constant : dict
+        Column -> its one value.
+    shown : pandas.DataFrame
+        The rest (``layers`` shows the architecture).
+    """
+    table = table.drop(columns=["hidden"], errors="ignore")
+    constant = {c: table[c].iloc[0] for c in table.attrs["keys"]
+                if c in table and len(table) > 1 and table[c].map(repr).nunique() == 1}
+    return constant, table.drop(columns=list(constant))
 
 
 def _joined(values) -> str:

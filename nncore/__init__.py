@@ -6,7 +6,7 @@
 """
 from .activations import ACTIVATIONS, ALIASES, OUTPUTS
 from .losses import (DEFAULT_OUTPUT_LOSS, KINDS, LOSSES, canonical_name, check_output_loss,
-                     choose_output_loss, predict_labels, required_output)
+                     choose_output_loss, output_units, predict_labels, required_output)
 from .mlp import MLP, FitHistory, count_params, fit_replicas
 from .optimizers import OPTIMIZERS
 from .validation import class_targets, one_hot
@@ -14,7 +14,8 @@ from .validation import class_targets, one_hot
 __all__ = ["MLP", "MLPRegressor", "MLPClassifier", "FitHistory", "fit_replicas",
            "count_params", "ACTIVATIONS", "ALIASES", "OUTPUTS", "LOSSES", "OPTIMIZERS",
            "KINDS", "DEFAULT_OUTPUT_LOSS", "required_output", "check_output_loss",
-           "choose_output_loss", "canonical_name", "predict_labels", "class_targets",
+           "choose_output_loss", "canonical_name", "output_units", "predict_labels",
+           "class_targets",
            "one_hot"]
 __version__ = "0.1.0"
 

@@ -118,7 +118,7 @@ def check_output_loss(output, loss):
         raise ValueError(f"loss {loss!r} needs output {required!r}; got output {output!r}")
 
 
-def choose_output_loss(kind, output=None, loss=None):
+def choose_output_loss(kind, output=None, loss=None, *, defaults=None):
     """Fill in the output activation and loss for a kind of target, and check the pair.
 
     Neither named: the kind's defaults (``DEFAULT_OUTPUT_LOSS``). Only the output named:
@@ -130,6 +130,9 @@ def choose_output_loss(kind, output=None, loss=None):
     ----------
     kind : {"regression", "classification"}
     output, loss : str or None
+    defaults : (str, str) or None, default=None
+        ``(output, loss)`` to use instead of the kind's ``DEFAULT_OUTPUT_LOSS`` (a task
+        whose networks have a single logistic unit defaults to sigmoid + log-loss).
 
     Returns
     -------
@@ -143,7 +146,7 @@ def choose_output_loss(kind, output=None, loss=None):
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind of target {kind!r}; allowed: {', '.join(KINDS)}")
-    default_output, default_loss = DEFAULT_OUTPUT_LOSS[kind]
+    default_output, default_loss = defaults or DEFAULT_OUTPUT_LOSS[kind]
     if output is None and loss is None:
         return default_output, default_loss
     if loss is None:
@@ -157,6 +160,16 @@ def choose_output_loss(kind, output=None, loss=None):
     if output == "softmax" and kind != "classification":
         raise ValueError("output 'softmax' needs class labels (a classification task)")
     return output, loss
+
+
+def output_units(n_classes, output):
+    """How many output units a network for ``n_classes`` class labels has.
+
+    Two classes with any output but softmax: one unit, the probability (or score) of
+    class 1 — the logistic unit, for ``binary_cross_entropy`` and for ``mse`` on 0/1
+    targets alike. Otherwise one unit per class (softmax needs at least two).
+    """
+    return 1 if n_classes == 2 and canonical_name(output) != "softmax" else n_classes
 
 
 def predict_labels(outputs):

@@ -16,7 +16,8 @@ import pandas as pd
 
 from results.figures.compare import compare_plot
 from results.figures.layout import save_figure
-from results.frame import config_columns, load_results, ok_metric, prepare, task_kind
+from results.frame import (config_columns, held_out, load_results, ok_metric, prepare,
+                           task_kind)
 from results.stats import paired_verdict
 from results.tables import write_table
 from sweeps.schema import KIND_METRICS, METRICS, hashable, higher_is_better, main_metric
@@ -113,6 +114,10 @@ def _metric(on, a, b):
     if on is None:
         if kind is None:
             raise ValueError("no ok job on either side yet: nothing to compare")
+        if not (held_out(a, "val") or held_out(b, "val")):
+            raise ValueError("these sweeps hold out no validation data (a truth table, or "
+                             "val_size = 0); name the metric to compare, e.g. on="
+                             f"{main_metric(kind, 'train')!r} (a training metric)")
         return main_metric(kind, "val")
     allowed = [m for m in METRICS if m not in KIND_METRICS.get(
         "classification" if kind == "regression" else "regression", ())]

@@ -99,6 +99,17 @@ def _as_value(value):
     return value
 
 
+def held_out(df, split):
+    """Whether any ok job of ``df`` has a metric of ``split`` ("val" or "test").
+
+    A truth table (or a CSV with ``test_size = val_size = 0``) trains and is scored on
+    every row: it has training metrics only.
+    """
+    ok = df["status"] == "ok"
+    return any(c in df and df.loc[ok, c].notna().any() for c in df.columns
+               if c.startswith(f"{split}_") and c in METRICS)
+
+
 def config_columns(df):
     """Config axes of ``df`` (every column that is not about a run), in frame order."""
     return schema.config_columns(df.columns)

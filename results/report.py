@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from results import _html
-from results.frame import (load_results, lockstep, prepare, task_kind, uniform_width,
-                           varying_axes)
+from results.frame import (held_out, load_results, lockstep, prepare, task_kind,
+                           uniform_width, varying_axes)
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
                              fit_grid, loss_curves, metric_vs_size)
 from results.figures.layout import close, save_figure
@@ -68,6 +68,10 @@ def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_d
     tables = _write_tables(df, meta, report / "tables", best)
     figures = _write_figures(df, report / "figures", figure_format, boundary_depth)
     headlines = [headline(table) for _, table in best]
+    if not held_out(df, "val") and not held_out(df, "test"):
+        headlines.append("No held-out data: this sweep trains and is scored on every row (a "
+                         "truth table, or test_size = val_size = 0), so every metric here "
+                         "is a training metric and no configuration is chosen.")
     page = _html.index_page(meta, df, tables, figures, report,
                             headline=" ".join(h for h in headlines if h) or None)
     (report / "index.html").write_text(page, encoding="utf-8")
@@ -79,7 +83,7 @@ def _best_tables(df):
     """(task, its best configs chosen on validation) for each task with an ok job."""
     out = []
     for task, sub in df.groupby("task", sort=True):
-        if task_kind(sub) is not None:
+        if task_kind(sub) is not None and held_out(sub, "val"):
             out.append((task, best_configs(sub, top=10)))
     return out
 
@@ -173,7 +177,7 @@ def _plan(df, boundary_depth):
             plan.append((f"{task}_loss_curves{suffix}", f"{task}: loss curves{label}",
                          _bind(loss_curves, g, col=col, hue=hue, sharey=col != "loss")))
             if kind is not None:  # None: no job of this task has finished ok yet
-                metric = main_metric(kind)
+                metric = main_metric(kind, "test" if held_out(g, "test") else "train")
                 plan.append((f"{task}_{metric}_vs_size{suffix}",
                              f"{task}: {metric} vs size{label}",
                              _bind(metric_vs_size, g, metric=metric, hue="depth",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.frame import per_config, prepare, task_kind, varying_axes
+from results.frame import held_out, per_config, prepare, task_kind, varying_axes
 from sweeps.schema import SPLITS, higher_is_better, main_metric
 
 _SHOWN = ("mean", "std", "n", "ci_low", "ci_high")
@@ -42,6 +42,11 @@ def best_configs(df, *, by=None, top=5):
         if kind is None:
             raise ValueError("no ok job yet: nothing to rank")
         by = main_metric(kind, "val")
+    if not held_out(df, "val"):
+        raise ValueError("this sweep holds out no validation data (a truth table, or "
+                         "val_size = 0): it trains and is scored on every row, so there is "
+                         "no honest way to choose between its configs; its metrics are "
+                         "training metrics")
     split = by.split("_", 1)[0]
     if split != "val" or split not in SPLITS:
         raise ValueError(f"best configs are chosen on a validation metric, not {by!r}: "

@@ -62,14 +62,15 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
 def _train(configs: list, info: dict) -> list:
     cfg = configs[0]
     ds = make_task(cfg["task"], **cfg["task_params"])
-    layers = [ds.n_in, *cfg["hidden"], ds.n_out]
+    layers = [ds.n_in, *cfg["hidden"], output_units(ds, cfg["output"])]
     info["layers"] = layers
     nets = nncore.fit_replicas(
-        layers, ds.X_train, _targets(ds, ds.y_train),
+        layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
         output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
         optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"],
-        validation_data=(ds.X_val, _targets(ds, ds.y_val)),
+        validation_data=((ds.X_val, _targets(ds, ds.y_val, layers[-1])) if len(ds.X_val)
+                         else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
         min_delta=cfg["min_delta"])
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
@@ -80,20 +81,31 @@ def _validation_epochs(cfg: dict):
     else only the epochs the stored curve keeps (a forward pass each, so a 2000-epoch job
     validates 300 times, not 2000)."""
     if cfg["patience"] is not None:
-        return 1
+        return 1  # the validation loss after every epoch
     return downsample_curve(range(cfg["epochs"]))[0].tolist()
 
 
-def _targets(ds, y) -> np.ndarray:
-    """What the network trains on: the values for regression, encoded labels otherwise."""
-    return nncore.class_targets(y, ds.n_out) if ds.kind == "classification" else y
+def output_units(ds, output: str) -> int:
+    """The width of a job's output layer: the task's outputs, or ``nncore.output_units``
+    for class labels (one logistic unit for two classes unless the output is softmax; one
+    always for a task with a single 0/1 target)."""
+    if ds.single_output:
+        return 1
+    return nncore.output_units(ds.n_out, output) if ds.kind == "classification" else ds.n_out
+
+
+def _targets(ds, y, units: int) -> np.ndarray:
+    """What a network with ``units`` outputs trains on: the values for regression, the
+    encoded labels (``nncore.class_targets``) for classification."""
+    return nncore.class_targets(y, units) if ds.kind == "classification" else y
 
 
 def _result(cfg: dict, net, ds, layers: list) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     # Measured at the curve's epochs (NaN where a diverged job's shorter curve picks others).
-    curve_val_loss = np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1]
+    curve_val_loss = (None if history.val_losses is None
+                      else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
         metrics = job_metrics(net, ds)
     metrics["epochs_run"] = len(history)
@@ -125,7 +137,9 @@ def job_metrics(net, ds) -> dict:
     metrics = {}
     for split in SPLITS:
         X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
-        metrics[f"{split}_loss"] = net.loss(X, _targets(ds, y))
+        if not len(X):
+            continue  # nothing held out (a truth table): no such metric, not a made-up one
+        metrics[f"{split}_loss"] = net.loss(X, _targets(ds, y, net.layers[-1]))
         if ds.kind == "regression":
             truth = ds.truth(X) if split == "test" and ds.truth is not None else y
             metrics[f"{split}_mse"] = _mse(net.predict(X), truth)

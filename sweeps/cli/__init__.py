@@ -9,6 +9,8 @@ an output directory that is not a sweeps store); 75 the output directory is in u
 another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM.
 """
 import argparse
+import os
+import signal
 import sys
 
 from sweeps.cli import commands
@@ -176,6 +178,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"sweeps {args.command}: interrupted", file=sys.stderr)
         return commands.EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`sweeps list sine | head -1`): end quietly, as Unix tools
+        # do; point stdout at /dev/null so the interpreter's final flush cannot fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -198,10 +198,20 @@ class GridBuilder:
         task_params, ds = self._dataset(task, tp, by_name, cache)
         try:  # nncore owns the pairing of outputs and losses and their defaults
             output, loss = nncore.choose_output_loss(ds.kind, values.get("output"),
-                                                     values.get("loss"))
+                                                     values.get("loss"),
+                                                     defaults=ds.default_output_loss)
+            if ds.single_output and output == "softmax":
+                raise ValueError("its networks have one output unit (a 0/1 target); softmax "
+                                 "needs one unit per class: use sigmoid, tanh or identity")
         except ValueError as exc:
             key = "loss" if "loss" in by_name else "output"
             raise self.error(f"task {task!r}: {exc}", by_name[key].where, key) from None
+        if values.get("patience") is not None and not len(ds.X_val):
+            axis = by_name["patience"]
+            raise self.error(f"task {task!r} holds out no validation data (it trains and is "
+                             "scored on every row), so there is nothing to stop early on",
+                             axis.where, "patience", '"off", or a task with validation data '
+                             "(val_size > 0)")
         config = {"task": task, "task_params": task_params, "hidden": list(values["hidden"]),
                   "activation": values.get("activation", DEFAULTS["activation"]),
                   "output": output, "loss": loss}

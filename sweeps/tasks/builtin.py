@@ -10,8 +10,8 @@ import numpy as np
 
 from sweeps.tasks.dataset import make_dataset
 
-__all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits",
-           "split_three_ways"]
+__all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits", "logic",
+           "split_three_ways", "LOGIC_FUNCTIONS"]
 
 #: Which child stream of ``SeedSequence(data_seed)`` draws each held-out set.
 _STREAMS = {"test": 0, "val": 1}
@@ -91,24 +91,28 @@ def blobs(n_samples, centers, cluster_std, data_seed, n_test, n_val):
 def split_three_ways(X, y, test_size, val_size, data_seed, stratify):
     """Rows split into train, validation and test, stratified by ``y`` when asked.
 
-    ``test_size`` and ``val_size`` are fractions of all rows. The test rows are drawn
-    first, exactly as a plain train/test split with ``test_size`` would draw them; the
-    validation rows are then drawn from the rest.
+    ``test_size`` and ``val_size`` are fractions of all rows (0: none held out). The test
+    rows are drawn first, exactly as a plain train/test split with ``test_size`` would draw
+    them; the validation rows are then drawn from the rest.
 
     Returns
     -------
     ((X_train, y_train), (X_val, y_val), (X_test, y_test))
     """
+    X_rest, X_te, y_rest, y_te = _split(X, y, test_size, data_seed, stratify)
+    X_tr, X_va, y_tr, y_va = _split(X_rest, y_rest, val_size / (1 - test_size), data_seed,
+                                    stratify)
+    return (X_tr, y_tr), (X_va, y_va), (X_te, y_te)
+
+
+def _split(X, y, size, data_seed, stratify):
+    """scikit-learn's train_test_split, and a size of 0: nothing held out."""
+    if size == 0:
+        return X, X[:0], y, y[:0]
     from sklearn.model_selection import train_test_split
 
-    X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=test_size,
-                                                  random_state=data_seed,
-                                                  stratify=y if stratify else None)
-    X_tr, X_va, y_tr, y_va = train_test_split(X_rest, y_rest,
-                                              test_size=val_size / (1 - test_size),
-                                              random_state=data_seed,
-                                              stratify=y_rest if stratify else None)
-    return (X_tr, y_tr), (X_va, y_va), (X_te, y_te)
+    return train_test_split(X, y, test_size=size, random_state=data_seed,
+                            stratify=y if stratify else None)
 
 
 def digits(test_size, val_size, data_seed):
@@ -123,3 +127,26 @@ def digits(test_size, val_size, data_seed):
                         dict(test_size=test_size, val_size=val_size, data_seed=data_seed),
                         classes=tuple(range(10)),
                         feature_names=tuple(f"pixel{i}" for i in range(64)))
+
+
+#: Truth tables of the ``logic`` task: inputs -> 0/1 output, every row.
+LOGIC_FUNCTIONS = {
+    "not": ([[0], [1]], [1, 0]),
+    "and": ([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]),
+    "or": ([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]),
+    "nand": ([[0, 0], [0, 1], [1, 0], [1, 1]], [1, 1, 1, 0]),
+    "xor": ([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]),
+}
+
+
+def logic(function):
+    """A truth table, trained and scored on all its rows: there is nothing to hold out.
+
+    The target is one 0/1 column and the networks have one output unit whatever their
+    output activation (the material trains NOT with a tanh unit).
+    """
+    X, y = (np.asarray(a) for a in LOGIC_FUNCTIONS[function])
+    return make_dataset("logic", "classification", (X, y), (X[:0], y[:0]), (X[:0], y[:0]), 2,
+                        dict(function=function), classes=(0, 1), single_output=True,
+                        default_output_loss=("sigmoid", "binary_cross_entropy"),
+                        feature_names=tuple(f"x{i}" for i in range(X.shape[1])))

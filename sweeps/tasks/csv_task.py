@@ -202,6 +202,10 @@ def load_csv(path, target, categorical, test_size, val_size, data_seed):
     n_out = len(classes) if kind == "classification" else 1
     params = dict(path=path, target=target, categorical=list(categorical),
                   test_size=test_size, val_size=val_size, data_seed=data_seed)
-    return make_dataset("csv", kind, (X_train, y_tr), (transformer.transform(X_va), y_va),
-                        (transformer.transform(X_te), y_te), n_out, params, classes=classes,
+
+    def transform(X):  # the held-out rows, with the training rows' statistics
+        return transformer.transform(X) if len(X) else np.empty((0, X_train.shape[1]))
+
+    return make_dataset("csv", kind, (X_train, y_tr), (transform(X_va), y_va),
+                        (transform(X_te), y_te), n_out, params, classes=classes,
                         feature_names=tuple(str(n) for n in transformer.get_feature_names_out()))

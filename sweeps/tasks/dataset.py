@@ -53,6 +53,11 @@ class Dataset:
     params : dict
         The resolved task parameters this data set was built from (a copy: the cache
         ignores it, and a plain dict keeps the data set picklable for worker processes).
+    single_output : bool
+        Networks get one output unit whatever their output activation (a 0/1 target:
+        the ``logic`` task); else one per output or class (``sweeps.training``).
+    default_output_loss : (str, str) or None
+        The task's own default output and loss; None takes nncore's for its kind.
     """
 
     name: str
@@ -69,16 +74,24 @@ class Dataset:
     classes: tuple | None = None
     feature_names: tuple = ()
     params: Mapping = field(default_factory=dict)
+    single_output: bool = False
+    default_output_loss: tuple | None = None
 
     @property
     def default_output(self) -> str:
-        """Output activation a spec that names neither output nor loss gets (nncore's)."""
-        return nncore.DEFAULT_OUTPUT_LOSS[self.kind][0]
+        """Output activation a spec that names neither output nor loss gets."""
+        return (self.default_output_loss or nncore.DEFAULT_OUTPUT_LOSS[self.kind])[0]
 
     @property
     def default_loss(self) -> str:
-        """Loss a spec that names neither output nor loss gets (nncore's)."""
-        return nncore.DEFAULT_OUTPUT_LOSS[self.kind][1]
+        """Loss a spec that names neither output nor loss gets."""
+        return (self.default_output_loss or nncore.DEFAULT_OUTPUT_LOSS[self.kind])[1]
+
+    @property
+    def held_out(self) -> bool:
+        """Whether any data is held out (a truth table, or ``test_size = val_size = 0``,
+        is trained and scored on every row)."""
+        return len(self.X_val) + len(self.X_test) > 0
 
 
 def _frozen(a, dtype) -> np.ndarray:

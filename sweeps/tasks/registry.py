@@ -125,13 +125,20 @@ TASKS: dict[str, TaskDef] = {
         Param("path", "path", rule="a path to a CSV file with a header row"),
         Param("target", "str", rule="the name of the target column"),
         Param("categorical", "strlist", (), rule="a list of column names"),
-        Param("test_size", "float", 0.2, lambda v: 0 < v < 1, "a float in (0, 1)"),
-        _VAL_SIZE,
+        Param("test_size", "float", 0.2, lambda v: 0 <= v < 1,
+              "a float in [0, 1) (0: no test rows)"),
+        Param("val_size", "float", 0.2, lambda v: 0 <= v < 1,
+              "a float in [0, 1) (0: no validation rows), with test_size + val_size < 1"),
         _SEED,
         Param("file_sha256", "str", None,
               rule="the first 16 hex digits of the file's SHA-256 (filled in from the file)"),
     ), csv_task.build, "a local CSV: numeric columns standardized, categorical ones one-hot",
         _check_csv),
+    "logic": TaskDef("logic", (
+        Param("function", "str", "xor", lambda v: v in builtin.LOGIC_FUNCTIONS,
+              "one of " + ", ".join(builtin.LOGIC_FUNCTIONS)),
+    ), builtin.logic, "a truth table (not, and, or, nand, xor), trained and scored on every "
+        "row; one output unit"),
 }
 
 

@@ -54,7 +54,10 @@ def loss_value(P, y, kind, loss, weights, l2):
     if loss == "cross_entropy":
         data = -np.mean(np.log(P[np.arange(n), y]))
     else:
-        Y = np.reshape(y, P.shape) if kind == "regression" else one_hot(y, P.shape[1])
+        # one output unit for two classes is the probability of class 1: its target is the
+        # 0/1 label itself; several units take one-hot rows
+        Y = (np.reshape(y, P.shape) if kind == "regression" or P.shape[1] == 1
+             else one_hot(y, P.shape[1]))
         if loss == "mse":
             data = np.sum(0.5 * np.sum((P - Y) ** 2, axis=1)) / n
         elif loss == "binary_cross_entropy":
@@ -96,16 +99,21 @@ def train_directly(task, task_params, *, hidden, seed, activation="tanh", output
                    patience=None, min_delta=0.0):
     """Train one network alone, as a job with these settings should be trained.
 
-    Returns ``(ds, net)``; the network's layers are ``[n_in, *hidden, n_out]`` and it
-    trains on the training values (regression) or one-hot labels (classification), with
-    the validation split as validation data.
+    Returns ``(ds, net)``; the network's layers are ``[n_in, *hidden, units]`` and it
+    trains on the training values (regression) or on class labels (classification): one
+    logistic unit with the 0/1 label as target for two classes and any output but softmax,
+    else one-hot rows over one unit per class. The validation split is the validation data.
     """
     ds = make_task(task, **task_params)
+    one_unit = ds.kind == "classification" and ds.n_out == 2 and output != "softmax"
+    units = 1 if one_unit else ds.n_out
 
     def targets(y):
-        return y if ds.kind == "regression" else one_hot(y, ds.n_out)
+        if ds.kind == "regression" or one_unit:
+            return np.reshape(y, (-1, 1)).astype(float)
+        return one_hot(y, units)
 
-    net = nncore.MLP([ds.n_in, *hidden, ds.n_out], activation=activation, output=output,
+    net = nncore.MLP([ds.n_in, *hidden, units], activation=activation, output=output,
                      loss=loss, l2=l2, seed=seed)
     net.fit(ds.X_train, targets(ds.y_train), epochs=epochs, optimizer=optimizer, lr=lr,
             batch_size=batch_size, validation_data=(ds.X_val, targets(ds.y_val)),

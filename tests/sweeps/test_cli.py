@@ -218,3 +218,15 @@ def test_best_ranks_on_validation_and_refuses_a_test_metric(tiny, tmp_path, caps
                               f"{means.idxmin()}; test MSE ")
     assert main(["best", str(out), "--by", "test_mse"]) == 2
     assert "validation metric" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # `sweeps list sine | head -1`: the reader leaves after one line; no traceback.
+    proc = subprocess.Popen([sys.executable, "-m", "sweeps", "list", "sine", "--out",
+                             str(tmp_path / "runs")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) in (0, 141)
+    assert first.split()[:2] == [b"0", b"pending"] and err == b""

@@ -76,6 +76,33 @@ def test_synthetic_validation_sets_are_fresh_samples_of_the_training_distributio
     assert make_task(task, n_samples=40).X_val.shape == (40, 2)  # n_val = n_samples
 
 
+@pytest.mark.parametrize("function, X, y", [
+    ("not", [[0], [1]], [1, 0]),
+    ("and", [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]),
+    ("or", [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]),
+    ("nand", [[0, 0], [0, 1], [1, 0], [1, 1]], [1, 1, 1, 0]),
+    ("xor", [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]),
+])
+def test_logic_tables_are_trained_on_every_row_with_nothing_held_out(function, X, y):
+    ds = make_task("logic", function=function)
+    np.testing.assert_array_equal(ds.X_train, X)
+    np.testing.assert_array_equal(ds.y_train, y)
+    assert ds.kind == "classification" and ds.single_output and not ds.held_out
+    assert len(ds.X_val) == len(ds.X_test) == 0 and ds.X_val.shape[1] == len(X[0])
+    assert (ds.default_output, ds.default_loss) == ("sigmoid", "binary_cross_entropy")
+    with pytest.raises(TaskError, match="function.*not, and, or, nand, xor"):
+        make_task("logic", function="nor")
+
+
+def test_csv_with_no_held_out_rows_trains_on_all_of_them(tmp_path):
+    path = tmp_path / "a.csv"
+    _admissions_csv(path, n=40)
+    ds = make_task("csv", path=str(path), target="admit", test_size=0, val_size=0)
+    assert ds.X_train.shape == (40, 3) and not ds.held_out
+    ds = make_task("csv", path=str(path), target="admit", test_size=0.25, val_size=0)
+    assert (len(ds.X_train), len(ds.X_val), len(ds.X_test)) == (30, 0, 10)
+
+
 def test_cached_arrays_are_read_only():
     ds = make_task("moons")
     for arr in (ds.X_train, ds.y_train, ds.X_val, ds.y_val, ds.X_test, ds.y_test):
@@ -145,7 +172,7 @@ def test_digits_shapes_scaling_and_stratified_split():
 
 
 def test_task_table_and_parameter_validation():
-    assert set(TASKS) == {"sine", "moons", "blobs", "digits", "csv"}
+    assert set(TASKS) == {"sine", "moons", "blobs", "digits", "csv", "logic"}
     assert TASKS["sine"].defaults() == {"n_samples": 30, "noise": 0.1, "data_seed": 0,
                                         "n_test": 1000, "n_val": None}
     assert resolve_task_params("moons", {"n_samples": 50})["n_test"] == 50

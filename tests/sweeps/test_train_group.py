@@ -38,8 +38,9 @@ def _config(task, task_params, hidden, output, loss, seed=0, **settings):
     return cfg
 
 
-# name: (config, layers [n_in, *hidden, n_out], n_params counted by hand: sum of
-# (fan_in + 1) * fan_out over the layers)
+# name: (config, layers [n_in, *hidden, units], n_params counted by hand: sum of
+# (fan_in + 1) * fan_out over the layers). Two classes with an output other than softmax
+# have one logistic unit; softmax, and three classes, one unit per class.
 CASES = {
     "sine identity mse": (_config("sine", SINE, [5], "identity", "mse"), [1, 5, 1], 16),
     "sine tanh mse, l2, mini-batches, sigmoid hidden": (
@@ -53,15 +54,17 @@ CASES = {
     "blobs softmax cross_entropy, mini-batches": (
         _config("blobs", BLOBS, [5], "softmax", "cross_entropy", batch_size=16),
         [2, 5, 3], 33),
-    "moons sigmoid mse": (_config("moons", MOONS, [4, 4], "sigmoid", "mse"), [2, 4, 4, 2], 42),
+    "moons sigmoid mse": (_config("moons", MOONS, [4, 4], "sigmoid", "mse"), [2, 4, 4, 1], 37),
     "moons sigmoid binary_cross_entropy, l2": (
         _config("moons", MOONS, [6], "sigmoid", "binary_cross_entropy", l2=0.01),
-        [2, 6, 2], 32),
+        [2, 6, 1], 25),
+    "blobs sigmoid mse, three classes": (_config("blobs", BLOBS, [5], "sigmoid", "mse"),
+                                         [2, 5, 3], 33),
     "moons softmax mse": (_config("moons", MOONS, [6], "softmax", "mse", optimizer="gd",
                                   lr=0.5), [2, 6, 2], 32),
     "moons identity mse": (_config("moons", MOONS, [6], "identity", "mse",
-                                   optimizer="adagrad"), [2, 6, 2], 32),
-    "moons tanh mse": (_config("moons", MOONS, [6], "tanh", "mse"), [2, 6, 2], 32),
+                                   optimizer="adagrad"), [2, 6, 1], 25),
+    "moons tanh mse": (_config("moons", MOONS, [6], "tanh", "mse"), [2, 6, 1], 25),
 }
 
 

@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import csv_load  # noqa: E402
 import nncore_speed  # noqa: E402
 import sweeps_speed  # noqa: E402
 import validation_cost  # noqa: E402
@@ -19,6 +20,8 @@ def main():
     print(nncore_speed.main(epochs=args.epochs, seeds=args.seeds))
     print("\n## What validation data and early stopping cost\n")
     print(validation_cost.main(epochs=args.epochs, seeds=args.seeds))
+    print("\n## Loading an MNIST-sized CSV\n")
+    print(csv_load.main())
     print("\n## sweeps end to end (CLI)\n")
     print(sweeps_speed.main())
 

@@ -105,8 +105,8 @@ class GridBuilder:
 
     def _task_values(self, p, raw):
         if p.is_list:  # categorical = ["rank"] (or []) is one value; a list of lists an axis
-            if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(v, str)
-                                                                      for v in raw)):
+            if isinstance(raw, (str, int)) or (isinstance(raw, list) and all(
+                    isinstance(v, (str, int)) for v in raw)):
                 return [raw]
             if not isinstance(raw, list):
                 raise AxisError(f"bad value {raw!r}", p.rule)

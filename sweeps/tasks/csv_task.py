@@ -81,34 +81,64 @@ def _sha256(path: str, token) -> str | None:
     return digest.hexdigest()[:16]
 
 
-def build(path, target, categorical, test_size, val_size, data_seed, file_sha256):
+def build(path, header, target, categorical, scale, test_size, val_size, data_seed,
+          file_sha256):
     """The registry's builder: ``file_sha256`` is checked before, not used to load."""
-    return load_csv(path, target, categorical, test_size, val_size, data_seed)
+    return load_csv(path, target, categorical, test_size, val_size, data_seed, header=header,
+                    scale=scale)
 
 
-def _read(path: str):
+#: Names of the ``scale`` rules; a positive number divides every numeric feature instead.
+SCALES = ("standard", "minmax", "none")
+
+
+def check_scale(value) -> bool:
+    """Whether ``value`` is a ``scale`` rule: one of ``SCALES`` or a positive number."""
+    if isinstance(value, str):
+        return value in SCALES
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 0 < value < float("inf"))
+
+
+def _read(path: str, header: bool):
     import pandas as pd
 
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, header=0 if header else None)
     except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError is a ValueError
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise TaskError(f"csv task: cannot read {path}: {reason.strip()}; expected a "
-                        "readable CSV file with a header row", "path") from exc
+                        f"readable CSV file{' with a header row' if header else ''}",
+                        "path") from exc
     if df.empty:
-        raise TaskError(f"csv task: {path} has no data rows; expected a header row and "
-                        "at least a few rows", "path")
+        raise TaskError(f"csv task: {path} has no data rows; expected "
+                        f"{'a header row and ' if header else ''}at least a few rows", "path")
+    if not header:  # columns named by position, as text: scikit-learn reads ints as indices
+        df.columns = [str(i) for i in range(df.shape[1])]
     return df
 
 
-def _check_columns(df, path: str, target: str, categorical: list) -> list:
+def _column(df, path: str, ref, key: str, header: bool):
+    """The column ``ref`` names: a header name, or a 0-based position (``target = 0``)."""
+    columns = list(df.columns)
+    if isinstance(ref, int):
+        if not 0 <= ref < len(columns):
+            raise TaskError(f"csv task: {path} has {len(columns)} columns, so no column at "
+                            f"position {ref}; allowed: 0..{len(columns) - 1}", key)
+        return columns[ref]
+    if ref not in columns:
+        allowed = (f"its columns: {_names(columns)}" if header else
+                   f"it has no header row, so name columns by position 0..{len(columns) - 1}")
+        raise TaskError(f"csv task: {path} has no {'target ' if key == 'target' else ''}"
+                        f"column {ref!r}; {allowed}", key)
+    return ref
+
+
+def _check_columns(df, path: str, target, categorical: list) -> list:
     """Validate target, categorical and feature columns; return the feature columns."""
     import pandas as pd
 
     columns = list(df.columns)
-    if target not in columns:
-        raise TaskError(f"csv task: {path} has no target column {target!r}; its columns: "
-                        f"{_names(columns)}", "target")
     for col in categorical:
         if col not in columns or col == target:
             what = "is the target" if col == target else "is not a column"
@@ -133,6 +163,24 @@ def _check_columns(df, path: str, target: str, categorical: list) -> list:
     return features
 
 
+def _scaler(scale):
+    """The transformer of the numeric features for a ``scale`` rule."""
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+
+    if scale == "standard":
+        return StandardScaler()
+    if scale == "minmax":
+        return MinMaxScaler()
+    if scale == "none":
+        return "passthrough"
+    return FunctionTransformer(_divide, kw_args={"by": float(scale)},
+                               feature_names_out="one-to-one")
+
+
+def _divide(X, by):
+    return X / by
+
+
 def _encode_target(y, path: str):
     """Return (y array, kind, classes) for a target column."""
     import pandas as pd
@@ -155,34 +203,49 @@ def _encode_target(y, path: str):
     return y.to_numpy(dtype=np.float64)[:, None], "regression", None
 
 
-def load_csv(path, target, categorical, test_size, val_size, data_seed):
+def load_csv(path, target, categorical, test_size, val_size, data_seed, *, header=True,
+             scale="standard"):
     """Load a CSV as a ``Dataset`` (called by ``make_task("csv", ...)``).
 
     Parameters
     ----------
     path : str
         Absolute path of the CSV file.
-    target : str
-        Target column. Integer, boolean or string columns with at most ``MAX_CLASSES``
+    target : str or int
+        Target column, by header name or 0-based position (``0``: the first column, as
+        in the common MNIST export). Integer, boolean or string columns with at most
+        ``MAX_CLASSES``
         distinct values are classification targets (labels encoded 0..k-1 in sorted order,
         the originals kept in ``Dataset.classes``); other numeric columns are regression
         targets, kept raw with shape (n, 1).
-    categorical : list of str
-        Columns to one-hot encode; every other feature column must be numeric.
+    categorical : list of str or int
+        Columns (names or positions) to one-hot encode; every other feature column must
+        be numeric.
     test_size, val_size : float
         Fractions of all rows held out for testing and for validation, stratified by class
         for classification (``builtin.split_three_ways``).
     data_seed : int
         Seed of the split.
+    header : bool, default=True
+        Whether the first row names the columns; without one, columns are named by their
+        position.
+    scale : {"standard", "minmax", "none"} or float, default="standard"
+        What is done to the numeric features, fitted on the training rows only:
+        standardize each column, map each to [0, 1], nothing, or divide every value by
+        the number (``scale = 255`` puts 0..255 pixels in [0, 1] without looking at data).
 
     Returns
     -------
     Dataset
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder
 
-    df = _read(path)
+    df = _read(path, header)
+    target = _column(df, path, target, "target", header)
+    # positions become names; a name that is not a column is _check_columns' to report
+    categorical = [_column(df, path, c, "categorical", header) if isinstance(c, int) else c
+                   for c in categorical]
     features = _check_columns(df, path, target, categorical)
     y, kind, classes = _encode_target(df[target], path)
     numeric = [c for c in features if c not in categorical]
@@ -194,14 +257,14 @@ def load_csv(path, target, categorical, test_size, val_size, data_seed):
         raise TaskError(f"csv task: cannot split {path} ({len(df)} rows) with test_size="
                         f"{test_size} and val_size={val_size}: {exc}", "test_size") from exc
     transformer = ColumnTransformer(
-        [("numeric", StandardScaler(), numeric),
+        [("numeric", _scaler(scale), numeric),
          ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
           list(categorical))],
         sparse_threshold=0.0, verbose_feature_names_out=False)
     X_train = transformer.fit_transform(X_tr)  # fitted on the training rows only
     n_out = len(classes) if kind == "classification" else 1
-    params = dict(path=path, target=target, categorical=list(categorical),
-                  test_size=test_size, val_size=val_size, data_seed=data_seed)
+    params = dict(path=path, header=header, target=target, categorical=list(categorical),
+                  scale=scale, test_size=test_size, val_size=val_size, data_seed=data_seed)
 
     def transform(X):  # the held-out rows, with the training rows' statistics
         return transformer.transform(X) if len(X) else np.empty((0, X_train.shape[1]))

@@ -29,7 +29,7 @@ class Param:
     """One task parameter: its type, default and allowed values."""
 
     name: str
-    kind: str  # "int", "float", "str", "path" or "strlist"
+    kind: str  # "int", "float", "bool", "str", "path", "column", "columnlist" or "scale"
     default: Any = REQUIRED
     check: Callable[[Any], bool] | None = None
     rule: str = ""  # the allowed values in words, for error messages
@@ -40,7 +40,7 @@ class Param:
 
     @property
     def is_list(self) -> bool:
-        return self.kind == "strlist"
+        return self.kind == "columnlist"
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,13 @@ TASKS: dict[str, TaskDef] = {
     ), builtin.digits, "scikit-learn's bundled 8x8 digits scaled to [0, 1]; 10 classes",
         _check_split),
     "csv": TaskDef("csv", (
-        Param("path", "path", rule="a path to a CSV file with a header row"),
-        Param("target", "str", rule="the name of the target column"),
-        Param("categorical", "strlist", (), rule="a list of column names"),
+        Param("path", "path", rule="a path to a CSV file"),
+        Param("header", "bool", True, rule="true (the first row names the columns) or false"),
+        Param("target", "column", rule="the target column's name, or its 0-based position"),
+        Param("categorical", "columnlist", (), rule="a list of column names or positions"),
+        Param("scale", "scale", "standard", csv_task.check_scale,
+              'how numeric features are scaled: "standard", "minmax", "none", or a number '
+              "> 0 to divide them by (255 for 0..255 pixels)"),
         Param("test_size", "float", 0.2, lambda v: 0 <= v < 1,
               "a float in [0, 1) (0: no test rows)"),
         Param("val_size", "float", 0.2, lambda v: 0 <= v < 1,
@@ -165,14 +169,35 @@ def _coerce(task: str, p: Param, value):
             raise bad
         # An absolute path keeps a job's meaning whatever directory a worker runs in.
         value = os.path.abspath(os.fspath(value)) if p.kind == "path" else str(value)
-    elif p.kind == "strlist":
-        value = [value] if isinstance(value, str) else value
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+    elif p.kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
             raise bad
-        value = list(dict.fromkeys(value))  # a column named twice is still one column
+        value = bool(value)
+    elif p.kind == "column":
+        if not _is_column(value):
+            raise bad
+        value = value if isinstance(value, str) else int(value)
+    elif p.kind == "columnlist":
+        value = [value] if _is_column(value) else value
+        if not isinstance(value, (list, tuple)) or not all(_is_column(v) for v in value):
+            raise bad
+        # a column named twice is still one column
+        value = list(dict.fromkeys(v if isinstance(v, str) else int(v) for v in value))
+    elif p.kind == "scale":
+        if p.check is not None and not p.check(value):
+            raise bad
+        # 255 and 255.0 are one rule: one job key
+        value = value if isinstance(value, str) else float(value)
     if p.check is not None and not p.check(value):
         raise bad
     return value
+
+
+def _is_column(value) -> bool:
+    """A column named by its header (a non-empty string) or its 0-based position."""
+    if isinstance(value, str):
+        return bool(value)
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
 
 
 def resolve_task_params(name: str, params: Mapping | None = None) -> dict:

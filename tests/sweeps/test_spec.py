@@ -333,6 +333,7 @@ def test_csv_spec_paths_are_relative_to_the_spec_file(tmp_path, monkeypatch):
     content_hash = hashlib.sha256((tmp_path / "data" / "adm.csv").read_bytes()).hexdigest()
     assert tp == {"path": str(tmp_path / "data" / "adm.csv"), "target": "admit",
                   "categorical": ["rank"], "test_size": 0.2, "val_size": 0.2, "data_seed": 0,
+                  "header": True, "scale": "standard",
                   "file_sha256": content_hash[:16]}
     assert (spec[0]["output"], spec[0]["loss"]) == ("softmax", "cross_entropy")
 

@@ -306,3 +306,62 @@ def test_csv_text_column_listed_as_categorical_is_one_hot(tmp_path):
     df.assign(school=np.resize(["a", "b", "c"], len(df))).to_csv(path, index=False)
     ds = make_task("csv", path=str(path), target="admit", categorical=["school"])
     assert ds.n_in == 3 + 3 and "school_c" in ds.feature_names
+
+
+def _digits_csv(path, header):
+    """scikit-learn's 8x8 digits in the common MNIST export: label first, 0..255 pixels."""
+    digits = load_digits()
+    pixels = np.round(digits.data * 255 / 16).astype(int)
+    df = pd.DataFrame(np.column_stack([digits.target, pixels])[:300])
+    df.to_csv(path, index=False, header=["label"] + [f"p{i}" for i in range(64)] if header
+              else False)
+    return df
+
+
+def test_headerless_csv_with_the_target_by_position_and_pixels_divided(tmp_path):
+    raw = _digits_csv(tmp_path / "no_header.csv", header=False)
+    _digits_csv(tmp_path / "header.csv", header=True)
+    plain = make_task("csv", path=str(tmp_path / "no_header.csv"), header=False, target=0,
+                      scale=255)
+    named = make_task("csv", path=str(tmp_path / "header.csv"), target="label", scale=255)
+    by_position = make_task("csv", path=str(tmp_path / "header.csv"), target=0, scale=255)
+    assert plain.n_in == 64 and plain.kind == "classification" and plain.n_out == 10
+    for split in ("train", "val", "test"):
+        for other in (named, by_position):
+            np.testing.assert_array_equal(getattr(plain, f"X_{split}"),
+                                          getattr(other, f"X_{split}"))
+            np.testing.assert_array_equal(getattr(plain, f"y_{split}"),
+                                          getattr(other, f"y_{split}"))
+    # scale = 255: every pixel divided by 255, so in [0, 1], and no other change
+    all_x = np.vstack([plain.X_train, plain.X_val, plain.X_test])
+    assert all_x.min() == 0.0 and all_x.max() == 1.0
+    assert sorted(map(tuple, all_x * 255)) == sorted(map(tuple, raw.iloc[:, 1:].to_numpy(float)))
+    minmax = make_task("csv", path=str(tmp_path / "header.csv"), target="label",
+                       scale="minmax")
+    assert minmax.X_train.min() == 0.0 and minmax.X_train.max() == 1.0
+    none = make_task("csv", path=str(tmp_path / "header.csv"), target="label", scale="none")
+    assert none.X_train.max() == 255.0
+    with pytest.raises(TaskError, match="no column at position 65; allowed: 0..64"):
+        make_task("csv", path=str(tmp_path / "header.csv"), target=65)
+    with pytest.raises(TaskError, match="scale"):
+        make_task("csv", path=str(tmp_path / "header.csv"), target=0, scale="log")
+    with pytest.raises(TaskError, match="no header row, so name columns by position"):
+        make_task("csv", path=str(tmp_path / "no_header.csv"), header=False, target="label")
+
+
+def test_the_same_data_with_and_without_a_header_gives_the_same_jobs_metrics(tmp_path):
+    from sweeps.spec import Spec
+    from sweeps.training import train_group
+
+    _digits_csv(tmp_path / "no_header.csv", header=False)
+    _digits_csv(tmp_path / "header.csv", header=True)
+    common = {"hidden": [[8]], "activation": "sigmoid", "output": "sigmoid", "loss": "mse",
+              "epochs": 20, "scale": 255}
+    metrics = []
+    for params in ({"path": str(tmp_path / "no_header.csv"), "header": False, "target": 0},
+                   {"path": str(tmp_path / "header.csv"), "target": "label"}):
+        spec = Spec.from_dict({"task": "csv", "params": {**common, **params}})
+        (result,) = train_group(list(spec))
+        assert result["status"] == "ok" and result["layers"] == [64, 8, 10]
+        metrics.append({k: v for k, v in result["metrics"].items() if k != "wall_time"})
+    assert metrics[0] == metrics[1]

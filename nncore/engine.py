@@ -28,6 +28,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, OUTPUTS
 from .losses import LOSSES
+from .weight_stats import layer_stats
 
 
 class Stack:
@@ -220,14 +221,15 @@ def _backpropagate(net, stack, X_rows, n, ws):
 
 
 def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, validation=None,
-          validate=None, stopping=None):
+          validate=None, stopping=None, record=None):
     """Train every replica of ``stack`` in place.
 
     ``X`` is ``(n, n_in)`` and ``Y`` ``(n, n_out)``, as the public API takes them.
     ``validation`` is ``(X_val, Y_val)`` in the same form, or None; ``validate`` a boolean
     array over the epochs saying after which to measure the validation loss (None: every
     one); ``stopping`` an ``EarlyStopping`` fed with the validation losses (it needs them
-    after every epoch).
+    after every epoch); ``record`` a boolean array over the epochs after which to record
+    each layer's weight statistics (``weight_stats.layer_stats``), or None.
 
     Returns
     -------
@@ -239,6 +241,8 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         ``diverged`` : ``{replica: (epoch, weights, biases)}`` for replicas whose loss
         became non-finite; their parameters are those at the end of that epoch, and their
         history stops there.
+        ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
+        epochs (0-based), or None.
     """
     X_T, X_rows = inputs(X)
     Y_T = np.ascontiguousarray(Y.T)
@@ -252,6 +256,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         val_T, val_Y_T = inputs(validation[0])[0], np.ascontiguousarray(validation[1].T)
         n_val = val_T.shape[-1]
     training, diverged = np.ones(S, dtype=bool), {}  # training: neither diverged nor stopped
+    recorded = None if record is None else []
     epoch = -1
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         for epoch in range(epochs):
@@ -283,12 +288,14 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
                     if stop.any():
                         training &= ~stop
                         changed = True
+            if record is not None and record[epoch]:
+                recorded.append((epoch, layer_stats(stack.blocks)))
             if changed and not training.any():
                 break
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
-            "diverged": diverged}
+            "diverged": diverged, "recorded": recorded}
 
 
 def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer):

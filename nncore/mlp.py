@@ -29,14 +29,19 @@ class FitHistory(list):
     best_epoch : int or None
         With early stopping, the 1-based epoch of the lowest validation loss, whose
         weights the network keeps; None otherwise.
+    weight_stats : dict or None
+        With ``record_weights``: ``epoch`` (1-based, the epochs recorded) and ``stats``,
+        an array ``(n_points, n_layers, 2, 4)``: per layer, weights then biases, their
+        min, max, mean and std after that epoch (``nncore.weight_stats``).
     """
 
     def __init__(self, losses=(), status="ok", message="", *, val_losses=None,
-                 best_epoch=None):
+                 best_epoch=None, weight_stats=None):
         super().__init__(float(v) for v in losses)
         self.status, self.message = status, message
         self.val_losses = None if val_losses is None else [float(v) for v in val_losses]
         self.best_epoch = best_epoch
+        self.weight_stats = weight_stats
 
     def __repr__(self):
         final = self[-1] if self else None
@@ -167,7 +172,7 @@ class MLP:
 
     def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, *,
             validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
-            **optimizer_params):
+            record_weights=None, **optimizer_params):
         """Train from the current weights.
 
         Parameters
@@ -193,6 +198,9 @@ class MLP:
             epoch (``history.best_epoch``). None trains every epoch. Needs
             ``validation_data`` validated after every epoch.
         min_delta : float, default=0.0
+        record_weights : collection of int or None, default=None
+            The (1-based) epochs after which to record each layer's weight statistics
+            (``history.weight_stats``); None records nothing.
         **optimizer_params
             Passed to the optimizer (``momentum``, ``beta1``, ``beta2``, ``epsilon``).
 
@@ -201,13 +209,14 @@ class MLP:
         FitHistory
         """
         return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                             validation_data, validation_freq, patience, min_delta)[0]
+                             validation_data, validation_freq, patience, min_delta,
+                             record_weights)[0]
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
                  l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
                  batch_size=None, validation_data=None, validation_freq=1, patience=None,
-                 min_delta=0.0, **optimizer_params):
+                 min_delta=0.0, record_weights=None, **optimizer_params):
     """Train independently seeded copies of one architecture at once.
 
     The replicas are stacked and trained with batched matrix products; each returned
@@ -223,7 +232,8 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         One replica per seed.
     activation, output, loss, l2, dtype
         As for ``MLP``.
-    epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta
+    epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta,
+    record_weights
         As for ``MLP.fit``.
     **optimizer_params
         As for ``MLP.fit``.
@@ -238,7 +248,7 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         raise ValueError("seeds must list at least one seed")
     nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
     _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                  validation_data, validation_freq, patience, min_delta)
+                  validation_data, validation_freq, patience, min_delta, record_weights)
     return nets
 
 
@@ -249,20 +259,37 @@ def _validation_epochs(freq, epochs):
         if freq == 1:
             return None
         return (np.arange(1, epochs + 1) % freq) == 0
+    return _epoch_mask(freq, epochs, "validation_freq")
+
+
+def _epoch_mask(chosen, epochs, name):
+    """A collection of 1-based epochs as a boolean mask over ``epochs``."""
     try:
-        chosen = np.asarray(sorted(set(freq)), dtype=np.int64)
+        chosen = np.asarray(sorted(set(chosen)), dtype=np.int64)
     except (TypeError, ValueError):
         chosen = None
     if chosen is None or chosen.ndim != 1 or (len(chosen) and chosen.min() < 1):
-        raise ValueError("validation_freq must be an int >= 1 or a collection of 1-based "
-                         f"epochs; got {freq!r}")
+        raise ValueError(f"{name} must be a collection of 1-based epochs"
+                         + (" or an int >= 1" if name == "validation_freq" else "")
+                         + f"; got {chosen!r}")
     mask = np.zeros(epochs, dtype=bool)
     mask[chosen[chosen <= epochs] - 1] = True
     return mask
 
 
+def _replica_stats(recorded, s, runs):
+    """Replica ``s``'s recorded weight statistics up to its ``runs`` epochs, or None."""
+    if recorded is None:
+        return None
+    kept = [(epoch, stats[s]) for epoch, stats in recorded if epoch < runs]
+    point = recorded[0][1].shape[1:] if recorded else (0, 2, 4)  # (layers, parts, stats)
+    return {"epoch": np.array([e + 1 for e, _ in kept], dtype=np.int64),
+            "stats": np.array([st for _, st in kept]).reshape(len(kept), *point)}
+
+
 def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                  validation_data=None, validation_freq=1, patience=None, min_delta=0.0):
+                  validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
+                  record_weights=None):
     """Train networks of one architecture and settings together, in place."""
     first = nets[0]
     check_positive("epochs", epochs, integer=True)
@@ -297,8 +324,11 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
         shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
         validate=validate, stopping=stopping,
+        record=None if record_weights is None else _epoch_mask(record_weights, epochs,
+                                                               "record_weights"),
     )
     history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
+    recorded = run["recorded"]
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -306,7 +336,8 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
             net.history_ = FitHistory(
                 history[s, :epoch], "diverged",
                 f"loss became non-finite ({history[s, epoch]}) at epoch {epoch + 1} of {epochs}; "
-                "try a smaller lr", val_losses=None if val is None else val[:epoch])
+                "try a smaller lr", val_losses=None if val is None else val[:epoch],
+                weight_stats=_replica_stats(recorded, s, epoch))
             continue
         net.weights, net.biases = stack.get_replica(s)
         runs, best = len(history[s]), None
@@ -317,5 +348,6 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
                 best = int(stopping.best_epoch[s]) + 1
                 net.weights, net.biases = engine.split_replica(stopping.best_blocks(), s)
         net.history_ = FitHistory(history[s, :runs], val_losses=None if val is None
-                                  else val[:runs], best_epoch=best)
+                                  else val[:runs], best_epoch=best,
+                                  weight_stats=_replica_stats(recorded, s, runs))
     return [net.history_ for net in nets]

@@ -17,7 +17,8 @@ from results import _html
 from results.frame import (held_out, load_results, lockstep, prepare, task_kind,
                            uniform_width, varying_axes)
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
-                             fit_grid, loss_curves, metric_vs_size)
+                             fit_grid, layer_stats, loss_curves, metric_vs_size,
+                             weight_histograms)
 from results.figures.layout import close, save_figure
 from results.selection import best_configs, headline
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
@@ -182,6 +183,14 @@ def _plan(df, boundary_depth):
                              f"{task}: {metric} vs size{label}",
                              _bind(metric_vs_size, g, metric=metric, hue="depth",
                                    col=None if col == "depth" else col)))
+        by = None if col == "depth" else col
+        for suffix, label, g in _groups(sub, axes[1:]):
+            plan.append((f"{task}_weights{suffix}", f"{task}: final weights per layer{label}",
+                         _bind(weight_histograms, g, by=by)))
+            if "weight_stats" in g and g["weight_stats"].map(lambda w: w is not None).any():
+                plan.append((f"{task}_layer_stats{suffix}",
+                             f"{task}: weights per layer during training{label}",
+                             _bind(layer_stats, g, by=by)))
         if kind == "regression" and n_in == 1:
             plan += _regression_plan(task, sub, axes)
         if kind == "classification" and n_in == 2:

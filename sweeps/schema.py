@@ -17,12 +17,13 @@ Column groups, in frame order::
     task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
     activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
     epochs, batch_size, l2, patience, min_delta,     depth the number of hidden layers)
-    seed
+    record_weights, seed
     <task parameters>                                one column each (see task_column)
     status, error, traceback                         how the job ended
     test_mse, val_mse, train_mse, test_accuracy,     metrics, NaN where not applicable
     ..., best_epoch, epochs_run, wall_time
-    curve_epoch, curve_loss, curve_val_loss          arrays, with curves=True
+    curve_epoch, curve_loss, curve_val_loss,         arrays, with curves=True
+    weight_stats
     weights, biases                                  lists of arrays, with weights=True
     run_id, worker, finished                         bookkeeping
 
@@ -39,7 +40,7 @@ import numpy as np
 #: Keys of a resolved job config besides ``task_params``, in the order jobs enumerate them
 #: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
 CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
-               "batch_size", "l2", "patience", "min_delta", "seed")
+               "batch_size", "l2", "patience", "min_delta", "record_weights", "seed")
 
 #: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
 STATUSES = ("ok", "diverged", "failed")
@@ -64,8 +65,10 @@ CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, *CONFIG_KEYS[2:])
 STATUS_COLUMNS = ("status", "error", "traceback")
 #: The loss curves, downsampled to at most 300 epochs: the epochs, the training loss and the
 #: validation loss measured after them (NaN only where a diverged job's shorter curve
-#: picks epochs the planned one did not).
-CURVE_COLUMNS = ("curve_epoch", "curve_loss", "curve_val_loss")
+#: picks epochs the planned one did not); and, for jobs with ``record_weights``, each
+#: layer's weight statistics at those epochs: ``{"epoch": (k,), "stats": (k, n_layers,
+#: 2, 4)}`` (weights then biases; min, max, mean, std: ``nncore.weight_stats``), else None.
+CURVE_COLUMNS = ("curve_epoch", "curve_loss", "curve_val_loss", "weight_stats")
 WEIGHT_COLUMNS = ("weights", "biases")
 BOOKKEEPING_COLUMNS = ("run_id", "worker", "finished")
 

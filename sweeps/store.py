@@ -99,6 +99,9 @@ def _encode_job(rec: dict, run_id: int) -> tuple:
         arrays = {"epoch": rec["curve_epoch"], "loss": rec["curve_loss"]}
         if rec.get("curve_val_loss") is not None:
             arrays["val_loss"] = rec["curve_val_loss"]
+        if rec.get("weight_stats") is not None:
+            arrays["ws_epoch"] = rec["weight_stats"]["epoch"]
+            arrays["ws_stats"] = rec["weight_stats"]["stats"]
         curve = pack_arrays(arrays)
     if rec.get("weights") is not None:
         arrays = {f"w{i}": w for i, w in enumerate(rec["weights"])}
@@ -122,6 +125,8 @@ def _decode_job(row: sqlite3.Row, curves: bool, weights: bool) -> dict:
         arrays = unpack_arrays(row["curve"]) if row["curve"] is not None else {}
         rec["curve_epoch"], rec["curve_loss"] = arrays.get("epoch"), arrays.get("loss")
         rec["curve_val_loss"] = arrays.get("val_loss")
+        rec["weight_stats"] = ({"epoch": arrays["ws_epoch"], "stats": arrays["ws_stats"]}
+                               if "ws_stats" in arrays else None)
     if weights:
         rec["weights"] = rec["biases"] = None
         if row["weights"] is not None:
@@ -260,7 +265,7 @@ class Store:
 
         Each record holds ``key``, ``config_id``, ``config``, ``status`` and optionally
         ``layers``, ``n_params``, ``metrics``, ``error``, ``traceback``, ``curve_epoch``,
-        ``curve_loss``, ``curve_val_loss``, ``weights``, ``biases``, ``worker``, ``started``, ``finished``.
+        ``curve_loss``, ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``worker``, ``started``, ``finished``.
         """
         rows = [_encode_job(rec, run_id) for rec in records]
         with self._transaction() as conn:

@@ -38,7 +38,8 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     list of dict
         One result per config, in order: ``config``, ``status`` (``ok``, ``diverged`` or
         ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
-        ``curve_val_loss``, ``weights``, ``biases``, ``error``, ``traceback``, ``worker``, ``started``,
+        ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``error``,
+        ``traceback``, ``worker``, ``started``,
         ``finished``. If anything in the group raises, every job of it is ``failed`` with
         the error and traceback.
     """
@@ -72,7 +73,8 @@ def _train(configs: list, info: dict) -> list:
         validation_data=((ds.X_val, _targets(ds, ds.y_val, layers[-1])) if len(ds.X_val)
                          else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
-        min_delta=cfg["min_delta"])
+        min_delta=cfg["min_delta"],
+        record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 
 
@@ -82,6 +84,11 @@ def _validation_epochs(cfg: dict):
     validates 300 times, not 2000)."""
     if cfg["patience"] is not None:
         return 1  # the validation loss after every epoch
+    return _curve_epochs(cfg)
+
+
+def _curve_epochs(cfg: dict) -> list:
+    """The (at most 300) epochs a job's stored curves keep, 1-based."""
     return downsample_curve(range(cfg["epochs"]))[0].tolist()
 
 
@@ -113,7 +120,7 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
     return {"config": cfg, "status": history.status, "layers": layers,
             "n_params": int(net.n_params), "metrics": metrics,
             "curve_epoch": curve_epoch, "curve_loss": curve_loss,
-            "curve_val_loss": curve_val_loss,
+            "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
             "weights": [np.asarray(w) for w in net.weights],
             "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
 
@@ -175,6 +182,7 @@ def _failed(cfg: dict, exc: Exception, layers) -> dict:
     n_params = None if layers is None else nncore.count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
             "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
+            "weight_stats": None,
             "weights": None,
             "biases": None, "error": message,
             "traceback": "".join(traceback.format_exception(exc))}

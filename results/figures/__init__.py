@@ -10,6 +10,8 @@ from results.figures.fit_grid import fit_grid
 from results.figures.heatmaps import error_heatmaps
 from results.figures.layout import save_figure
 from results.figures.size import metric_vs_size
+from results.figures.weights import layer_stats, weight_histograms
 
 __all__ = ["boundary_comparison", "compare_plot", "decision_boundaries", "error_heatmaps",
-           "fit_grid", "loss_curves", "metric_vs_size", "save_figure"]
+           "fit_grid", "layer_stats", "loss_curves", "metric_vs_size", "save_figure",
+           "weight_histograms"]

@@ -23,7 +23,8 @@ CORE_AXES = CONFIG_KEYS
 
 #: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
 DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
-            "batch_size": None, "l2": 0.0, "patience": None, "min_delta": 0.0, "seed": 0}
+            "batch_size": None, "l2": 0.0, "patience": None, "min_delta": 0.0,
+            "record_weights": False, "seed": 0}
 
 #: Axes whose value may be None, and the word a spec writes for it (TOML has no null):
 #: full-batch training, no early stopping.
@@ -213,6 +214,10 @@ def check_value(axis: str, value, tables):
         low = 1 if axis == "epochs" else 0
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}")
+        return value
+    if axis == "record_weights":
+        if not isinstance(value, bool):
+            raise AxisError(f"bad record_weights {value!r}", "true or false")
         return value
     if axis in OFF_VALUES:  # batch_size, patience: an int >= 1, or a word for "none"
         word = OFF_VALUES[axis]

@@ -209,3 +209,45 @@ def test_save_figure_writes_each_format(tmp_path, sine_df):
     assert save_figure(fig, tmp_path / "fits_lr-0.01").name == "fits_lr-0.01.png"
     with pytest.raises(ValueError, match="format"):
         save_figure(fig, tmp_path / "x", "bmp")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A real moons sweep with record_weights: adam and adagrad, two seeds."""
+    from results_testdata import small_sweep
+    df, _ = small_sweep(tmp_path_factory.mktemp("weights"), "weights", "moons",
+                        [(5,), (4, 4)], optimizer=["adam", "adagrad"], epochs=60,
+                        record_weights=True)
+    return df
+
+
+def test_weight_histograms_one_panel_per_layer_every_weight_counted(recorded):
+    from results import weight_histograms
+    fig = weight_histograms(recorded, by="optimizer")
+    axes = panels(fig)
+    assert [ax.get_title() for ax in axes] == ["layer = 1", "layer = 2", "layer = 3"]
+    for layer, ax in enumerate(axes):
+        weights = {o: np.concatenate([np.ravel(w[layer]) for w in recorded.loc[
+            (recorded["optimizer"] == o), "weights"] if len(w) > layer])
+            for o in ("adagrad", "adam")}
+        edges = np.histogram_bin_edges(np.concatenate(list(weights.values())), bins=40)
+        for patch, optimizer in zip(ax.patches, ("adam", "adagrad")):  # frame order
+            # a density histogram of that optimizer's weights on the layer's shared bins
+            heights = np.histogram(weights[optimizer], bins=edges, density=True)[0]
+            xy = patch.get_xy()
+            assert xy[:, 0].min() == pytest.approx(edges[0])
+            assert xy[:, 0].max() == pytest.approx(edges[-1])
+            assert xy[:, 1].max() == pytest.approx(heights.max(), rel=1e-12)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["adagrad", "adam"]
+
+
+def test_layer_stats_lines_are_the_mean_recorded_spread(recorded):
+    from results import layer_stats
+    fig = layer_stats(recorded, by="optimizer")
+    ax = [a for a in fig.axes if a.has_data()][0]  # std of layer 1
+    for line, optimizer in zip(ax.get_lines(), ("adam", "adagrad")):
+        rows = recorded[recorded["optimizer"] == optimizer]
+        stds = np.stack([w["stats"][:, 0, 0, 3] for w in rows["weight_stats"]])
+        np.testing.assert_allclose(line.get_ydata(), stds.mean(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="record_weights = true"):
+        layer_stats(recorded.assign(weight_stats=None))

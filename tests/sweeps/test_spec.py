@@ -17,7 +17,8 @@ from sweeps.keys import RESULTS_VERSION, canonical_json, config_id, job_key
 from sweeps.spec import Spec, SpecError, list_presets, load_spec
 
 CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
-               "lr", "epochs", "batch_size", "l2", "patience", "min_delta", "seed"}
+               "lr", "epochs", "batch_size", "l2", "patience", "min_delta", "record_weights",
+               "seed"}
 
 
 def _write(tmp_path, text, name="bad.toml"):
@@ -397,12 +398,14 @@ def test_job_key_of_a_config_written_out_by_hand():
         "hidden": [3], "epochs": 5, "lr": 1e-2, "l2": 0, "seed": [0, 7]}})
     text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
             '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam","output":"identity",'
-            '"patience":null,"seed":%d,"task":"sine","task_params":{"data_seed":0,'
-            '"n_samples":30,"n_test":1000,"n_val":30,"noise":0.1}}')
+            '"patience":null,"record_weights":false,"seed":%d,"task":"sine",'
+            '"task_params":{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,'
+            '"noise":0.1}}')
     no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
                '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam",'
-               '"output":"identity","patience":null,"task":"sine","task_params":'
-               '{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,"noise":0.1}}')
+               '"output":"identity","patience":null,"record_weights":false,"task":"sine",'
+               '"task_params":{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,'
+               '"noise":0.1}}')
 
     def sha(body):
         payload = f"nnsweeps-results-v{RESULTS_VERSION}\n{body}".encode()

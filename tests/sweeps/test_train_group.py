@@ -33,7 +33,7 @@ def _config(task, task_params, hidden, output, loss, seed=0, **settings):
     cfg = {"task": task, "task_params": dict(task_params), "hidden": list(hidden),
            "activation": "tanh", "output": output, "loss": loss, "optimizer": "adam",
            "lr": 0.01, "epochs": 80, "batch_size": None, "l2": 0.0, "patience": None,
-           "min_delta": 0.0, "seed": seed}
+           "min_delta": 0.0, "record_weights": False, "seed": seed}
     cfg.update(settings)
     return cfg
 
@@ -283,3 +283,22 @@ def test_early_stopping_keeps_each_seeds_best_epoch_and_records_it():
         want = _expected(ds, res["weights"], res["biases"], cfg)
         assert_close(res["metrics"]["val_loss"], want["val_loss"], "val_loss")
         assert_close(want["val_loss"], min(h.val_losses), "the minimum", rtol=1e-9)
+
+
+def test_recorded_weight_statistics_at_the_last_point_are_those_of_the_stored_weights():
+    cfg = _config("moons", MOONS, [6, 4], "softmax", "cross_entropy", epochs=450,
+                  record_weights=True)
+    results = train_group([{**cfg, "seed": 0}, {**cfg, "seed": 1}])
+    for res in results:
+        ws = res["weight_stats"]
+        np.testing.assert_array_equal(ws["epoch"], res["curve_epoch"])  # the curve's epochs
+        assert ws["stats"].shape == (len(res["curve_epoch"]), 3, 2, 4)
+        for layer, (W, b) in enumerate(zip(res["weights"], res["biases"])):
+            for part, values in enumerate((W, b)):
+                expected = [values.min(), values.max(), values.mean(), values.std()]
+                np.testing.assert_allclose(ws["stats"][-1, layer, part], expected,
+                                           rtol=1e-12, atol=1e-15)
+    # the first point is after epoch 1: one step from the documented initial weights
+    assert results[0]["weight_stats"]["epoch"][0] == 1
+    assert train_group([cfg])[0]["weight_stats"] is not None
+    assert train_group([{**cfg, "record_weights": False}])[0]["weight_stats"] is None

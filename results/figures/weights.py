@@ -1,0 +1,144 @@
+"""How the weights of each layer come out of training, compared across a config axis.
+
+:func:`weight_histograms` shows the final weights of every layer (stored with every job);
+:func:`layer_stats` the spread of each layer's weights over the epochs, from the
+statistics jobs record with ``record_weights = true`` (``nncore.weight_stats``). The
+material compares optimizers this way: adam and adagrad reach different weight scales.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from nncore.weight_stats import STATS
+from results.figures.facets import facet_panels, figure_legend, palette
+from results.figures.layout import (LABEL_SIZE, figure_title, hide_unused, panel_grid,
+                                    panel_title)
+from results.frame import prepare, require_single
+
+
+def weight_histograms(df, *, by="optimizer", statuses=("ok",), bins=40, col_wrap=4,
+                      panel_size=(3.0, 2.2), title=None):
+    """Histograms of the final weights, one panel per layer, one colour per value of ``by``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema with weights.
+    by : str or None, default="optimizer"
+        Config axis whose values are compared (None: one colour).
+    statuses : tuple of str, default=("ok",)
+    bins : int, default=40
+        Bins shared by every colour of a panel.
+    col_wrap, panel_size, title
+        Layout, as for the other figures.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panel ``layer l``: the weights into layer ``l`` (1 is the first hidden layer) of
+        every job, as densities, so groups with more jobs do not dominate.
+    """
+    df = prepare(df, required=("config_id", "status", "hidden", "weights"))
+    df = df[df["status"].isin(statuses) & df["weights"].map(lambda w: isinstance(w, list))]
+    if df.empty:
+        raise ValueError(f"no stored weights among jobs with status in {statuses}")
+    by = by if by in df else None
+    require_single(df, allowed=[a for a in (by, "hidden", "depth", "n_params") if a],
+                   what="weight_histograms")
+    long = pd.DataFrame([(l + 1, row[by] if by else "all", value)
+                         for _, row in df.iterrows()
+                         for l, W in enumerate(row["weights"]) for value in np.ravel(W)],
+                        columns=["layer", "group", "value"])
+    fig, axes, panels = facet_panels(long, "layer", col_wrap=col_wrap, panel_size=panel_size,
+                                     sharey=False)
+    colors = palette(long["group"].unique())
+    for ax, sub in panels:
+        edges = np.histogram_bin_edges(sub["value"], bins=bins)
+        for group, values in sub.groupby("group", sort=False)["value"]:
+            ax.hist(values, bins=edges, density=True, histtype="stepfilled", alpha=0.35,
+                    color=colors[group], edgecolor=colors[group], lw=1.0)
+    if by:
+        handles = [Line2D([], [], color=c, lw=4, alpha=0.6) for c in colors.values()]
+        figure_legend(fig, handles, colors, title=by)
+    fig.supxlabel("weight value", fontsize=LABEL_SIZE)
+    fig.supylabel("density", fontsize=LABEL_SIZE)
+    what = f" by {by}" if by else ""
+    figure_title(fig, title or f"{df['task'].iloc[0]}: final weights of each layer{what} "
+                 "(all configs and seeds)")
+    return fig
+
+
+def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
+                panel_size=(2.8, 2.0), title=None):
+    """Each layer's weight spread over the epochs, one colour per value of ``by``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results in the ``sweeps.load`` schema with curves, of jobs run with
+        ``record_weights = true``.
+    by : str or None, default="optimizer"
+    stats : tuple of {"std", "range", "min", "max", "mean"}, default=("std", "range")
+        One row of panels each; ``range`` is max - min.
+    statuses : tuple of str, default=("ok",)
+    panel_size, title
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Rows: the statistics; columns: the layers; lines: the mean over the jobs of each
+        value of ``by`` at each recorded epoch.
+    """
+    allowed = (*STATS, "range")
+    if not set(stats) <= set(allowed):
+        raise ValueError(f"unknown statistic in {stats}; allowed: {', '.join(allowed)}")
+    df = prepare(df, required=("config_id", "status", "hidden", "weight_stats"))
+    df = df[df["status"].isin(statuses) & df["weight_stats"].map(lambda w: isinstance(w, dict))]
+    if df.empty:
+        raise ValueError("no job recorded weight statistics; run the sweep with "
+                         "record_weights = true")
+    by = by if by in df else None
+    require_single(df, allowed=[a for a in (by, "hidden", "depth", "n_params") if a],
+                   what="layer_stats")
+    long = _stats_frame(df, by)
+    layers = sorted(long["layer"].unique())
+    fig, axes = panel_grid(len(stats), len(layers), panel_size=panel_size, sharex=True,
+                           sharey="row", extra_width=1.0)
+    colors = palette(long["group"].unique())
+    for r, stat in enumerate(stats):
+        for c, layer in enumerate(layers):
+            ax = axes[r, c]
+            sub = long[long["layer"] == layer]
+            for group, rows in sub.groupby("group", sort=False):
+                curve = rows.groupby("epoch")[stat].mean()
+                ax.plot(curve.index, curve.to_numpy(), color=colors[group], lw=1.1)
+            if r == 0:
+                panel_title(ax, f"layer {layer}", size=LABEL_SIZE)
+            if c == 0:
+                ax.set_ylabel(f"weight {stat}", fontsize=LABEL_SIZE)
+    hide_unused(axes, np.ones(axes.shape, dtype=bool))
+    if by:
+        handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
+        figure_legend(fig, handles, colors, title=by)
+    fig.supxlabel("epoch", fontsize=LABEL_SIZE)
+    what = f" by {by}" if by else ""
+    figure_title(fig, title or f"{df['task'].iloc[0]}: weights of each layer during "
+                 f"training{what} (mean over configs and seeds)")
+    return fig
+
+
+def _stats_frame(df, by):
+    """One row per (job, layer, recorded epoch) with the weights' statistics."""
+    records = []
+    for _, row in df.iterrows():
+        epochs, values = row["weight_stats"]["epoch"], np.asarray(row["weight_stats"]["stats"])
+        for l in range(values.shape[1]):
+            weights = values[:, l, 0]  # (points, stats) of the weights, not the biases
+            for epoch, point in zip(epochs, weights):
+                record = dict(zip(STATS, point), layer=l + 1, epoch=int(epoch),
+                              group=row[by] if by else "all")
+                record["range"] = record["max"] - record["min"]
+                records.append(record)
+    return pd.DataFrame(records)

@@ -2,59 +2,16 @@
 import numpy as np
 
 from . import engine
-from .stopping import EarlyStopping
 from .activations import ACTIVATIONS, OUTPUTS
+from .history import FitHistory
+from .init import check_init, init_params
 from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
+from .stopping import EarlyStopping
 from .validation import (
     check_layers, check_name, check_non_negative, check_positive, check_targets, check_X,
+    validation_epochs,
 )
-
-
-class FitHistory(list):
-    """Per-epoch training losses, plus how training ended.
-
-    A plain list of floats (one per epoch run) with extra attributes:
-
-    Attributes
-    ----------
-    status : {"ok", "diverged"}
-        ``"diverged"`` when the loss became NaN or infinite; training stopped there and
-        the list holds only the finite epochs before it.
-    message : str
-        Why training stopped early, or ``""``.
-    val_losses : list of float or None
-        Loss on the validation data after each epoch (one per training loss), when
-        ``fit`` was given ``validation_data``.
-    best_epoch : int or None
-        With early stopping, the 1-based epoch of the lowest validation loss, whose
-        weights the network keeps; None otherwise.
-    """
-
-    def __init__(self, losses=(), status="ok", message="", *, val_losses=None,
-                 best_epoch=None):
-        super().__init__(float(v) for v in losses)
-        self.status, self.message = status, message
-        self.val_losses = None if val_losses is None else [float(v) for v in val_losses]
-        self.best_epoch = best_epoch
-
-    def __repr__(self):
-        final = self[-1] if self else None
-        return f"FitHistory(epochs={len(self)}, status={self.status!r}, final_loss={final})"
-
-
-def init_params(layers, seed, dtype=np.float64):
-    """Scaled-normal initialization, deterministic from ``seed``.
-
-    Weights ~ N(0, 1/fan_in) (keeps pre-activations of order one at any width), biases
-    ~ N(0, 1), as in the material this project grew from.
-    """
-    rng = np.random.default_rng(seed)
-    weights, biases = [], []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        weights.append((rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(dtype))
-        biases.append(rng.standard_normal(fan_out).astype(dtype))
-    return weights, biases
 
 
 def count_params(layers):
@@ -87,6 +44,13 @@ class MLP:
     seed : int, default=0
         Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
     dtype : numpy dtype, default=float64
+    init : {"normal", "glorot"} or dict, default="normal"
+        ``"normal"``: weights ~ N(0, 1/fan_in), biases ~ N(0, 1). ``"glorot"``:
+        scikit-learn's MLP initialization, weights and biases uniform in
+        ``[-bound, bound)``, ``bound = sqrt(6 / (fan_in + fan_out))`` (2 instead of 6 with
+        a sigmoid hidden activation). Or the arrays themselves,
+        ``{"weights": [...], "biases": [...]}``, one per layer (copied; shapes checked).
+        ``nncore.init`` documents the draws.
 
     Attributes
     ----------
@@ -99,28 +63,32 @@ class MLP:
     """
 
     def __init__(self, layers, activation="tanh", output="identity", loss="mse", l2=0.0,
-                 seed=0, dtype=np.float64):
+                 seed=0, dtype=np.float64, *, init="normal"):
         self.layers = check_layers(layers)
         self.activation = check_name("activation", activation, ACTIVATIONS)
         self.output = check_name("output", output, OUTPUTS)
         self.loss_name = check_name("loss", loss, LOSSES)
         check_output_loss(output, loss)
         self.l2 = check_non_negative("l2", l2)
+        self.init = check_init(init)
         self.seed, self.dtype = seed, np.dtype(dtype)
-        self.weights, self.biases = init_params(self.layers, seed, self.dtype)
+        self.weights, self.biases = init_params(self.layers, init, seed,
+                                                activation=activation, dtype=self.dtype)
         self.history_ = None
 
     @classmethod
     def from_arrays(cls, weights, biases, **kwargs):
-        """Build a network from given weight and bias arrays (e.g. stored results)."""
-        weights = [np.asarray(W, dtype=kwargs.get("dtype", np.float64)) for W in weights]
+        """Build a network from given weight and bias arrays (e.g. stored results).
+
+        The layer sizes are read from ``weights``; ``kwargs`` are ``MLP``'s other
+        parameters (not ``init``: this is ``init={"weights": weights, "biases": biases}``).
+        """
+        weights = [np.asarray(W) for W in weights]
+        if not weights or any(W.ndim != 2 for W in weights):
+            raise ValueError("weights must be a non-empty list of 2-D arrays "
+                             "(fan_in, fan_out), one per layer")
         layers = [weights[0].shape[0]] + [W.shape[1] for W in weights]
-        net = cls(layers, **kwargs)
-        for l, (W, b) in enumerate(zip(weights, biases)):
-            if W.shape != net.weights[l].shape or np.shape(b) != net.biases[l].shape:
-                raise ValueError(f"layer {l}: weights {W.shape} / biases {np.shape(b)} do not chain")
-            net.weights[l], net.biases[l] = W.copy(), np.array(b, dtype=net.dtype)
-        return net
+        return cls(layers, init={"weights": weights, "biases": biases}, **kwargs)
 
     @property
     def n_params(self):
@@ -205,7 +173,8 @@ class MLP:
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
-                 l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
+                 l2=0.0, dtype=np.float64, init="normal",
+                 epochs=1000, optimizer="adam", lr=0.01,
                  batch_size=None, validation_data=None, validation_freq=1, patience=None,
                  min_delta=0.0, **optimizer_params):
     """Train independently seeded copies of one architecture at once.
@@ -223,6 +192,11 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         One replica per seed.
     activation, output, loss, l2, dtype
         As for ``MLP``.
+    init : {"normal", "glorot"} or dict, default="normal"
+        As for ``MLP``: a scheme draws each replica's parameters from its own seed.
+        Given arrays, ``{"weights": [...], "biases": [...]}``, *every* replica starts
+        from the same arrays (each its own copy); the seeds then differ only in
+        mini-batch order, so with full-batch training the replicas stay identical.
     epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta
         As for ``MLP.fit``.
     **optimizer_params
@@ -236,29 +210,11 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must list at least one seed")
-    nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
+    nets = [MLP(layers, activation, output, loss, l2, seed, dtype, init=init)
+            for seed in seeds]
     _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
                   validation_data, validation_freq, patience, min_delta)
     return nets
-
-
-def _validation_epochs(freq, epochs):
-    """Keras' ``validation_freq`` as a boolean mask over the epochs, or None for every one."""
-    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
-        check_positive("validation_freq", freq, integer=True)
-        if freq == 1:
-            return None
-        return (np.arange(1, epochs + 1) % freq) == 0
-    try:
-        chosen = np.asarray(sorted(set(freq)), dtype=np.int64)
-    except (TypeError, ValueError):
-        chosen = None
-    if chosen is None or chosen.ndim != 1 or (len(chosen) and chosen.min() < 1):
-        raise ValueError("validation_freq must be an int >= 1 or a collection of 1-based "
-                         f"epochs; got {freq!r}")
-    mask = np.zeros(epochs, dtype=bool)
-    mask[chosen[chosen <= epochs] - 1] = True
-    return mask
 
 
 def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
@@ -269,7 +225,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
     check_positive("lr", lr)
     if batch_size is not None:
         check_positive("batch_size", batch_size, integer=True)
-    validate = _validation_epochs(validation_freq, epochs)
+    validate = validation_epochs(validation_freq, epochs)
     if patience is not None:
         check_positive("patience", patience, integer=True)
         if validation_data is None:

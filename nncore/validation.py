@@ -120,3 +120,22 @@ def class_targets(labels, n_outputs):
     """
     labels = np.asarray(labels)
     return labels if n_outputs == 1 else one_hot(labels, n_outputs)
+
+
+def validation_epochs(freq, epochs):
+    """Keras' ``validation_freq`` as a boolean mask over the epochs, or None for every one."""
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
+        check_positive("validation_freq", freq, integer=True)
+        if freq == 1:
+            return None
+        return (np.arange(1, epochs + 1) % freq) == 0
+    try:
+        chosen = np.asarray(sorted(set(freq)), dtype=np.int64)
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is None or chosen.ndim != 1 or (len(chosen) and chosen.min() < 1):
+        raise ValueError("validation_freq must be an int >= 1 or a collection of 1-based "
+                         f"epochs; got {freq!r}")
+    mask = np.zeros(epochs, dtype=bool)
+    mask[chosen[chosen <= epochs] - 1] = True
+    return mask

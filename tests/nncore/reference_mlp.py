@@ -8,7 +8,11 @@ and bias, straightforward loops. Nothing here imports nncore.
 Documented semantics reproduced here:
 
 * initialization: ``numpy.random.default_rng(seed)``, layer by layer, weights
-  ``standard_normal((fan_in, fan_out)) / sqrt(fan_in)`` then biases ``standard_normal(fan_out)``;
+  ``standard_normal((fan_in, fan_out)) / sqrt(fan_in)`` then biases ``standard_normal(fan_out)``
+  (``"normal"``, the default); ``"glorot"``: layer by layer, weights
+  ``uniform(-bound, bound, (fan_in, fan_out))`` then biases ``uniform(-bound, bound, fan_out)``
+  with ``bound = sqrt(6 / (fan_in + fan_out))``, 2 instead of 6 when the hidden activation is
+  the sigmoid (scikit-learn's ``_init_coef``); or given arrays, the same for every seed;
 * mini-batch order: one permutation of ``range(n)`` per epoch from
   ``default_rng(SeedSequence(seed).spawn(1)[0])``; full batch draws nothing;
 * loss: mean over samples of the per-sample loss (``mse`` is 1/2 of the summed squared
@@ -25,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
+
 
 # Hidden activations with their derivative written in terms of the activation's output.
 HIDDEN = {
@@ -44,13 +49,27 @@ def softmax(Z):
 OUTPUTS = {"identity": lambda Z: Z, "sigmoid": expit, "tanh": np.tanh, "softmax": softmax}
 
 
-def init(layers, seed):
-    """Initial ``(weights, biases)`` drawn by the documented rule, in float64."""
+def initial_params(layers, seed, scheme="normal", activation="tanh"):
+    """Initial ``(weights, biases)`` drawn by the documented rule, in float64.
+
+    ``scheme`` is ``"normal"``, ``"glorot"`` or a dict of arrays (copied as given).
+    """
+    if isinstance(scheme, dict):
+        return ([np.array(W, dtype=float) for W in scheme["weights"]],
+                [np.array(b, dtype=float) for b in scheme["biases"]])
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        weights.append(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in))
-        biases.append(rng.standard_normal(fan_out))
+        if scheme == "normal":
+            weights.append(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in))
+            biases.append(rng.standard_normal(fan_out))
+        elif scheme == "glorot":
+            factor = 2.0 if activation in ("sigmoid", "logistic") else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+            biases.append(rng.uniform(-bound, bound, fan_out))
+        else:
+            raise ValueError(scheme)
     return weights, biases
 
 
@@ -180,10 +199,10 @@ class Trained(NamedTuple):
 
 
 def train(layers, X, Y, seed, *, activation="tanh", output="identity", loss="mse", l2=0.0,
-          epochs, optimizer, lr, batch_size=None, **optimizer_params):
+          init="normal", epochs, optimizer, lr, batch_size=None, **optimizer_params):
     """Initialize from ``seed`` and train one network; ``Y`` is 2-D (one-hot for classes)."""
     X, Y = np.asarray(X, float), np.asarray(Y, float)
-    weights, biases = init(layers, seed)
+    weights, biases = initial_params(layers, seed, init, activation)
     opt = OPTIMIZERS[optimizer](lr, **optimizer_params)
     n = len(X)
     orders = batch_orders(seed, n)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import engine
-from .activations import ACTIVATIONS, OUTPUTS
+from .activations import ACTIVATIONS, LEAKY_SLOPE, OUTPUTS, check_leaky_slope
 from .history import FitHistory
 from .init import check_init, init_params
 from .losses import LOSSES, check_output_loss
@@ -31,7 +31,8 @@ class MLP:
     ----------
     layers : list of int
         Sizes from input to output, e.g. ``[1, 10, 10, 1]``; ``[1, 1]`` has no hidden layer.
-    activation : {"tanh", "sigmoid", "logistic", "relu", "identity"}, default="tanh"
+    activation : {"tanh", "sigmoid", "logistic", "relu", "leaky_relu", "identity"}, \
+            default="tanh"
         Hidden-layer activation.
     output : {"identity", "sigmoid", "softmax", "tanh"}, default="identity"
         Output-layer activation.
@@ -51,6 +52,9 @@ class MLP:
         a sigmoid hidden activation). Or the arrays themselves,
         ``{"weights": [...], "biases": [...]}``, one per layer (copied; shapes checked).
         ``nncore.init`` documents the draws.
+    leaky_slope : float, default=0.01
+        Negative slope of ``"leaky_relu"`` (``z`` for ``z >= 0``, ``leaky_slope * z``
+        below), ``0 <= leaky_slope < 1``; ignored by the other activations.
 
     Attributes
     ----------
@@ -63,13 +67,14 @@ class MLP:
     """
 
     def __init__(self, layers, activation="tanh", output="identity", loss="mse", l2=0.0,
-                 seed=0, dtype=np.float64, *, init="normal"):
+                 seed=0, dtype=np.float64, *, init="normal", leaky_slope=LEAKY_SLOPE):
         self.layers = check_layers(layers)
         self.activation = check_name("activation", activation, ACTIVATIONS)
         self.output = check_name("output", output, OUTPUTS)
         self.loss_name = check_name("loss", loss, LOSSES)
         check_output_loss(output, loss)
         self.l2 = check_non_negative("l2", l2)
+        self.leaky_slope = check_leaky_slope(leaky_slope)
         self.init = check_init(init)
         self.seed, self.dtype = seed, np.dtype(dtype)
         self.weights, self.biases = init_params(self.layers, init, seed,
@@ -96,7 +101,8 @@ class MLP:
         return count_params(self.layers)
 
     def _network(self):
-        return engine.Network(self.activation, self.output, self.loss_name, self.l2)
+        return engine.Network(self.activation, self.output, self.loss_name, self.l2,
+                               self.leaky_slope)
 
     def _stack(self):
         return engine.Stack.from_arrays([(self.weights, self.biases)], self.dtype)
@@ -173,7 +179,7 @@ class MLP:
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
-                 l2=0.0, dtype=np.float64, init="normal",
+                 l2=0.0, dtype=np.float64, init="normal", leaky_slope=LEAKY_SLOPE,
                  epochs=1000, optimizer="adam", lr=0.01,
                  batch_size=None, validation_data=None, validation_freq=1, patience=None,
                  min_delta=0.0, **optimizer_params):
@@ -190,7 +196,7 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         Training data shared by every replica.
     seeds : list of int
         One replica per seed.
-    activation, output, loss, l2, dtype
+    activation, output, loss, l2, dtype, leaky_slope
         As for ``MLP``.
     init : {"normal", "glorot"} or dict, default="normal"
         As for ``MLP``: a scheme draws each replica's parameters from its own seed.
@@ -210,8 +216,8 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must list at least one seed")
-    nets = [MLP(layers, activation, output, loss, l2, seed, dtype, init=init)
-            for seed in seeds]
+    nets = [MLP(layers, activation, output, loss, l2, seed, dtype, init=init,
+                leaky_slope=leaky_slope) for seed in seeds]
     _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
                   validation_data, validation_freq, patience, min_delta)
     return nets

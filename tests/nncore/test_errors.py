@@ -10,7 +10,7 @@ y = np.sin(X)
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(activation="swish"), r"unknown activation 'swish'.*identity, logistic, relu, sigmoid, tanh"),
+    (dict(activation="swish"), r"unknown activation 'swish'.*identity, leaky_relu, logistic, relu, sigmoid, tanh"),
     (dict(output="linear"), r"unknown output 'linear'.*softmax"),
     (dict(loss="hinge"), r"unknown loss 'hinge'.*binary_cross_entropy, cross_entropy, mse"),
     (dict(loss="cross_entropy", output="identity"), r"cross_entropy.*needs output 'softmax'"),
@@ -18,6 +18,10 @@ y = np.sin(X)
     (dict(init="xavier"), r"unknown init 'xavier'; allowed: 'glorot', 'normal', or arrays"),
     (dict(init=None), r"unknown init None; allowed: 'glorot', 'normal'"),
     (dict(init={"weights": []}), r"exactly the keys 'weights' and 'biases'; got keys \['weights'\]"),
+    (dict(activation="leaky_relu", leaky_slope=-0.1), r"0 <= leaky_slope < 1; got -0.1"),
+    (dict(leaky_slope=1.0), r"0 <= leaky_slope < 1; got 1.0"),
+    (dict(leaky_slope=float("nan")), r"leaky_slope must be a finite number"),
+    (dict(leaky_slope="0.1"), r"leaky_slope must be a finite number"),
 ])
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .activations import ACTIVATIONS, OUTPUTS
+from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
 from .weight_stats import layer_stats
 
@@ -138,10 +138,13 @@ class Workspace:
 
 
 class Network:
-    """What the engine needs to know about a model besides its parameters."""
+    """What the engine needs to know about a model besides its parameters.
 
-    def __init__(self, activation, output, loss, l2):
-        self.hidden = ACTIVATIONS[activation]
+    ``leaky_slope`` is bound into the hidden entry when ``activation`` is ``"leaky_relu"``.
+    """
+
+    def __init__(self, activation, output, loss, l2, leaky_slope=LEAKY_SLOPE):
+        self.hidden = hidden_activation(activation, leaky_slope)
         self.output = OUTPUTS[output]
         self.loss = LOSSES[loss]
         self.canonical = OUTPUTS[self.loss.canonical_output] is self.output

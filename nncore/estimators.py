@@ -65,7 +65,9 @@ class MLPRegressor(RegressorMixin, _BaseMLPEstimator):
     ----------
     hidden_layer_sizes : tuple of int, default=(10,)
         Widths of the hidden layers.
-    activation : {"tanh", "sigmoid", "logistic", "relu", "identity"}, default="tanh"
+    activation : {"tanh", "sigmoid", "logistic", "relu", "leaky_relu", "identity"}, \
+            default="tanh"
+        ``leaky_relu`` with nncore's default slope, 0.01.
     optimizer : {"gd", "momentum", "adagrad", "adam"}, default="adam"
     lr : float, default=0.01
     epochs : int, default=500

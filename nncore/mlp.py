@@ -2,64 +2,17 @@
 import numpy as np
 
 from . import engine
-from .stopping import EarlyStopping
-from .activations import ACTIVATIONS, OUTPUTS
+from .activations import ACTIVATIONS, LEAKY_SLOPE, OUTPUTS, check_leaky_slope
+from .history import FitHistory
+from .init import check_init, init_params
 from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
+from .stopping import EarlyStopping
 from .validation import (
     check_layers, check_name, check_non_negative, check_positive, check_targets, check_X,
+    epoch_mask, validation_epochs,
 )
-
-
-class FitHistory(list):
-    """Per-epoch training losses, plus how training ended.
-
-    A plain list of floats (one per epoch run) with extra attributes:
-
-    Attributes
-    ----------
-    status : {"ok", "diverged"}
-        ``"diverged"`` when the loss became NaN or infinite; training stopped there and
-        the list holds only the finite epochs before it.
-    message : str
-        Why training stopped early, or ``""``.
-    val_losses : list of float or None
-        Loss on the validation data after each epoch (one per training loss), when
-        ``fit`` was given ``validation_data``.
-    best_epoch : int or None
-        With early stopping, the 1-based epoch of the lowest validation loss, whose
-        weights the network keeps; None otherwise.
-    weight_stats : dict or None
-        With ``record_weights``: ``epoch`` (1-based, the epochs recorded) and ``stats``,
-        an array ``(n_points, n_layers, 2, 4)``: per layer, weights then biases, their
-        min, max, mean and std after that epoch (``nncore.weight_stats``).
-    """
-
-    def __init__(self, losses=(), status="ok", message="", *, val_losses=None,
-                 best_epoch=None, weight_stats=None):
-        super().__init__(float(v) for v in losses)
-        self.status, self.message = status, message
-        self.val_losses = None if val_losses is None else [float(v) for v in val_losses]
-        self.best_epoch = best_epoch
-        self.weight_stats = weight_stats
-
-    def __repr__(self):
-        final = self[-1] if self else None
-        return f"FitHistory(epochs={len(self)}, status={self.status!r}, final_loss={final})"
-
-
-def init_params(layers, seed, dtype=np.float64):
-    """Scaled-normal initialization, deterministic from ``seed``.
-
-    Weights ~ N(0, 1/fan_in) (keeps pre-activations of order one at any width), biases
-    ~ N(0, 1), as in the material this project grew from.
-    """
-    rng = np.random.default_rng(seed)
-    weights, biases = [], []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        weights.append((rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(dtype))
-        biases.append(rng.standard_normal(fan_out).astype(dtype))
-    return weights, biases
+from .weight_stats import replica_stats
 
 
 def count_params(layers):
@@ -79,7 +32,8 @@ class MLP:
     ----------
     layers : list of int
         Sizes from input to output, e.g. ``[1, 10, 10, 1]``; ``[1, 1]`` has no hidden layer.
-    activation : {"tanh", "sigmoid", "logistic", "relu", "identity"}, default="tanh"
+    activation : {"tanh", "sigmoid", "logistic", "relu", "leaky_relu", "identity"}, \
+            default="tanh"
         Hidden-layer activation.
     output : {"identity", "sigmoid", "softmax", "tanh"}, default="identity"
         Output-layer activation.
@@ -92,6 +46,16 @@ class MLP:
     seed : int, default=0
         Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
     dtype : numpy dtype, default=float64
+    init : {"normal", "glorot"} or dict, default="normal"
+        ``"normal"``: weights ~ N(0, 1/fan_in), biases ~ N(0, 1). ``"glorot"``:
+        scikit-learn's MLP initialization, weights and biases uniform in
+        ``[-bound, bound)``, ``bound = sqrt(6 / (fan_in + fan_out))`` (2 instead of 6 with
+        a sigmoid hidden activation). Or the arrays themselves,
+        ``{"weights": [...], "biases": [...]}``, one per layer (copied; shapes checked).
+        ``nncore.init`` documents the draws.
+    leaky_slope : float, default=0.01
+        Negative slope of ``"leaky_relu"`` (``z`` for ``z >= 0``, ``leaky_slope * z``
+        below), ``0 <= leaky_slope < 1``; ignored by the other activations.
 
     Attributes
     ----------
@@ -104,28 +68,33 @@ class MLP:
     """
 
     def __init__(self, layers, activation="tanh", output="identity", loss="mse", l2=0.0,
-                 seed=0, dtype=np.float64):
+                 seed=0, dtype=np.float64, *, init="normal", leaky_slope=LEAKY_SLOPE):
         self.layers = check_layers(layers)
         self.activation = check_name("activation", activation, ACTIVATIONS)
         self.output = check_name("output", output, OUTPUTS)
         self.loss_name = check_name("loss", loss, LOSSES)
         check_output_loss(output, loss)
         self.l2 = check_non_negative("l2", l2)
+        self.leaky_slope = check_leaky_slope(leaky_slope)
+        self.init = check_init(init)
         self.seed, self.dtype = seed, np.dtype(dtype)
-        self.weights, self.biases = init_params(self.layers, seed, self.dtype)
+        self.weights, self.biases = init_params(self.layers, init, seed,
+                                                activation=activation, dtype=self.dtype)
         self.history_ = None
 
     @classmethod
     def from_arrays(cls, weights, biases, **kwargs):
-        """Build a network from given weight and bias arrays (e.g. stored results)."""
-        weights = [np.asarray(W, dtype=kwargs.get("dtype", np.float64)) for W in weights]
+        """Build a network from given weight and bias arrays (e.g. stored results).
+
+        The layer sizes are read from ``weights``; ``kwargs`` are ``MLP``'s other
+        parameters (not ``init``: this is ``init={"weights": weights, "biases": biases}``).
+        """
+        weights = [np.asarray(W) for W in weights]
+        if not weights or any(W.ndim != 2 for W in weights):
+            raise ValueError("weights must be a non-empty list of 2-D arrays "
+                             "(fan_in, fan_out), one per layer")
         layers = [weights[0].shape[0]] + [W.shape[1] for W in weights]
-        net = cls(layers, **kwargs)
-        for l, (W, b) in enumerate(zip(weights, biases)):
-            if W.shape != net.weights[l].shape or np.shape(b) != net.biases[l].shape:
-                raise ValueError(f"layer {l}: weights {W.shape} / biases {np.shape(b)} do not chain")
-            net.weights[l], net.biases[l] = W.copy(), np.array(b, dtype=net.dtype)
-        return net
+        return cls(layers, init={"weights": weights, "biases": biases}, **kwargs)
 
     @property
     def n_params(self):
@@ -133,7 +102,8 @@ class MLP:
         return count_params(self.layers)
 
     def _network(self):
-        return engine.Network(self.activation, self.output, self.loss_name, self.l2)
+        return engine.Network(self.activation, self.output, self.loss_name, self.l2,
+                               self.leaky_slope)
 
     def _stack(self):
         return engine.Stack.from_arrays([(self.weights, self.biases)], self.dtype)
@@ -214,7 +184,8 @@ class MLP:
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
-                 l2=0.0, dtype=np.float64, epochs=1000, optimizer="adam", lr=0.01,
+                 l2=0.0, dtype=np.float64, init="normal", leaky_slope=LEAKY_SLOPE,
+                 epochs=1000, optimizer="adam", lr=0.01,
                  batch_size=None, validation_data=None, validation_freq=1, patience=None,
                  min_delta=0.0, record_weights=None, **optimizer_params):
     """Train independently seeded copies of one architecture at once.
@@ -230,8 +201,13 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         Training data shared by every replica.
     seeds : list of int
         One replica per seed.
-    activation, output, loss, l2, dtype
+    activation, output, loss, l2, dtype, leaky_slope
         As for ``MLP``.
+    init : {"normal", "glorot"} or dict, default="normal"
+        As for ``MLP``: a scheme draws each replica's parameters from its own seed.
+        Given arrays, ``{"weights": [...], "biases": [...]}``, *every* replica starts
+        from the same arrays (each its own copy); the seeds then differ only in
+        mini-batch order, so with full-batch training the replicas stay identical.
     epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta,
     record_weights
         As for ``MLP.fit``.
@@ -246,45 +222,11 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must list at least one seed")
-    nets = [MLP(layers, activation, output, loss, l2, seed, dtype) for seed in seeds]
+    nets = [MLP(layers, activation, output, loss, l2, seed, dtype, init=init,
+                leaky_slope=leaky_slope) for seed in seeds]
     _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
                   validation_data, validation_freq, patience, min_delta, record_weights)
     return nets
-
-
-def _validation_epochs(freq, epochs):
-    """Keras' ``validation_freq`` as a boolean mask over the epochs, or None for every one."""
-    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
-        check_positive("validation_freq", freq, integer=True)
-        if freq == 1:
-            return None
-        return (np.arange(1, epochs + 1) % freq) == 0
-    return _epoch_mask(freq, epochs, "validation_freq")
-
-
-def _epoch_mask(chosen, epochs, name):
-    """A collection of 1-based epochs as a boolean mask over ``epochs``."""
-    try:
-        chosen = np.asarray(sorted(set(chosen)), dtype=np.int64)
-    except (TypeError, ValueError):
-        chosen = None
-    if chosen is None or chosen.ndim != 1 or (len(chosen) and chosen.min() < 1):
-        raise ValueError(f"{name} must be a collection of 1-based epochs"
-                         + (" or an int >= 1" if name == "validation_freq" else "")
-                         + f"; got {chosen!r}")
-    mask = np.zeros(epochs, dtype=bool)
-    mask[chosen[chosen <= epochs] - 1] = True
-    return mask
-
-
-def _replica_stats(recorded, s, runs):
-    """Replica ``s``'s recorded weight statistics up to its ``runs`` epochs, or None."""
-    if recorded is None:
-        return None
-    kept = [(epoch, stats[s]) for epoch, stats in recorded if epoch < runs]
-    point = recorded[0][1].shape[1:] if recorded else (0, 2, 4)  # (layers, parts, stats)
-    return {"epoch": np.array([e + 1 for e, _ in kept], dtype=np.int64),
-            "stats": np.array([st for _, st in kept]).reshape(len(kept), *point)}
 
 
 def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
@@ -296,7 +238,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
     check_positive("lr", lr)
     if batch_size is not None:
         check_positive("batch_size", batch_size, integer=True)
-    validate = _validation_epochs(validation_freq, epochs)
+    validate = validation_epochs(validation_freq, epochs)
     if patience is not None:
         check_positive("patience", patience, integer=True)
         if validation_data is None:
@@ -324,8 +266,8 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
         shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
         validate=validate, stopping=stopping,
-        record=None if record_weights is None else _epoch_mask(record_weights, epochs,
-                                                               "record_weights"),
+        record=None if record_weights is None else epoch_mask(record_weights, epochs,
+                                                              "record_weights"),
     )
     history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
     recorded = run["recorded"]
@@ -337,7 +279,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
                 history[s, :epoch], "diverged",
                 f"loss became non-finite ({history[s, epoch]}) at epoch {epoch + 1} of {epochs}; "
                 "try a smaller lr", val_losses=None if val is None else val[:epoch],
-                weight_stats=_replica_stats(recorded, s, epoch))
+                weight_stats=replica_stats(recorded, s, epoch))
             continue
         net.weights, net.biases = stack.get_replica(s)
         runs, best = len(history[s]), None
@@ -349,5 +291,5 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
                 net.weights, net.biases = engine.split_replica(stopping.best_blocks(), s)
         net.history_ = FitHistory(history[s, :runs], val_losses=None if val is None
                                   else val[:runs], best_epoch=best,
-                                  weight_stats=_replica_stats(recorded, s, runs))
+                                  weight_stats=replica_stats(recorded, s, runs))
     return [net.history_ for net in nets]

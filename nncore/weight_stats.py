@@ -26,3 +26,21 @@ def layer_stats(blocks):
             out[:, l, p] = np.column_stack([flat.min(axis=1), flat.max(axis=1),
                                             flat.mean(axis=1), flat.std(axis=1)])
     return out
+
+
+def replica_stats(recorded, s, runs):
+    """Replica ``s``'s statistics of its first ``runs`` epochs, as ``FitHistory`` keeps them.
+
+    ``recorded`` is the engine's list of ``(epoch, (S, n_layers, 2, 4))``, or None.
+
+    Returns
+    -------
+    dict or None
+        ``epoch`` (1-based) and ``stats`` ``(n_points, n_layers, 2, 4)``.
+    """
+    if recorded is None:
+        return None
+    kept = [(epoch, stats[s]) for epoch, stats in recorded if epoch < runs]
+    point = recorded[0][1].shape[1:] if recorded else (0, len(PARTS), len(STATS))
+    return {"epoch": np.array([e + 1 for e, _ in kept], dtype=np.int64),
+            "stats": np.array([st for _, st in kept]).reshape(len(kept), *point)}

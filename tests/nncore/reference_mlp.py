@@ -8,7 +8,12 @@ and bias, straightforward loops. Nothing here imports nncore.
 Documented semantics reproduced here:
 
 * initialization: ``numpy.random.default_rng(seed)``, layer by layer, weights
-  ``standard_normal((fan_in, fan_out)) / sqrt(fan_in)`` then biases ``standard_normal(fan_out)``;
+  ``standard_normal((fan_in, fan_out)) / sqrt(fan_in)`` then biases ``standard_normal(fan_out)``
+  (``"normal"``, the default); ``"glorot"``: layer by layer, weights
+  ``uniform(-bound, bound, (fan_in, fan_out))`` then biases ``uniform(-bound, bound, fan_out)``
+  with ``bound = sqrt(6 / (fan_in + fan_out))``, 2 instead of 6 when the hidden activation is
+  the sigmoid (scikit-learn's ``_init_coef``); or given arrays, the same for every seed;
+* leaky ReLU: ``z`` for ``z >= 0``, ``slope * z`` below (slope 0.01 unless given);
 * mini-batch order: one permutation of ``range(n)`` per epoch from
   ``default_rng(SeedSequence(seed).spawn(1)[0])``; full batch draws nothing;
 * loss: mean over samples of the per-sample loss (``mse`` is 1/2 of the summed squared
@@ -26,13 +31,26 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit
 
+
+def leaky_relu(slope):
+    """Leaky ReLU and its derivative from the output (1 where a > 0, else ``slope``)."""
+    return (lambda Z: np.where(Z >= 0, Z, slope * Z),
+            lambda A: np.where(A > 0, 1.0, slope))
+
+
 # Hidden activations with their derivative written in terms of the activation's output.
 HIDDEN = {
     "tanh": (np.tanh, lambda A: 1.0 - A**2),
     "sigmoid": (expit, lambda A: A * (1.0 - A)),
     "relu": (lambda Z: np.maximum(Z, 0.0), lambda A: (A > 0).astype(A.dtype)),
+    "leaky_relu": leaky_relu(0.01),
     "identity": (lambda Z: Z, np.ones_like),
 }
+
+
+def hidden(activation, leaky_slope=0.01):
+    """The ``(activation, derivative)`` pair, with leaky ReLU's slope."""
+    return leaky_relu(leaky_slope) if activation == "leaky_relu" else HIDDEN[activation]
 
 
 def softmax(Z):
@@ -44,13 +62,27 @@ def softmax(Z):
 OUTPUTS = {"identity": lambda Z: Z, "sigmoid": expit, "tanh": np.tanh, "softmax": softmax}
 
 
-def init(layers, seed):
-    """Initial ``(weights, biases)`` drawn by the documented rule, in float64."""
+def initial_params(layers, seed, scheme="normal", activation="tanh"):
+    """Initial ``(weights, biases)`` drawn by the documented rule, in float64.
+
+    ``scheme`` is ``"normal"``, ``"glorot"`` or a dict of arrays (copied as given).
+    """
+    if isinstance(scheme, dict):
+        return ([np.array(W, dtype=float) for W in scheme["weights"]],
+                [np.array(b, dtype=float) for b in scheme["biases"]])
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        weights.append(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in))
-        biases.append(rng.standard_normal(fan_out))
+        if scheme == "normal":
+            weights.append(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in))
+            biases.append(rng.standard_normal(fan_out))
+        elif scheme == "glorot":
+            factor = 2.0 if activation in ("sigmoid", "logistic") else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+            biases.append(rng.uniform(-bound, bound, fan_out))
+        else:
+            raise ValueError(scheme)
     return weights, biases
 
 
@@ -61,13 +93,13 @@ def batch_orders(seed, n):
         yield rng.permutation(n)
 
 
-def forward(weights, biases, X, activation="tanh", output="identity"):
+def forward(weights, biases, X, activation="tanh", output="identity", leaky_slope=0.01):
     """Every layer's activations, the input first and the output last."""
     A = [X]
     for l, (W, b) in enumerate(zip(weights, biases)):
         Z = A[-1] @ W + b
         last = l == len(weights) - 1
-        A.append(OUTPUTS[output](Z) if last else HIDDEN[activation][0](Z))
+        A.append(OUTPUTS[output](Z) if last else hidden(activation, leaky_slope)[0](Z))
     return A
 
 
@@ -85,7 +117,7 @@ def loss(P, Y, name, weights=(), l2=0.0):
     return data + l2 / (2 * n) * sum(np.sum(W**2) for W in weights)
 
 
-def gradients(weights, biases, X, Y, activation, output, loss_name, l2):
+def gradients(weights, biases, X, Y, activation, output, loss_name, l2, leaky_slope=0.01):
     """Loss and its gradients by backpropagation.
 
     Only the canonical pairs (identity + mse, softmax + cross_entropy) are needed: for
@@ -94,7 +126,7 @@ def gradients(weights, biases, X, Y, activation, output, loss_name, l2):
     """
     if (output, loss_name) not in (("identity", "mse"), ("softmax", "cross_entropy")):
         raise ValueError(f"reference has no backprop for {output} + {loss_name}")
-    A = forward(weights, biases, X, activation, output)
+    A = forward(weights, biases, X, activation, output, leaky_slope)
     n = len(X)
     value = loss(A[-1], Y, loss_name, weights, l2)
     delta = (A[-1] - Y) / n
@@ -103,7 +135,7 @@ def gradients(weights, biases, X, Y, activation, output, loss_name, l2):
         dW[l] = A[l].T @ delta + l2 / n * weights[l]
         db[l] = delta.sum(axis=0)
         if l:
-            delta = (delta @ weights[l].T) * HIDDEN[activation][1](A[l])
+            delta = (delta @ weights[l].T) * hidden(activation, leaky_slope)[1](A[l])
     return value, dW, db
 
 
@@ -180,10 +212,11 @@ class Trained(NamedTuple):
 
 
 def train(layers, X, Y, seed, *, activation="tanh", output="identity", loss="mse", l2=0.0,
-          epochs, optimizer, lr, batch_size=None, **optimizer_params):
+          init="normal", leaky_slope=0.01, epochs, optimizer, lr, batch_size=None,
+          **optimizer_params):
     """Initialize from ``seed`` and train one network; ``Y`` is 2-D (one-hot for classes)."""
     X, Y = np.asarray(X, float), np.asarray(Y, float)
-    weights, biases = init(layers, seed)
+    weights, biases = initial_params(layers, seed, init, activation)
     opt = OPTIMIZERS[optimizer](lr, **optimizer_params)
     n = len(X)
     orders = batch_orders(seed, n)
@@ -198,7 +231,7 @@ def train(layers, X, Y, seed, *, activation="tanh", output="identity", loss="mse
             total = 0.0
             for idx in batches:
                 value, dW, db = gradients(weights, biases, X[idx], Y[idx], activation, output,
-                                          loss, l2)
+                                          loss, l2, leaky_slope)
                 total += len(idx) * value
                 opt.step(weights + biases, dW + db)  # the lists hold the arrays: updated in place
             epoch_loss = total / n

@@ -24,7 +24,7 @@ def _data():
 
 def _reference(seed, X, y, X_val, y_val, *, epochs, lr, patience=None, min_delta=0.0):
     """Full-batch Adam, the validation loss after every epoch, Keras' patience rule."""
-    W, b = ref.init(LAYERS, seed)
+    W, b = ref.initial_params(LAYERS, seed)
     opt = ref.OPTIMIZERS["adam"](lr)
     history, val, best, best_epoch, wait, kept = [], [], np.inf, None, 0, None
     for epoch in range(1, epochs + 1):

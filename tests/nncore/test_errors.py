@@ -10,11 +10,18 @@ y = np.sin(X)
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(activation="swish"), r"unknown activation 'swish'.*identity, logistic, relu, sigmoid, tanh"),
+    (dict(activation="swish"), r"unknown activation 'swish'.*identity, leaky_relu, logistic, relu, sigmoid, tanh"),
     (dict(output="linear"), r"unknown output 'linear'.*softmax"),
     (dict(loss="hinge"), r"unknown loss 'hinge'.*binary_cross_entropy, cross_entropy, mse"),
     (dict(loss="cross_entropy", output="identity"), r"cross_entropy.*needs output 'softmax'"),
     (dict(l2=-1.0), r"l2 must be a finite number >= 0"),
+    (dict(init="xavier"), r"unknown init 'xavier'; allowed: 'glorot', 'normal', or arrays"),
+    (dict(init=None), r"unknown init None; allowed: 'glorot', 'normal'"),
+    (dict(init={"weights": []}), r"exactly the keys 'weights' and 'biases'; got keys \['weights'\]"),
+    (dict(activation="leaky_relu", leaky_slope=-0.1), r"0 <= leaky_slope < 1; got -0.1"),
+    (dict(leaky_slope=1.0), r"0 <= leaky_slope < 1; got 1.0"),
+    (dict(leaky_slope=float("nan")), r"leaky_slope must be a finite number"),
+    (dict(leaky_slope="0.1"), r"leaky_slope must be a finite number"),
 ])
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -77,3 +84,38 @@ def test_nothing_changes_when_fit_is_rejected():
 def test_fit_replicas_needs_seeds():
     with pytest.raises(ValueError, match="seeds"):
         nncore.fit_replicas([1, 3, 1], X, y, seeds=[])
+
+
+@pytest.mark.parametrize("init,match", [
+    ({"weights": [np.zeros((1, 3))], "biases": [np.zeros(3), np.zeros(1)]},
+     r"init\['weights'\] must be a list of 2 array\(s\), one per layer of \[1, 3, 1\]; got 1"),
+    ({"weights": [np.zeros((1, 3)), np.zeros((3, 1))], "biases": np.zeros(3)},
+     r"init\['biases'\] must be a list of 2 array\(s\).*got ndarray"),
+    ({"weights": [np.zeros((1, 3)), np.zeros((1, 3))], "biases": [np.zeros(3), np.zeros(1)]},
+     r"init\['weights'\]\[1\] \(layer 1: 3 -> 1\) has shape \(1, 3\); expected \(3, 1\)"),
+    ({"weights": [np.zeros((1, 3)), np.zeros((3, 1))], "biases": [np.zeros((3, 1)), [0.0]]},
+     r"init\['biases'\]\[0\] \(layer 0: 1 -> 3\) has shape \(3, 1\); expected \(3,\)"),
+    ({"weights": [np.zeros((1, 3)), np.zeros((3, 1))], "biases": [np.zeros(3), ["a"]]},
+     r"init\['biases'\]\[1\] \(layer 1\) must be numeric"),
+])
+def test_bad_init_arrays_name_the_layer_and_both_shapes(init, match):
+    with pytest.raises(ValueError, match=match):
+        MLP([1, 3, 1], init=init)
+    with pytest.raises(ValueError, match=match):
+        nncore.fit_replicas([1, 3, 1], X, y, seeds=[0, 1], init=init, epochs=1)
+
+
+def test_bad_from_arrays():
+    # Weights that do not chain: the layers are read from the weights, so the second
+    # layer's weights (expected 3 -> 2 from the biases' view) are named.
+    with pytest.raises(ValueError, match=r"init\['weights'\]\[1\] \(layer 1: 3 -> 2\) has shape \(4, 2\)"):
+        MLP.from_arrays([np.zeros((1, 3)), np.zeros((4, 2))], [np.zeros(3), np.zeros(2)])
+    with pytest.raises(ValueError, match="non-empty list of 2-D arrays"):
+        MLP.from_arrays([], [])
+
+
+def test_from_arrays_keeps_a_diverged_runs_weights():
+    # Stored results of diverged runs are rebuilt too: non-finite values are no error.
+    net = MLP.from_arrays([[[np.inf]]], [[np.nan]])
+    assert net.weights[0][0, 0] == np.inf and np.isnan(net.biases[0][0])
+    assert np.isnan(net.predict([[1.0]])[0, 0])

@@ -134,3 +134,22 @@ def test_float32_replicas_track_the_float64_reference(activation):
         # would agree with the reference's losses to ~1e-15.
         relative = np.abs(np.array(net.history_) - reference.history) / reference.history
         assert relative.max() > 1e-9
+
+
+@pytest.mark.parametrize("activation,slope,optimizer,batch_size,l2", [
+    ("leaky_relu", 0.01, "momentum", None, 0.01),  # the default slope
+    ("leaky_relu", 0.2, "adam", 7, 0.0),  # no l2 with adam: see the relu note above
+    ("leaky_relu", 0.0, "gd", 7, 0.01),  # slope 0: relu
+    ("tanh", 0.5, "gd", None, 0.0),  # the slope is ignored by other activations
+])
+def test_leaky_relu_replicas_match_reference(activation, slope, optimizer, batch_size, l2):
+    X, y = _sine()
+    settings = dict(activation=activation, leaky_slope=slope, l2=l2, epochs=150,
+                    optimizer=optimizer, lr=LR[optimizer], batch_size=batch_size)
+    stacked = nncore.fit_replicas([1, 6, 4, 1], X, y, seeds=SEEDS[:3], **settings)
+    references = [ref.train([1, 6, 4, 1], X, y, seed, **settings) for seed in SEEDS[:3]]
+    for net, reference in zip(stacked, references):
+        _assert_matches_reference(net, reference)
+    alone = MLP([1, 6, 4, 1], activation=activation, leaky_slope=slope, l2=l2, seed=SEEDS[1])
+    alone.fit(X, y, epochs=150, optimizer=optimizer, lr=LR[optimizer], batch_size=batch_size)
+    _assert_matches_reference(alone, references[1])

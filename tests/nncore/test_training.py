@@ -82,7 +82,7 @@ def test_minibatch_history_is_mean_of_batch_losses(batch_size):
     X, y = _sine()
     net = MLP([1, 6, 1], seed=2)
     history = net.fit(X, y, epochs=1, optimizer="gd", lr=0.1, batch_size=batch_size)
-    weights, biases = ref.init([1, 6, 1], seed=2)
+    weights, biases = ref.initial_params([1, 6, 1], seed=2)
     order = next(ref.batch_orders(seed=2, n=30))
     total = 0.0
     for start in range(0, 30, batch_size):
@@ -131,7 +131,7 @@ def test_initialization_follows_the_documented_draws(dtype):
     # default_rng(seed), layer by layer: weights standard_normal((fan_in, fan_out)) /
     # sqrt(fan_in), then biases standard_normal(fan_out); float32 rounds those draws.
     net = MLP([3, 5, 4, 2], seed=11, dtype=dtype)
-    weights, biases = ref.init([3, 5, 4, 2], seed=11)
+    weights, biases = ref.initial_params([3, 5, 4, 2], seed=11)
     for ours, drawn in zip(net.weights + net.biases, weights + biases):
         assert ours.dtype == dtype
         np.testing.assert_array_equal(ours, drawn.astype(dtype))

@@ -70,8 +70,11 @@ def rebuild(row):
     if weights is None or biases is None or _missing(weights):
         raise ValueError(f"job {row.get('key', '?')} ({row.get('layers', '')}) has no stored "
                          "weights; load the sweep with sweeps.load(out_dir, weights=True)")
+    slope = row.get("leaky_slope")
     return nncore.MLP.from_arrays(weights, biases, activation=row["activation"],
-                                  output=row["output"], loss=row["loss"])
+                                  output=row["output"], loss=row["loss"],
+                                  **({} if slope is None or _missing(slope)
+                                     else {"leaky_slope": float(slope)}))
 
 
 def predict_rows(rows, X):

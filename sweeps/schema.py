@@ -16,8 +16,8 @@ Column groups, in frame order::
     key, config_id                                   identity (job hash; hash without seed)
     task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
     activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
-    epochs, batch_size, l2, patience, min_delta,     depth the number of hidden layers)
-    record_weights, seed
+    epochs, batch_size, l2, init, leaky_slope,       depth the number of hidden layers)
+    patience, min_delta, record_weights, seed
     <task parameters>                                one column each (see task_column)
     status, error, traceback                         how the job ended
     test_mse, val_mse, train_mse, test_accuracy,     metrics, NaN where not applicable
@@ -40,7 +40,8 @@ import numpy as np
 #: Keys of a resolved job config besides ``task_params``, in the order jobs enumerate them
 #: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
 CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
-               "batch_size", "l2", "patience", "min_delta", "record_weights", "seed")
+               "batch_size", "l2", "init", "leaky_slope", "patience", "min_delta",
+               "record_weights", "seed")
 
 #: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
 STATUSES = ("ok", "diverged", "failed")

@@ -63,7 +63,7 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
 def _train(configs: list, info: dict) -> list:
     cfg = configs[0]
     ds = make_task(cfg["task"], **cfg["task_params"])
-    layers = [ds.n_in, *cfg["hidden"], output_units(ds, cfg["output"])]
+    layers = [ds.n_in, *cfg["hidden"], ds.output_units(cfg["output"])]
     info["layers"] = layers
     nets = nncore.fit_replicas(
         layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
@@ -73,7 +73,7 @@ def _train(configs: list, info: dict) -> list:
         validation_data=((ds.X_val, _targets(ds, ds.y_val, layers[-1])) if len(ds.X_val)
                          else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
-        min_delta=cfg["min_delta"],
+        min_delta=cfg["min_delta"], init=cfg["init"], leaky_slope=cfg["leaky_slope"],
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 
@@ -90,15 +90,6 @@ def _validation_epochs(cfg: dict):
 def _curve_epochs(cfg: dict) -> list:
     """The (at most 300) epochs a job's stored curves keep, 1-based."""
     return downsample_curve(range(cfg["epochs"]))[0].tolist()
-
-
-def output_units(ds, output: str) -> int:
-    """The width of a job's output layer: the task's outputs, or ``nncore.output_units``
-    for class labels (one logistic unit for two classes unless the output is softmax; one
-    always for a task with a single 0/1 target)."""
-    if ds.single_output:
-        return 1
-    return nncore.output_units(ds.n_out, output) if ds.kind == "classification" else ds.n_out
 
 
 def _targets(ds, y, units: int) -> np.ndarray:

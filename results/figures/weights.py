@@ -56,7 +56,10 @@ def weight_histograms(df, *, by="optimizer", statuses=("ok",), bins=40, col_wrap
     colors = palette(long["group"].unique())
     for ax, sub in panels:
         edges = np.histogram_bin_edges(sub["value"], bins=bins)
-        for group, values in sub.groupby("group", sort=False)["value"]:
+        for group in colors:  # in the legend's order, whatever order the jobs finished in
+            values = sub.loc[sub["group"] == group, "value"]
+            if values.empty:
+                continue
             ax.hist(values, bins=edges, density=True, histtype="stepfilled", alpha=0.35,
                     color=colors[group], edgecolor=colors[group], lw=1.0)
     if by:
@@ -111,7 +114,10 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
         for c, layer in enumerate(layers):
             ax = axes[r, c]
             sub = long[long["layer"] == layer]
-            for group, rows in sub.groupby("group", sort=False):
+            for group in colors:  # in the legend's order
+                rows = sub[sub["group"] == group]
+                if rows.empty:
+                    continue
                 curve = rows.groupby("epoch")[stat].mean()
                 ax.plot(curve.index, curve.to_numpy(), color=colors[group], lw=1.1)
             if r == 0:

@@ -23,8 +23,8 @@ CORE_AXES = CONFIG_KEYS
 
 #: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
 DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
-            "batch_size": None, "l2": 0.0, "patience": None, "min_delta": 0.0,
-            "record_weights": False, "seed": 0}
+            "batch_size": None, "l2": 0.0, "init": "normal", "leaky_slope": nncore.LEAKY_SLOPE,
+            "patience": None, "min_delta": 0.0, "record_weights": False, "seed": 0}
 
 #: Axes whose value may be None, and the word a spec writes for it (TOML has no null):
 #: full-batch training, no early stopping.
@@ -215,6 +215,18 @@ def check_value(axis: str, value, tables):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}")
         return value
+    if axis == "init":
+        try:
+            return _plain_init(nncore.init.check_init(value))
+        except ValueError as exc:
+            raise AxisError(f"bad init {value!r}: {exc}",
+                            '"normal", "glorot", or { weights = [...], biases = [...] }') \
+                from None
+    if axis == "leaky_slope":
+        try:
+            return float(nncore.activations.check_leaky_slope(value))
+        except (TypeError, ValueError) as exc:
+            raise AxisError(f"bad leaky_slope {value!r}", str(exc)) from None
     if axis == "record_weights":
         if not isinstance(value, bool):
             raise AxisError(f"bad record_weights {value!r}", "true or false")
@@ -227,6 +239,19 @@ def check_value(axis: str, value, tables):
             raise AxisError(f"bad {axis} {value!r}", f'an int >= 1, or "{word}" (or 0)')
         return value
     raise AssertionError(f"not a core axis: {axis}")  # hidden and task params go elsewhere
+
+
+def _plain_init(init):
+    """An init scheme's name, or its arrays as nested lists of floats (canonical JSON)."""
+    if isinstance(init, str):
+        return init
+    return {part: [np.asarray(a, dtype=float).tolist() for a in init[part]]
+            for part in ("weights", "biases")}
+
+
+def expand_init(raw) -> list:
+    """The values of an ``init`` axis: a name, a table of arrays, or a list of those."""
+    return list(raw) if isinstance(raw, list) else [raw]
 
 
 def parse_override(text: str) -> tuple[str, object]:

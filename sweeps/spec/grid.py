@@ -15,7 +15,8 @@ import os
 
 import nncore
 from sweeps.spec.axes import (CORE_AXES, DEFAULTS, AxisError, check_value, expand_hidden,
-                              expand_list, name_tables, parse_override, task_param)
+                              expand_init, expand_list, name_tables, parse_override,
+                              task_param)
 from sweeps.tasks import TASKS, TaskError, make_task, resolve_task_params
 
 __all__ = ["SpecError", "GridBuilder", "sub_grids", "TOP_KEYS"]
@@ -97,6 +98,8 @@ class GridBuilder:
         try:
             if key == "hidden":
                 return expand_hidden(raw)
+            if key == "init":  # a table here is the arrays, not a range
+                return [check_value(key, v, self.tables) for v in expand_init(raw)]
             if key in CORE_AXES:
                 return [check_value(key, v, self.tables) for v in expand_list(raw)]
             return self._task_values(task_param(key), raw)
@@ -217,6 +220,12 @@ class GridBuilder:
                   "output": output, "loss": loss}
         for key in CORE_AXES[CORE_AXES.index("optimizer"):]:
             config[key] = values.get(key, DEFAULTS[key])
+        if isinstance(config["init"], dict):  # arrays must fit this job's layers
+            units = ds.output_units(output)
+            try:
+                nncore.init_params([ds.n_in, *config["hidden"], units], config["init"])
+            except ValueError as exc:
+                raise self.error(str(exc), by_name["init"].where, "init") from None
         return config
 
 

@@ -87,6 +87,19 @@ class Dataset:
         """Loss a spec that names neither output nor loss gets."""
         return (self.default_output_loss or nncore.DEFAULT_OUTPUT_LOSS[self.kind])[1]
 
+    def output_units(self, output: str) -> int:
+        """The width of the output layer of a network with this ``output`` activation.
+
+        The task's outputs for regression; for class labels ``nncore.output_units`` (one
+        logistic unit for two classes unless the output is softmax); always one for a
+        task with a single 0/1 target.
+        """
+        if self.single_output:
+            return 1
+        if self.kind == "classification":
+            return nncore.output_units(self.n_out, output)
+        return self.n_out
+
     @property
     def held_out(self) -> bool:
         """Whether any data is held out (a truth table, or ``test_size = val_size = 0``,

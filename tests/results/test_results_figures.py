@@ -231,7 +231,7 @@ def test_weight_histograms_one_panel_per_layer_every_weight_counted(recorded):
             (recorded["optimizer"] == o), "weights"] if len(w) > layer])
             for o in ("adagrad", "adam")}
         edges = np.histogram_bin_edges(np.concatenate(list(weights.values())), bins=40)
-        for patch, optimizer in zip(ax.patches, ("adam", "adagrad")):  # frame order
+        for patch, optimizer in zip(ax.patches, ("adagrad", "adam")):  # the legend's order
             # a density histogram of that optimizer's weights on the layer's shared bins
             heights = np.histogram(weights[optimizer], bins=edges, density=True)[0]
             xy = patch.get_xy()
@@ -245,7 +245,7 @@ def test_layer_stats_lines_are_the_mean_recorded_spread(recorded):
     from results import layer_stats
     fig = layer_stats(recorded, by="optimizer")
     ax = [a for a in fig.axes if a.has_data()][0]  # std of layer 1
-    for line, optimizer in zip(ax.get_lines(), ("adam", "adagrad")):
+    for line, optimizer in zip(ax.get_lines(), ("adagrad", "adam")):  # the legend's order
         rows = recorded[recorded["optimizer"] == optimizer]
         stds = np.stack([w["stats"][:, 0, 0, 3] for w in rows["weight_stats"]])
         np.testing.assert_allclose(line.get_ydata(), stds.mean(axis=0), rtol=1e-12)

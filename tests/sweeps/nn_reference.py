@@ -96,7 +96,7 @@ def expected_metrics(ds, weights, biases, *, activation, output, loss, l2):
 
 def train_directly(task, task_params, *, hidden, seed, activation="tanh", output, loss,
                    optimizer="adam", lr=0.01, epochs, batch_size=None, l2=0.0,
-                   patience=None, min_delta=0.0):
+                   patience=None, min_delta=0.0, init="normal", leaky_slope=0.01):
     """Train one network alone, as a job with these settings should be trained.
 
     Returns ``(ds, net)``; the network's layers are ``[n_in, *hidden, units]`` and it
@@ -114,7 +114,7 @@ def train_directly(task, task_params, *, hidden, seed, activation="tanh", output
         return one_hot(y, units)
 
     net = nncore.MLP([ds.n_in, *hidden, units], activation=activation, output=output,
-                     loss=loss, l2=l2, seed=seed)
+                     loss=loss, l2=l2, seed=seed, init=init, leaky_slope=leaky_slope)
     net.fit(ds.X_train, targets(ds.y_train), epochs=epochs, optimizer=optimizer, lr=lr,
             batch_size=batch_size, validation_data=(ds.X_val, targets(ds.y_val)),
             patience=patience, min_delta=min_delta)

@@ -108,3 +108,35 @@ def test_a_truth_table_sweep_trains_one_unit_and_scores_every_row():
         Spec.from_dict({"task": "logic", "params": {"hidden": [[3]], "output": "softmax"}})
     with pytest.raises(ValueError, match="no validation data"):
         Spec.from_dict({"task": "logic", "params": {"hidden": [[3]], "patience": 5}})
+
+
+def test_the_not_exercise_is_one_spec_from_the_materials_starting_point():
+    spec = Spec.from_dict({"task": "logic", "params": {
+        "function": "not", "hidden": [[]], "output": "tanh", "loss": "mse",
+        "init": {"weights": [[[1.3]]], "biases": [[-0.1]]}, "optimizer": "gd", "lr": 0.1,
+        "epochs": 1}})
+    (cfg,) = list(spec)
+    (result,) = train_group([cfg])
+    a0, a1 = np.tanh(-0.1), np.tanh(1.2)
+    # epoch 1's loss is measured at the starting point: nncore's mse is C / 2
+    assert result["curve_loss"][0] == pytest.approx(((a0 - 1) ** 2 + a1 ** 2) / 4, rel=1e-14)
+    # one gd step on nncore's loss (half the material's C): w -= lr * dC/dw / 2
+    dw = a1 * (1 - a1 ** 2) / 2
+    db = ((a0 - 1) * (1 - a0 ** 2) + a1 * (1 - a1 ** 2)) / 2
+    assert result["weights"][0][0, 0] == pytest.approx(1.3 - 0.1 * dw, rel=1e-14)
+    assert result["biases"][0][0] == pytest.approx(-0.1 - 0.1 * db, rel=1e-14)
+
+
+def test_init_and_leaky_slope_are_axes_checked_before_anything_runs():
+    base = {"task": "moons", "params": {"hidden": [[4]], "epochs": 5}}
+    spec = Spec.from_dict({**base, "params": {**base["params"], "init": ["normal", "glorot"],
+                                              "activation": "leaky_relu",
+                                              "leaky_slope": [0.01, 0.2]}})
+    assert sorted({(c["init"], c["leaky_slope"]) for c in spec}) == [
+        ("glorot", 0.01), ("glorot", 0.2), ("normal", 0.01), ("normal", 0.2)]
+    for bad, pattern in [({"init": "xavier"}, "init"),
+                         ({"leaky_slope": 1.5}, "leaky_slope"),
+                         ({"init": {"weights": [[[1.0]]], "biases": [[0.0]]}},
+                          r"key .init.*one per layer of \[2, 4, 2\]")]:
+        with pytest.raises(ValueError, match=pattern):
+            Spec.from_dict({**base, "params": {**base["params"], **bad}})

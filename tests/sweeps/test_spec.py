@@ -17,8 +17,8 @@ from sweeps.keys import RESULTS_VERSION, canonical_json, config_id, job_key
 from sweeps.spec import Spec, SpecError, list_presets, load_spec
 
 CONFIG_KEYS = {"task", "task_params", "hidden", "activation", "output", "loss", "optimizer",
-               "lr", "epochs", "batch_size", "l2", "patience", "min_delta", "record_weights",
-               "seed"}
+               "lr", "epochs", "batch_size", "l2", "init", "leaky_slope", "patience",
+               "min_delta", "record_weights", "seed"}
 
 
 def _write(tmp_path, text, name="bad.toml"):
@@ -396,13 +396,14 @@ def test_job_key_of_a_config_written_out_by_hand():
     # followed by the canonical JSON: sorted keys, no whitespace, floats as repr, None null.
     spec = Spec.from_dict({"task": "sine", "params": {
         "hidden": [3], "epochs": 5, "lr": 1e-2, "l2": 0, "seed": [0, 7]}})
-    text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
-            '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam","output":"identity",'
-            '"patience":null,"record_weights":false,"seed":%d,"task":"sine",'
+    text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"init":"normal",'
+            '"l2":0.0,"leaky_slope":0.01,"loss":"mse","lr":0.01,"min_delta":0.0,'
+            '"optimizer":"adam","output":"identity","patience":null,"record_weights":false,"seed":%d,"task":"sine",'
             '"task_params":{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,'
             '"noise":0.1}}')
-    no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"l2":0.0,'
-               '"loss":"mse","lr":0.01,"min_delta":0.0,"optimizer":"adam",'
+    no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],'
+               '"init":"normal","l2":0.0,"leaky_slope":0.01,"loss":"mse","lr":0.01,'
+               '"min_delta":0.0,"optimizer":"adam",'
                '"output":"identity","patience":null,"record_weights":false,"task":"sine",'
                '"task_params":{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,'
                '"noise":0.1}}')

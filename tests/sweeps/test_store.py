@@ -16,7 +16,8 @@ def _config(seed=0, hidden=(5, 5), lr=0.01, batch_size=None):
                                             "n_test": 1000, "n_val": 30},
             "hidden": list(hidden), "activation": "tanh", "output": "identity", "loss": "mse",
             "optimizer": "adam", "lr": lr, "epochs": 50, "batch_size": batch_size, "l2": 0.0,
-            "patience": None, "min_delta": 0.0, "record_weights": False, "seed": seed}
+            "init": "normal", "leaky_slope": 0.01, "patience": None, "min_delta": 0.0,
+            "record_weights": False, "seed": seed}
 
 
 def _key(seed=0, **changes):

@@ -33,7 +33,8 @@ def _config(task, task_params, hidden, output, loss, seed=0, **settings):
     cfg = {"task": task, "task_params": dict(task_params), "hidden": list(hidden),
            "activation": "tanh", "output": output, "loss": loss, "optimizer": "adam",
            "lr": 0.01, "epochs": 80, "batch_size": None, "l2": 0.0, "patience": None,
-           "min_delta": 0.0, "record_weights": False, "seed": seed}
+           "min_delta": 0.0, "record_weights": False, "init": "normal", "leaky_slope": 0.01,
+           "seed": seed}
     cfg.update(settings)
     return cfg
 
@@ -70,7 +71,8 @@ CASES = {
 
 def _settings(cfg):
     return {k: cfg[k] for k in ("hidden", "seed", "activation", "output", "loss", "optimizer",
-                                "lr", "epochs", "batch_size", "l2", "patience", "min_delta")}
+                                "lr", "epochs", "batch_size", "l2", "patience", "min_delta",
+                                "init", "leaky_slope")}
 
 
 def _direct(cfg):

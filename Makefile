@@ -24,9 +24,14 @@ demo: $(STAMP)
 	$(BIN)/sweeps report runs/blobs
 	$(BIN)/sweeps best runs/moons
 	$(BIN)/sweeps compare runs/moons runs/moons_adagrad --out runs/adam_vs_adagrad | head -3
+	$(BIN)/python examples/make_data.py
+	$(BIN)/sweeps run examples/admissions.toml --out runs/admissions
+	$(BIN)/sweeps best runs/admissions
+	$(BIN)/sweeps run examples/not.toml --out runs/not
+	$(BIN)/sweeps report runs/not
 	@echo
 	@echo "Reports: open runs/sine/report/index.html, runs/moons/report/index.html, runs/blobs/report/index.html"
-	@echo "Comparison: open runs/adam_vs_adagrad/index.html"
+	@echo "Comparison: open runs/adam_vs_adagrad/index.html; the material's NOT: runs/not/report/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

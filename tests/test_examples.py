@@ -1,0 +1,93 @@
+"""Every example in ``examples/`` runs as the README says, with tiny epochs, and shows what
+its exercise is about."""
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sweeps
+from results import compare
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = sorted(p.name for p in (ROOT / "examples").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    """A copy of examples/ with its data written by make_data.py, as a user would."""
+    folder = tmp_path_factory.mktemp("examples")
+    for path in (ROOT / "examples").iterdir():
+        if path.is_file():
+            shutil.copy(path, folder)
+    runpy.run_path(str(folder / "make_data.py"), run_name="not_main")["main"](folder / "data")
+    return folder
+
+
+def _run(examples, name, out, *overrides):
+    spec = sweeps.load_spec(examples / name, overrides=["epochs=5", *overrides])
+    summary = sweeps.run_sweep(spec, out, n_jobs=2, backend="threading")
+    assert summary.failed == summary.diverged == 0
+    return sweeps.load(out)
+
+
+def test_every_example_is_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    assert len(SPECS) >= 7
+    for name in SPECS:
+        assert f"examples/{name}" in readme
+
+
+def test_sine_grid_is_the_materials_52_architectures(examples, tmp_path):
+    df = _run(examples, "sine_grid.toml", tmp_path, "seed=0")
+    layers = set(df["layers"])
+    assert len(layers) == 25 + 27 and "[1,25,5,1]" in layers and "[1,5,15,10,1]" in layers
+
+
+def test_mnist_format_csv_trains_the_materials_nets(examples, tmp_path):
+    df = _run(examples, "mnist_csv.toml", tmp_path, "seed=0")
+    assert set(df["layers"]) == {"[64,30,10]", "[64,128,128,10]"}
+    assert (df["header"] == False).all() and (df["scale"] == 255).all()  # noqa: E712
+
+
+def test_admissions_trains_the_logistic_unit_and_one_hidden_layer(examples, tmp_path):
+    df = _run(examples, "admissions.toml", tmp_path, "seed=0")
+    assert set(df["layers"]) == {"[6,1]", "[6,2,1]", "[6,4,1]", "[6,8,1]"}
+    assert df["test_accuracy"].between(0, 1).all() and df["val_accuracy"].notna().all()
+
+
+def test_not_starts_from_the_materials_weights(examples, tmp_path):
+    df = _run(examples, "not.toml", tmp_path)
+    (row,) = df.itertuples()
+    a0, a1 = np.tanh(-0.1), np.tanh(1.2)  # outputs for x = 0 and 1 at w = 1.3, b = -0.1
+    assert row.layers == "[1,1]" and row.curve_loss[0] == pytest.approx(
+        ((a0 - 1) ** 2 + a1 ** 2) / 4, rel=1e-14)  # nncore's mse: half the material's C
+    assert np.isnan(row.test_accuracy) and np.isnan(row.val_accuracy)  # nothing held out
+
+
+def test_logic_runs_three_tables(examples, tmp_path):
+    df = _run(examples, "logic.toml", tmp_path)
+    assert set(df["function"]) == {"and", "or", "xor"}
+    assert set(df["layers"]) == {"[2,1]", "[2,2,1]", "[2,4,1]"}
+
+
+@pytest.mark.parametrize("name", ["moons_optimizers.toml", "blobs_optimizers.toml"])
+def test_optimizer_studies_record_weights_and_compare_with_a_verdict(examples, tmp_path,
+                                                                     name):
+    df = _run(examples, name, tmp_path, "seed=0,1", "hidden=[[4],[8,8]]")
+    assert df["weight_stats"].map(lambda w: w is not None).all()
+    assert set(df["activation"]) == {"tanh", "leaky_relu"}
+    verdict = compare(df, by="optimizer").attrs["verdict"]
+    assert verdict["text"].startswith(("adam vs adagrad on val_accuracy:",
+                                       "adagrad vs adam on val_accuracy:"))
+
+
+def test_the_command_line_runs_an_example(examples, tmp_path):
+    out = tmp_path / "runs" / "not"
+    done = subprocess.run([sys.executable, "-m", "sweeps", "run", str(examples / "not.toml"),
+                           "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "not: 1 jobs: 1 ok" in done.stdout

@@ -40,6 +40,14 @@ def _sklearn(kind, hidden, activation, lr, epochs, seed, n):
                n_iter_no_change=epochs + 1, alpha=0.0, shuffle=False, random_state=seed)
 
 
+def _nncore(ds, hidden, activation, seeds, lr, epochs, score, **net):
+    """nncore's mean test score over ``seeds`` per initialization."""
+    layers = [ds.n_in, *hidden, ds.n_out]
+    return {init: np.mean([score(n.predict(ds.X_test)) for n in nncore.fit_replicas(
+        layers, ds.X_train, ds.y_train, seeds=seeds, activation=activation, init=init,
+        epochs=epochs, optimizer="adam", lr=lr, **net)]) for init in ("normal", "glorot")}
+
+
 def moons(seeds=(0, 1, 2), epochs=None):
     ds = make_task("moons")
     configs, lr, preset_epochs, seeds = _configs("moons", seeds)
@@ -47,13 +55,9 @@ def moons(seeds=(0, 1, 2), epochs=None):
     rows = []
     for hidden, activation in configs:
         row = {"hidden": hidden, "activation": activation}
-        for init in ("normal", "glorot"):
-            nets = nncore.fit_replicas([2, *hidden, 2], ds.X_train, ds.y_train, seeds=seeds,
-                                       activation=activation, output="softmax",
-                                       loss="cross_entropy", init=init, epochs=epochs,
-                                       optimizer="adam", lr=lr)
-            row[init] = np.mean([np.mean(nncore.predict_labels(n.predict(ds.X_test))
-                                         == ds.y_test) for n in nets])
+        row.update(_nncore(ds, hidden, activation, seeds, lr, epochs,
+                           lambda P: np.mean(nncore.predict_labels(P) == ds.y_test),
+                           output="softmax", loss="cross_entropy"))
         row["sklearn"] = np.mean([
             _sklearn("classification", hidden, activation, lr, epochs, s, len(ds.X_train))
             .fit(ds.X_train, ds.y_train).score(ds.X_test, ds.y_test) for s in seeds])
@@ -69,11 +73,8 @@ def sine(seeds=(0, 1, 2, 3, 4), epochs=None):
     rows = []
     for hidden, activation in configs:
         row = {"hidden": hidden, "activation": activation}
-        for init in ("normal", "glorot"):
-            nets = nncore.fit_replicas([1, *hidden, 1], ds.X_train, ds.y_train, seeds=seeds,
-                                       activation=activation, init=init, epochs=epochs,
-                                       optimizer="adam", lr=lr)
-            row[init] = np.mean([np.mean((n.predict(ds.X_test) - truth) ** 2) for n in nets])
+        row.update(_nncore(ds, hidden, activation, seeds, lr, epochs,
+                           lambda P: np.mean((P - truth) ** 2)))
         row["sklearn"] = np.mean([
             np.mean((_sklearn("regression", hidden, activation, lr, epochs, s,
                               len(ds.X_train)).fit(ds.X_train, ds.y_train.ravel())

@@ -1,7 +1,9 @@
 """The course material's exercises, each one spec: the logistic unit on the admissions
 table and the NOT truth table, against formulas worked out here by hand."""
+import runpy
+from pathlib import Path
+
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -11,16 +13,12 @@ from sweeps.tasks import make_task
 from sweeps.training import train_group
 
 
-def _admissions(path, n=400):
-    """A table with the admissions data's columns (the real file is not shipped)."""
-    rng = np.random.default_rng(7)
-    gre = rng.normal(590, 115, n).clip(200, 800).round(-1)
-    gpa = rng.normal(3.4, 0.38, n).clip(2.2, 4.0).round(2)
-    rank = rng.integers(1, 5, n)
-    logit = -3.5 + 0.003 * gre + 0.8 * gpa - 0.6 * rank
-    admit = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    pd.DataFrame({"admit": admit, "gre": gre, "gpa": gpa, "rank": rank}).to_csv(path,
-                                                                                index=False)
+def _admissions(path):
+    """The examples' table with the admissions data's columns (the real file is not
+    shipped): examples/make_data.py writes it."""
+    make_data = runpy.run_path(str(Path(__file__).resolve().parents[2] / "examples"
+                                   / "make_data.py"), run_name="not_main")
+    make_data["admissions"](path)
 
 
 def _spec(path, **params):

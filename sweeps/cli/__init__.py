@@ -1,4 +1,4 @@
-"""The ``sweeps`` command line: run, list, status, report, compare.
+"""The ``sweeps`` command line: run, list, status, report, best, compare.
 
 The command line sits above both packages: it imports ``sweeps`` and ``results``, and
 neither imports it (nothing else in ``sweeps`` imports ``results``). This module parses
@@ -6,7 +6,8 @@ arguments; :mod:`sweeps.cli.commands` does the work.
 
 Exit status: 0 success; 1 a job failed (or another error); 2 bad input (spec, arguments,
 an output directory that is not a sweeps store); 75 the output directory is in use by
-another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM.
+another run (EX_TEMPFAIL: try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM; 141
+the output's reader went away (a closed pipe).
 """
 import argparse
 import os
@@ -69,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="run `sweeps COMMAND --help` for a command's options and examples\n\n"
                "exit status: 0 done, 1 a job failed, 2 bad input (spec, arguments, output\n"
                "directory), 75 output directory in use by another run, 130 interrupted\n"
-               "(Ctrl-C), 143 terminated (SIGTERM); both keep every finished result")
+               "(Ctrl-C), 143 terminated (SIGTERM); both keep every finished result;\n"
+               "141 the reader of the output went away (| head)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, help, examples):

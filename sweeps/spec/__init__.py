@@ -25,26 +25,31 @@ Format (read with the standard library's ``tomllib``)::
     hidden = [[3], [5, 5], { widths = [5], depth = 3 }]   # explicit lists, generators mixed
     zip = { optimizer = ["gd", "adam"], lr = [0.5, 0.01] }  # paired element-wise
 
-Axes: ``hidden``, ``activation``, ``output``, ``loss``, ``optimizer``, ``lr``, ``epochs``,
-``batch_size`` (an int, or ``"full"``/0 for full batch), ``l2``, ``patience`` (early
+Axes: ``hidden``, ``activation`` (``leaky_relu`` with ``leaky_slope``), ``output``,
+``loss``, ``optimizer``, ``lr``, ``epochs``, ``batch_size`` (an int, or ``"full"``/0 for
+full batch), ``l2``, ``init`` (``"normal"``, ``"glorot"``, or the arrays as a table ``{
+weights = [...], biases = [...] }``, checked against each job's layers), ``patience`` (early
 stopping: epochs without a lower validation loss, or ``"off"``/0, the default),
-``min_delta``, ``seed``, ``task`` and the task's own parameters (``sweeps.tasks.TASKS``). Ranges ``{start, stop[, step]}`` include
-``stop``; ``{start, stop, num[, log]}`` are evenly (or geometrically) spaced; both are
-allowed wherever a list of numbers is. ``hidden = [10, 10]`` is one architecture,
-``[[10], [10, 10]]`` two; ``[]`` inside the list means no hidden layer. ``zip`` may also be a
-list of tables (several independent pairings). Without ``[[grid]]``, ``[params]`` is the
-only grid. Defaults: activation tanh, optimizer adam, lr 0.01, epochs 1000, full batch,
-l2 0, no early stopping, seed 0; ``output`` and ``loss`` come from the task, and naming one
-picks the other: cross_entropy -> softmax, binary_cross_entropy -> sigmoid, mse -> identity
-for regression and sigmoid for classification (the material's digits net). Relative CSV paths in a file
-are relative to that file. A sub-grid's axes replace same-named ones from ``[params]`` and an
-override (``"epochs=500"``, ``"seed=0,1,2"``, ``"hidden=[[5],[10,10]]"``) replaces its axis
+``min_delta``, ``record_weights`` (record each layer's weight statistics), ``seed``,
+``task`` and the task's own parameters (``sweeps.tasks.TASKS``). Ranges ``{start, stop[,
+step]}`` include ``stop``; ``{start, stop, num[, log]}`` are evenly (or geometrically)
+spaced; both are allowed wherever a list of numbers is. ``hidden = [10, 10]`` is one
+architecture, ``[[10], [10, 10]]`` two; ``[]`` inside the list means no hidden layer
+(``hidden = [[]]``: the logistic unit ``[6, 1]`` of the admissions exercise). ``zip`` may
+also be a list of tables (several independent pairings). Without ``[[grid]]``, ``[params]``
+is the only grid. Defaults: activation tanh, optimizer adam, lr 0.01, epochs 1000, full
+batch, l2 0, init normal, leaky_slope 0.01, no early stopping, no weight statistics, seed 0;
+``output`` and ``loss`` come from the task, and naming one picks the other: cross_entropy ->
+softmax, binary_cross_entropy -> sigmoid, mse -> identity for regression and sigmoid for
+classification (the material's digits net). Relative CSV paths in a file are relative to
+that file. A sub-grid's axes replace same-named ones from ``[params]`` and an override
+(``"epochs=500"``, ``"seed=0,1,2"``, ``"hidden=[[5],[10,10]]"``) replaces its axis
 everywhere; either takes the axis out of a zip group, whose other axes stay paired.
 
-Job order (stable): sub-grids in file order; within one, the product of its axes in the order
-task, task parameters (by name), hidden, activation, output, loss, optimizer, lr, epochs,
-batch_size, l2, patience, min_delta, seed, the last varying fastest (a zip group sits at its
-first axis' place).
+Job order (stable): sub-grids in file order; within one, the product of its axes in the
+order task, task parameters (by name), hidden, activation, output, loss, optimizer, lr,
+epochs, batch_size, l2, init, leaky_slope, patience, min_delta, record_weights, seed, the
+last varying fastest (a zip group sits at its first axis' place).
 A job equal to an earlier one (same key) is dropped, so every job appears once.
 
 Everything is validated here, before any job runs (CSV tasks are loaded): an error is a

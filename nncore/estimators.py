@@ -31,13 +31,22 @@ class _BaseMLPEstimator(BaseEstimator):
         return int(self.random_state)
 
     def _train(self, X, Y, n_outputs, output, loss):
-        hidden = [self.hidden_layer_sizes] if np.isscalar(self.hidden_layer_sizes) else list(self.hidden_layer_sizes)
-        self.net_ = MLP([X.shape[1], *hidden, n_outputs], activation=self.activation,
-                        output=output, loss=loss, l2=self.l2, seed=self._seed())
-        self.history_ = self.net_.fit(X, Y, epochs=self.epochs, optimizer=self.optimizer,
-                                      lr=self.lr, batch_size=self.batch_size)
-        self.loss_curve_ = list(self.history_)
-        self.n_iter_ = len(self.history_)
+        hidden = ([self.hidden_layer_sizes] if np.isscalar(self.hidden_layer_sizes)
+                  else list(self.hidden_layer_sizes))
+        net = MLP([X.shape[1], *hidden, n_outputs], activation=self.activation,
+                  output=output, loss=loss, l2=self.l2, seed=self._seed())
+        history = net.fit(X, Y, epochs=self.epochs, optimizer=self.optimizer, lr=self.lr,
+                          batch_size=self.batch_size)
+        if history.status == "diverged":
+            # As scikit-learn does; a diverged network is not kept, so predict cannot
+            # return NaN as if it were a prediction.
+            self.__dict__.pop("net_", None)
+            raise ValueError("Solver produced non-finite parameter weights. The input data "
+                             f"may contain large values and need to be preprocessed "
+                             f"({history.message}).")
+        self.net_, self.history_ = net, history
+        self.loss_curve_ = list(history)
+        self.n_iter_ = len(history)
         return self
 
     @property

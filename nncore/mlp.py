@@ -289,7 +289,24 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
             if stopping.best_epoch[s] >= 0:  # else no finite validation loss: keep the last
                 best = int(stopping.best_epoch[s]) + 1
                 net.weights, net.biases = engine.split_replica(stopping.best_blocks(), s)
-        net.history_ = FitHistory(history[s, :runs], val_losses=None if val is None
-                                  else val[:runs], best_epoch=best,
-                                  weight_stats=replica_stats(recorded, s, runs))
+        problem = _unusable(net, X, Y)
+        net.history_ = FitHistory(
+            history[s, :runs], "diverged" if problem else "ok",
+            f"{problem} after the last step (epoch {runs} of {epochs}); try a smaller lr"
+            if problem else "", val_losses=None if val is None else val[:runs],
+            best_epoch=best, weight_stats=replica_stats(recorded, s, runs))
     return [net.history_ for net in nets]
+
+
+def _unusable(net, X, Y):
+    """Why the weights a network keeps cannot be used, or ``""``.
+
+    Divergence is decided on what is kept, not only on the losses seen during training:
+    the last step can overflow the weights after a finite loss, and a kept network whose
+    weights or training predictions are not finite is no result.
+    """
+    if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+        return "the weights became non-finite"
+    with np.errstate(all="ignore"):
+        value = net.loss(X, Y)
+    return "" if np.isfinite(value) else f"the loss on the training data became {value}"

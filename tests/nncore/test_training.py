@@ -135,3 +135,31 @@ def test_initialization_follows_the_documented_draws(dtype):
     for ours, drawn in zip(net.weights + net.biases, weights + biases):
         assert ours.dtype == dtype
         np.testing.assert_array_equal(ours, drawn.astype(dtype))
+
+
+def test_divergence_is_decided_on_the_weights_kept():
+    # One gd step with an absurd lr: the loss seen before the step is finite, the weights
+    # after it are not usable. Status is decided on what is kept, so this is "diverged".
+    X, y = _sine()
+    net = MLP([1, 10, 1], seed=0)
+    history = net.fit(X, y, epochs=1, optimizer="gd", lr=1e308)
+    assert len(history) == 1 and np.isfinite(history[0])
+    assert history.status == "diverged" and "after the last step (epoch 1 of 1)" in history.message
+    with np.errstate(all="ignore"):  # recompute the kept network's loss by hand
+        hidden = np.tanh(X @ net.weights[0] + net.biases[0])
+        pred = hidden @ net.weights[1] + net.biases[1]
+        kept_loss = 0.5 * np.mean(np.sum((pred - y) ** 2, axis=1))
+    assert not np.isfinite(kept_loss)
+
+
+def test_the_estimators_refuse_a_diverged_fit_as_scikit_learn_does():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _sine()
+    from nncore import MLPRegressor
+
+    model = MLPRegressor(optimizer="gd", lr=1e308, epochs=2)
+    with pytest.raises(ValueError, match="^Solver produced non-finite parameter weights"):
+        model.fit(X, y.ravel())
+    with pytest.raises(NotFittedError):
+        model.predict(X)  # never NaN as if it were a prediction

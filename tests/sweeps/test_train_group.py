@@ -304,3 +304,10 @@ def test_recorded_weight_statistics_at_the_last_point_are_those_of_the_stored_we
     assert results[0]["weight_stats"]["epoch"][0] == 1
     assert train_group([cfg])[0]["weight_stats"] is not None
     assert train_group([{**cfg, "record_weights": False}])[0]["weight_stats"] is None
+
+
+def test_a_job_whose_last_step_overflows_is_diverged_not_ok():
+    cfg = _config("sine", SINE, [4], "identity", "mse", optimizer="gd", lr=1e308, epochs=1)
+    (res,) = train_group([cfg])
+    assert res["status"] == "diverged" and res["metrics"]["epochs_run"] == 1
+    assert not np.isfinite(res["metrics"]["train_loss"])

@@ -30,6 +30,11 @@ DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 100
 #: full-batch training, no early stopping.
 OFF_VALUES = {"batch_size": "full", "patience": "off"}
 
+#: Deepest network, and widest layer, a spec may ask for (a typo like depth = 1e9 must be
+#: refused, not hang or allocate terabytes).
+MAX_DEPTH = 100
+MAX_WIDTH = 100_000
+
 #: Largest number of values one axis may expand to: a typo in a range must not eat memory.
 MAX_VALUES = 100_000
 
@@ -91,17 +96,22 @@ def expand_range(table: dict) -> list:
     start, stop = table["start"], table["stop"]
     if not (_is_number(start) and _is_number(stop)):
         raise AxisError(f"range start and stop must be numbers, got {table!r}", allowed)
+    if not all(math.isfinite(v) for v in (start, stop)):
+        raise AxisError(f"range {table!r} has a non-finite end", allowed)
     if "num" in table:
         num, log = table["num"], table.get("log", False)
         if "step" in table or isinstance(num, bool) or not isinstance(num, int) or num < 1:
             raise AxisError(f"bad range {table!r}: num must be an int >= 1, without step",
                             allowed)
+        if num > MAX_VALUES:
+            raise AxisError(f"range {table!r} has {num} values", f"at most {MAX_VALUES}")
         if log and (start <= 0 or stop <= 0):
             raise AxisError(f"log range {table!r} needs start > 0 and stop > 0", allowed)
         values = np.geomspace(start, stop, num) if log else np.linspace(start, stop, num)
         return [_round(v) for v in values]
     step = table.get("step", 1)
-    if "log" in table or not _is_number(step) or step <= 0 or stop < start:
+    if "log" in table or not _is_number(step) or not math.isfinite(step) or step <= 0 \
+            or stop < start:
         raise AxisError(f"bad range {table!r}: need step > 0 and stop >= start", allowed)
     count = math.floor((stop - start) / step + 1e-9) + 1  # tolerance: inclusive float stop
     if count > MAX_VALUES:
@@ -128,8 +138,9 @@ def expand_list(raw) -> list:
 def _widths(raw, what: str) -> list[int]:
     values = expand_list(raw)
     for w in values:
-        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
-            raise AxisError(f"{what} {w!r} is not an int >= 1", "hidden-layer widths: ints >= 1")
+        if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
+            raise AxisError(f"{what} {w!r} is not an int in 1..{MAX_WIDTH}",
+                            f"hidden-layer widths: ints in 1..{MAX_WIDTH}")
     return values
 
 
@@ -141,8 +152,8 @@ def _generate(table: dict) -> list[list[int]]:
         raise AxisError(f"bad architecture generator {table!r}", allowed)
     depths = expand_list(table["depth"])
     for d in depths:
-        if isinstance(d, bool) or not isinstance(d, int) or d < 1:
-            raise AxisError(f"depth {d!r} is not an int >= 1", allowed)
+        if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_DEPTH:
+            raise AxisError(f"depth {d!r} is not an int in 1..{MAX_DEPTH}", allowed)
     uniform = "width" in table
     widths = _widths(table["width" if uniform else "widths"], "width")
     count = sum(len(widths) if uniform else len(widths) ** d for d in depths)
@@ -180,6 +191,9 @@ def expand_hidden(raw) -> list[list[int]]:
         if isinstance(item, dict):
             out.extend(_generate(item))
         elif isinstance(item, list):
+            if len(item) > MAX_DEPTH:
+                raise AxisError(f"an architecture of {len(item)} hidden layers",
+                                f"at most {MAX_DEPTH} hidden layers")
             out.append(_widths(item, "width") if item else [])
         else:
             raise AxisError(f"cannot mix bare widths and lists in {raw!r}", allowed)

@@ -21,7 +21,9 @@ from sweeps.tasks import TASKS, TaskError, make_task, resolve_task_params
 
 __all__ = ["SpecError", "GridBuilder", "sub_grids", "TOP_KEYS"]
 
-TOP_KEYS = ("name", "task", "description", "params", "grid")
+TOP_KEYS = ("name", "task", "description", "params", "grid", "max_jobs")
+#: Jobs a spec may plan, over all its sub-grids, unless it says ``max_jobs = N``: a typo in
+#: a range must be refused before millions of configs are built.
 MAX_JOBS = 1_000_000
 
 
@@ -81,7 +83,7 @@ class GridBuilder:
         for table in [data, data.get("params")] + list(data.get("grid") or []):
             value = table.get("task") if isinstance(table, dict) else None
             found += value if isinstance(value, list) else [value]
-        return [t for t in found if t in TASKS] or list(TASKS)
+        return [t for t in found if isinstance(t, str) and t in TASKS] or list(TASKS)
 
     def check_key(self, key, where):
         if key in CORE_AXES or task_param(key) is not None:
@@ -100,6 +102,9 @@ class GridBuilder:
                 return expand_hidden(raw)
             if key == "init":  # a table here is the arrays, not a range
                 return [check_value(key, v, self.tables) for v in expand_init(raw)]
+            if key == "task":  # names only: a table is not a range of tasks
+                return [check_value(key, v, self.tables) for v in
+                        (raw if isinstance(raw, list) else [raw])]
             if key in CORE_AXES:
                 return [check_value(key, v, self.tables) for v in expand_list(raw)]
             return self._task_values(task_param(key), raw)
@@ -173,11 +178,6 @@ class GridBuilder:
                                      by_name[name].where, name,
                                      ", ".join(TASKS[task].param_names))
         axes = sorted(axes, key=_rank)
-        total = 1
-        for a in axes:
-            total *= len(a.rows)
-        if total > MAX_JOBS:
-            raise self.error(f"sub-grid has {total} jobs", where, None, f"at most {MAX_JOBS}")
         datasets = {}
         for combo in itertools.product(*(a.rows for a in axes)):
             values = {n: v for a, row in zip(axes, combo) for n, v in zip(a.names, row)}
@@ -227,6 +227,30 @@ class GridBuilder:
             except ValueError as exc:
                 raise self.error(str(exc), by_name["init"].where, "init") from None
         return config
+
+
+def count_jobs(grids) -> int:
+    """The jobs the sub-grids ``[(axes, where), ...]`` expand to, before expanding them."""
+    total = 0
+    for axes, _ in grids:
+        size = 1
+        for axis in axes:
+            size *= len(axis.rows)
+        total += size
+    return total
+
+
+def check_job_count(data, grids, builder):
+    """Refuse a spec that plans more jobs than its ``max_jobs`` (default ``MAX_JOBS``)."""
+    limit = data.get("max_jobs", MAX_JOBS)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise builder.error("must be an int >= 1", "top level", "max_jobs")
+    total = count_jobs(grids)
+    if total > limit:
+        raise builder.error(f"the spec plans {total:,} jobs over {len(grids)} sub-grid(s), "
+                            f"more than max_jobs = {limit:,}", None, "max_jobs",
+                            "fewer values, or raise the cap with a top-level "
+                            f"max_jobs = {total} if you mean it")
 
 
 def sub_grids(data, builder, overrides):

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from sweeps.keys import config_id, job_key
-from sweeps.spec.grid import GridBuilder, SpecError, sub_grids
+from sweeps.spec.grid import GridBuilder, SpecError, check_job_count, sub_grids
 from sweeps.spec.render import plain, to_toml
 
 __all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
@@ -83,6 +83,7 @@ class Spec(Sequence):
                             key="name", allowed="letters, digits, '_', '-', '.'")
         builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
         grids = sub_grids(d, builder, tuple(overrides))
+        check_job_count(d, grids, builder)  # before a single config is built
         configs = [c for axes, where in grids for c in builder.expand(axes, where)]
         text = source if source is not None else to_toml(d)
         text += "".join(f"\n# --set {o}" for o in overrides)

@@ -83,35 +83,44 @@ def _check_csv(params: dict) -> dict:
     return csv_task.fill_file_sha256(_check_split(params))
 
 
+#: The most rows a synthetic task may draw (a typo like n_samples = 1e12 must be refused
+#: before numpy tries to allocate terabytes).
+MAX_ROWS = 10_000_000
+
+
 def _positive_int(v):
-    return v >= 1
+    return 1 <= v <= MAX_ROWS
+
+
+def _rows(low):
+    return lambda v: low <= v <= MAX_ROWS
 
 
 _SEED = Param("data_seed", "int", 0, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
-_N_TEST = Param("n_test", "int", None, lambda v: v is None or v >= 1,
-                "an int >= 1 (default: n_samples)")
-_N_VAL = Param("n_val", "int", None, lambda v: v is None or v >= 1,
-               "an int >= 1 (default: n_samples)")
+_N_TEST = Param("n_test", "int", None, lambda v: v is None or _positive_int(v),
+                f"an int in 1..{MAX_ROWS} (default: n_samples)")
+_N_VAL = Param("n_val", "int", None, lambda v: v is None or _positive_int(v),
+               f"an int in 1..{MAX_ROWS} (default: n_samples)")
 _VAL_SIZE = Param("val_size", "float", 0.2, lambda v: 0 < v < 1,
                   "a float in (0, 1), with test_size + val_size < 1")
 
 TASKS: dict[str, TaskDef] = {
     "sine": TaskDef("sine", (
-        Param("n_samples", "int", 30, lambda v: v >= 2, "an int >= 2"),
+        Param("n_samples", "int", 30, _rows(2), f"an int in 2..{MAX_ROWS}"),
         Param("noise", "float", 0.1, lambda v: v >= 0, "a float >= 0"),
         _SEED,
-        Param("n_test", "int", 1000, _positive_int, "an int >= 1"),
+        Param("n_test", "int", 1000, _positive_int, f"an int in 1..{MAX_ROWS}"),
         _N_VAL,
     ), builtin.sine, "y = sin(2 pi x) + N(0, noise) on linspace(0, 1, n_samples); regression",
         _fill_sizes),
     "moons": TaskDef("moons", (
-        Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
+        Param("n_samples", "int", 200, _rows(2), f"an int in 2..{MAX_ROWS}"),
         Param("noise", "float", 0.2, lambda v: v >= 0, "a float >= 0"),
         _SEED, _N_TEST, _N_VAL,
     ), builtin.moons, "scikit-learn make_moons; 2 classes", _fill_sizes),
     "blobs": TaskDef("blobs", (
-        Param("n_samples", "int", 200, lambda v: v >= 2, "an int >= 2"),
-        Param("centers", "int", 2, lambda v: v >= 2, "an int >= 2"),
+        Param("n_samples", "int", 200, _rows(2), f"an int in 2..{MAX_ROWS}"),
+        Param("centers", "int", 2, lambda v: 2 <= v <= 1000, "an int in 2..1000"),
         Param("cluster_std", "float", 1.0, lambda v: v > 0, "a float > 0"),
         _SEED, _N_TEST, _N_VAL,
     ), builtin.blobs, "scikit-learn make_blobs; one class per centre", _fill_sizes),

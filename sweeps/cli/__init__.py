@@ -51,6 +51,13 @@ verdict: who is better in how many configs, the median difference with a 95% boo
 interval, and the Wilcoxon signed-rank p-value. The default metric is the task's main
 validation metric (val_accuracy or val_mse).
 """
+_EXPORT_EXAMPLES = """\
+examples:
+  sweeps export runs/sine                      runs/sine/results.csv, one row per job
+  sweeps export runs/sine --format json --arrays --to sine.json
+
+Every column of the results frame (docs/ARCHITECTURE.md) but the arrays, unless --arrays.
+"""
 _BEST_EXAMPLES = """\
 examples:
   sweeps best runs/moons                       top 5 configs by mean val_accuracy
@@ -72,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                "directory), 75 output directory in use by another run, 130 interrupted\n"
                "(Ctrl-C), 143 terminated (SIGTERM); both keep every finished result;\n"
                "141 the reader of the output went away (| head)")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, help, examples):
@@ -93,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
                      "write the HTML report (tables and figures) of a sweep",
                      _REPORT_EXAMPLES)
     report.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    export = command("export", commands.export,
+                     "write a sweep's results as a table file (one row per job)",
+                     _EXPORT_EXAMPLES)
+    export.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv",
+                        help="file format (default: csv; parquet needs pyarrow)")
+    export.add_argument("--to", metavar="FILE", default=None,
+                        help="file to write (default: DIR/results.<format>)")
+    export.add_argument("--arrays", action="store_true",
+                        help="also the loss curves and weights (json only: they are lists)")
     best = command("best", commands.best,
                    "rank a sweep's configs on validation; show their test estimate",
                    _BEST_EXAMPLES)
@@ -143,6 +161,16 @@ def _spec_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="AXIS=VALUE", help="replace an axis, e.g. --set epochs=500 "
                    "--set seed=0,1,2 (repeatable)")
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("nnsweeps")
+    except metadata.PackageNotFoundError:
+        version = "unknown (not installed)"
+    return f"sweeps (nnsweeps) {version}"
 
 
 def _positive(text: str) -> int:

@@ -200,6 +200,48 @@ def report(args) -> int:
     return EXIT_OK
 
 
+def export(args) -> int:
+    """``sweeps export``: the results frame as a CSV, JSON or Parquet file."""
+    from sweeps.frame import load
+    from sweeps.schema import CURVE_COLUMNS, WEIGHT_COLUMNS
+
+    out = Path(args.out)
+    _require_store(out)
+    if args.arrays and args.format != "json":
+        raise CommandError("--arrays needs --format json (arrays are lists of numbers)",
+                           EXIT_USAGE)
+    df = load(out, curves=args.arrays, weights=args.arrays)
+    df["hidden"] = df["hidden"].map(list)  # [4, 4] as the spec writes it, not a tuple
+    if args.arrays:  # numpy arrays as lists, so that JSON can hold them
+        for column in [*CURVE_COLUMNS, *WEIGHT_COLUMNS]:
+            if column in df:
+                df[column] = df[column].map(_as_lists)
+    target = Path(args.to) if args.to else out / f"results.{args.format}"
+    try:
+        if args.format == "csv":
+            df.to_csv(target, index=False)
+        elif args.format == "json":
+            df.to_json(target, orient="records", indent=1)
+        else:
+            df.assign(hidden=df["hidden"].map(list)).to_parquet(target, index=False)
+    except ImportError:
+        raise CommandError("parquet needs pyarrow, which is not installed: pip install "
+                           "pyarrow, or use --format csv or json", EXIT_USAGE) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {target}: {exc.strerror or exc}", EXIT_USAGE) \
+            from None
+    print(f"{len(df)} jobs -> {target}")
+    return EXIT_OK
+
+
+def _as_lists(value):
+    if isinstance(value, dict):
+        return {k: _as_lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_lists(v) for v in value]
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
 def best(args) -> int:
     """``sweeps best``: configs ranked on validation, each with its test estimate."""
     from results import best_configs, best_text, load_results

@@ -27,11 +27,12 @@ def tiny(tmp_path, monkeypatch):
 def test_python_m_sweeps_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sweeps", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("run", "list", "status", "report", "best", "compare"):
+    for command in ("run", "list", "status", "report", "best", "compare", "export"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["run", "list", "status", "report", "best", "compare"])
+@pytest.mark.parametrize("command", ["run", "list", "status", "report", "best", "compare",
+                                     "export"])
 def test_every_command_has_help_with_examples(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -231,3 +232,25 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 141
     assert first.split()[:2] == [b"0", b"pending"] and err == b""
+
+
+def test_export_round_trips_the_metrics_and_version_prints(tiny, tmp_path, capsys):
+    assert main(["run", str(tiny), "--jobs", "1", "--quiet"]) == 0
+    out = tmp_path / "runs" / "tiny"
+    assert main(["export", str(out)]) == 0
+    written = pd.read_csv(out / "results.csv").set_index("key").sort_index()
+    loaded = sweeps.load(out, curves=False, weights=False).set_index("key").sort_index()
+    assert list(written.index) == list(loaded.index)
+    for metric in ("train_loss", "val_loss", "test_loss", "train_mse", "val_mse", "test_mse",
+                   "epochs_run"):
+        assert (written[metric] == loaded[metric]).all(), metric  # CSV keeps every digit
+    assert "curve_loss" not in written and "weights" not in written
+    assert main(["export", str(out), "--format", "json", "--arrays",
+                 "--to", str(tmp_path / "r.json")]) == 0
+    records = pd.read_json(tmp_path / "r.json")
+    assert len(records["curve_loss"].iloc[0]) == 20 and len(records["weights"].iloc[0]) >= 2
+    assert main(["export", str(out), "--format", "csv", "--arrays"]) == 2
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("sweeps (nnsweeps) ")

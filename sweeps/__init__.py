@@ -1,6 +1,7 @@
 """sweeps: grids of small-network training jobs, run in parallel, cached in SQLite.
 
 >>> import sweeps
+>>> df = sweeps.run("sine", overrides=["epochs=500"], jobs=2)    # doctest: +SKIP
 >>> summary = sweeps.run_sweep("sine", "runs/sine", n_jobs=2)   # doctest: +SKIP
 >>> df = sweeps.load("runs/sine")                                 # doctest: +SKIP
 
@@ -9,10 +10,10 @@ processes that only need ``sweeps.training`` do not pay for pandas or the spec p
 """
 from importlib import import_module
 
-__all__ = ["load", "load_meta", "load_spec", "run_sweep"]
+__all__ = ["load", "load_meta", "load_spec", "run", "run_sweep"]
 
 _HOMES = {"load": "sweeps.frame", "load_meta": "sweeps.frame", "load_spec": "sweeps.spec",
-          "run_sweep": "sweeps.runner"}
+          "run": "sweeps.runner", "run_sweep": "sweeps.runner"}
 
 
 def __getattr__(name):

@@ -154,6 +154,53 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
     return summary
 
 
+def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=None,
+        retry_failed=False, force=False, progress=True):
+    """Run a sweep from Python, as ``sweeps run`` does, and return its results frame.
+
+    Parameters
+    ----------
+    spec : str, Path or sweeps.spec.Spec
+        A preset name, a TOML path, or a loaded spec.
+    out : str or Path, default=None
+        Output directory; None is ``runs/<spec name>``, as on the command line.
+    overrides : sequence of str, default=()
+        ``"axis=value"`` strings, as ``--set`` (only with a name or a path).
+    jobs, backend, scheduler, retry_failed, force
+        As for :func:`run_sweep` (``jobs`` is its ``n_jobs``).
+    progress : bool, default=True
+        A ``tqdm.auto`` bar: a widget in Jupyter, text in a terminal.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sweeps.load(out)``: every finished job of the sweep.
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (also in a notebook): every finished result is kept, and running the
+        same call again resumes.
+    """
+    from sweeps.frame import load
+    from sweeps.progress import ProgressBar
+    from sweeps.spec import load_spec
+
+    if isinstance(spec, (str, Path)):
+        spec = load_spec(spec, overrides=overrides)
+    elif overrides:
+        raise ValueError("overrides apply to a preset name or a spec path; a loaded Spec "
+                         "has its axes already (load it with load_spec(..., overrides=))")
+    out = Path(out) if out is not None else Path("runs") / spec.name
+    bar = ProgressBar(enabled=progress, notebook=True)
+    try:
+        run_sweep(spec, out, n_jobs=jobs, backend=backend, scheduler=scheduler,
+                  retry_failed=retry_failed, force=force, progress=bar)
+    finally:
+        bar.close()
+    return load(out)
+
+
 def planned_jobs(spec) -> list:
     """The jobs of ``spec`` as ``(key, config)`` pairs, in spec order (each key once)."""
     return list(zip(spec.keys(), spec))

@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from sweeps.progress import ProgressBar
 from sweeps.schema import STATUSES, flat_config, varying
 from sweeps.store import Store, StoreError, check_db_file, db_path
 
@@ -37,32 +38,6 @@ def _load_spec(args):
 
 def _out_dir(args, spec) -> Path:
     return Path(args.out) if args.out else Path("runs") / spec.name
-
-
-class ProgressBar:
-    """A tqdm bar over all planned jobs (cached ones count as done from the start)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled, self.bar = enabled, None
-
-    def __call__(self, summary) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=summary.planned, initial=summary.done, desc=summary.name,
-                            unit="job", file=sys.stderr, dynamic_ncols=True)
-        counts = {"ok": summary.ok, "cached": summary.cached, "failed": summary.failed,
-                  "diverged": summary.diverged}
-        self.bar.set_postfix(ordered_dict=counts, refresh=False)  # kwargs would be sorted
-        # update() (not assigning .n) so the ETA is the rate of jobs trained, not cached.
-        self.bar.update(summary.done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def run(args) -> int:

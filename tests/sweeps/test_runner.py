@@ -257,3 +257,15 @@ def test_a_foreign_file_in_the_output_directory_is_never_touched(tmp_path):
         run_sweep(spec, tmp_path, n_jobs=1)
     assert (tmp_path / DB_NAME).read_bytes() == b"precious notes, not a database\n"
     assert not (tmp_path / ".lock").exists()
+
+
+def test_the_python_api_runs_resumes_and_returns_the_frame(tmp_path, capsys):
+    overrides = ["epochs=20", "seed=0,1", "hidden=[[3],[4,4]]"]
+    df = sweeps.run("sine", out=tmp_path, overrides=overrides, jobs=1, backend="threading")
+    assert len(df) == 4 and (df["status"] == "ok").all()
+    assert "sine: 100%" in capsys.readouterr().err.replace("|", "")  # tqdm drew its bar
+    again = sweeps.run("sine", out=tmp_path, overrides=overrides, progress=False)
+    assert sorted(again["key"]) == sorted(df["key"])  # everything cached, nothing retrained
+    assert list(again["finished"].sort_values()) == list(df["finished"].sort_values())
+    with pytest.raises(ValueError, match="overrides apply to a preset name"):
+        sweeps.run(sweeps.load_spec("sine"), out=tmp_path, overrides=overrides)

@@ -48,39 +48,43 @@ def _nncore(ds, hidden, activation, seeds, lr, epochs, score, **net):
         epochs=epochs, optimizer="adam", lr=lr, **net)]) for init in ("normal", "glorot")}
 
 
-def moons(seeds=(0, 1, 2), epochs=None):
-    ds = make_task("moons")
-    configs, lr, preset_epochs, seeds = _configs("moons", seeds)
+def _outputs(model, X):
+    """scikit-learn's outputs in nncore's form: class probabilities, or one column."""
+    return model.predict_proba(X) if hasattr(model, "predict_proba") else model.predict(X)[:, None]
+
+
+def _grid(preset, seeds, epochs, score, **net):
+    """Mean test score of each config of a preset: nncore per init, and scikit-learn.
+
+    ``score(outputs)`` turns test-set outputs ``(n, n_out)`` into one number; the same
+    function scores both libraries.
+    """
+    ds = make_task(preset)
+    configs, lr, preset_epochs, seeds = _configs(preset, seeds)
     epochs = epochs or preset_epochs
     rows = []
     for hidden, activation in configs:
         row = {"hidden": hidden, "activation": activation}
-        row.update(_nncore(ds, hidden, activation, seeds, lr, epochs,
-                           lambda P: np.mean(nncore.predict_labels(P) == ds.y_test),
-                           output="softmax", loss="cross_entropy"))
-        row["sklearn"] = np.mean([
-            _sklearn("classification", hidden, activation, lr, epochs, s, len(ds.X_train))
-            .fit(ds.X_train, ds.y_train).score(ds.X_test, ds.y_test) for s in seeds])
+        row.update(_nncore(ds, hidden, activation, seeds, lr, epochs, score, **net))
+        row["sklearn"] = np.mean([score(_outputs(
+            _sklearn(ds.kind, hidden, activation, lr, epochs, s, len(ds.X_train))
+            .fit(ds.X_train, ds.y_train.ravel()), ds.X_test)) for s in seeds])
         rows.append(row)
     return rows, epochs
+
+
+def moons(seeds=(0, 1, 2), epochs=None):
+    """Test accuracy on the moons preset's grid (softmax and cross-entropy for nncore)."""
+    y_test = make_task("moons").y_test
+    return _grid("moons", seeds, epochs, lambda P: np.mean(nncore.predict_labels(P) == y_test),
+                 output="softmax", loss="cross_entropy")
 
 
 def sine(seeds=(0, 1, 2, 3, 4), epochs=None):
+    """Test MSE against the clean curve on the sine preset's grid."""
     ds = make_task("sine")
     truth = ds.truth(ds.X_test)
-    configs, lr, preset_epochs, seeds = _configs("sine", seeds)
-    epochs = epochs or preset_epochs
-    rows = []
-    for hidden, activation in configs:
-        row = {"hidden": hidden, "activation": activation}
-        row.update(_nncore(ds, hidden, activation, seeds, lr, epochs,
-                           lambda P: np.mean((P - truth) ** 2)))
-        row["sklearn"] = np.mean([
-            np.mean((_sklearn("regression", hidden, activation, lr, epochs, s,
-                              len(ds.X_train)).fit(ds.X_train, ds.y_train.ravel())
-                     .predict(ds.X_test)[:, None] - truth) ** 2) for s in seeds])
-        rows.append(row)
-    return rows, epochs
+    return _grid("sine", seeds, epochs, lambda P: np.mean((P - truth) ** 2))
 
 
 def main(epochs=None):

@@ -72,11 +72,11 @@ class Stack:
 
     def get_replica(self, s):
         """Return copies of replica ``s``'s weights and biases as two lists."""
-        return split_replica(self.blocks, s)
+        return _split(self.blocks, s)
 
     def get_gradients(self, s):
         """Return copies of replica ``s``'s weight and bias gradients as two lists."""
-        return split_replica(self.grad_blocks, s)
+        return _split(self.grad_blocks, s)
 
     def weight_norms(self):
         """Sum of squared weights (biases excluded) for each replica, shape ``(S,)``."""
@@ -93,7 +93,7 @@ def blocks_of(flat, shapes):
     return blocks
 
 
-def split_replica(blocks, s):
+def _split(blocks, s):
     """Replica ``s``'s ``(fan_in, fan_out)`` weights and ``(fan_out,)`` biases, copied."""
     return [B[s, :, :-1].T.copy() for B in blocks], [B[s, :, -1].copy() for B in blocks]
 

@@ -271,6 +271,11 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
     )
     history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
     recorded = run["recorded"]
+    if stopping is not None:  # keep each replica's best epoch, where it has one
+        kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
+        for B, best in zip(stack.blocks, stopping.best_blocks()):
+            B[kept] = best[kept]
+    problems = _unusable(first._network(), stack, X, Y)
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -286,10 +291,9 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         if stopping is not None:
             if stopping.stop_epoch[s] >= 0:
                 runs = stopping.stop_epoch[s] + 1
-            if stopping.best_epoch[s] >= 0:  # else no finite validation loss: keep the last
+            if stopping.best_epoch[s] >= 0:
                 best = int(stopping.best_epoch[s]) + 1
-                net.weights, net.biases = engine.split_replica(stopping.best_blocks(), s)
-        problem = _unusable(net, X, Y)
+        problem = problems[s]
         net.history_ = FitHistory(
             history[s, :runs], "diverged" if problem else "ok",
             f"{problem} after the last step (epoch {runs} of {epochs}); try a smaller lr"
@@ -298,15 +302,25 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
     return [net.history_ for net in nets]
 
 
-def _unusable(net, X, Y):
-    """Why the weights a network keeps cannot be used, or ``""``.
+def _unusable(network, stack, X, Y):
+    """Why each replica's kept weights cannot be used, or ``""``: one entry per replica.
 
     Divergence is decided on what is kept, not only on the losses seen during training:
     the last step can overflow the weights after a finite loss, and a kept network whose
-    weights or training predictions are not finite is no result.
+    weights or training loss are not finite is no result. One forward pass of the whole
+    stack on the training data decides it for every replica.
     """
-    if not all(np.isfinite(p).all() for p in net.weights + net.biases):
-        return "the weights became non-finite"
+    finite = np.logical_and.reduce([np.isfinite(B).all(axis=(1, 2)) for B in stack.blocks])
+    ws = engine.Workspace(stack, len(X))
     with np.errstate(all="ignore"):
-        value = net.loss(X, Y)
-    return "" if np.isfinite(value) else f"the loss on the training data became {value}"
+        engine.forward(network, stack, engine.inputs(X)[0], ws)
+        losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
+    reasons = []
+    for ok, value in zip(finite, losses):
+        if not ok:
+            reasons.append("the weights became non-finite")
+        elif not np.isfinite(value):
+            reasons.append(f"the loss on the training data became {value}")
+        else:
+            reasons.append("")
+    return reasons

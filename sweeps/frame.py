@@ -8,8 +8,7 @@ import numpy as np
 
 from sweeps.keys import job_key
 from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, METRICS,
-                           STATUS_COLUMNS,
-                           STATUSES, layers_text, task_column)
+                           STATUS_COLUMNS, STATUSES, layers_text, task_column)
 from sweeps.store import Store
 
 
@@ -51,7 +50,8 @@ def load(out_dir, *, curves=True, weights=True):
     out_dir : str or Path
         Output directory of ``sweeps run`` (holding ``sweep.db``).
     curves : bool, default=True
-        Include ``curve_epoch`` and ``curve_loss`` (numpy arrays).
+        Include the curve columns (``curve_epoch``, ``curve_loss``, ``curve_val_loss``,
+        ``weight_stats``).
     weights : bool, default=True
         Include ``weights`` and ``biases`` (lists of numpy arrays; None for failed jobs).
 
@@ -97,8 +97,8 @@ def load_meta(out_dir) -> dict:
     -------
     dict
         ``name``, ``spec`` (TOML text), ``created``, ``planned`` (number of jobs of the latest
-        run), ``counts`` (status -> number of jobs over every stored row, plus ``pending``:
-        planned jobs without a row), ``versions`` (package -> version), ``python``,
+        run), ``counts`` (status -> number of stored jobs of the current results format,
+        plus ``pending``: planned jobs without such a row), ``versions`` (package -> version), ``python``,
         ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs),
         ``stale`` (stored jobs of an older results format, left out of ``counts``).
 

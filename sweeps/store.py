@@ -265,7 +265,8 @@ class Store:
 
         Each record holds ``key``, ``config_id``, ``config``, ``status`` and optionally
         ``layers``, ``n_params``, ``metrics``, ``error``, ``traceback``, ``curve_epoch``,
-        ``curve_loss``, ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``worker``, ``started``, ``finished``.
+        ``curve_loss``, ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``,
+        ``worker``, ``started``, ``finished``.
         """
         rows = [_encode_job(rec, run_id) for rec in records]
         with self._transaction() as conn:

@@ -1,9 +1,10 @@
 """A metric against parameter count for the whole grid at once.
 
 Each config is one point: the mean over its ``ok`` seeds, with a vertical line spanning the
-95% Student t confidence interval of that mean (none for a single seed). With ``show_train`` the matching training metric is drawn as a hollow
-marker of the same colour: a training error that keeps falling while the test error rises
-with size is over-fitting; both high at small sizes is under-fitting.
+95% Student t confidence interval of that mean (none for a single seed). With
+``show_train`` the matching training metric is drawn as a hollow marker of the same colour:
+a training error that keeps falling while the test error rises with size is over-fitting;
+both high at small sizes is under-fitting.
 """
 from __future__ import annotations
 

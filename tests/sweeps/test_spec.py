@@ -398,7 +398,8 @@ def test_job_key_of_a_config_written_out_by_hand():
         "hidden": [3], "epochs": 5, "lr": 1e-2, "l2": 0, "seed": [0, 7]}})
     text = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],"init":"normal",'
             '"l2":0.0,"leaky_slope":0.01,"loss":"mse","lr":0.01,"min_delta":0.0,'
-            '"optimizer":"adam","output":"identity","patience":null,"record_weights":false,"seed":%d,"task":"sine",'
+            '"optimizer":"adam","output":"identity","patience":null,"record_weights":false,'
+            '"seed":%d,"task":"sine",'
             '"task_params":{"data_seed":0,"n_samples":30,"n_test":1000,"n_val":30,'
             '"noise":0.1}}')
     no_seed = ('{"activation":"tanh","batch_size":null,"epochs":5,"hidden":[3],'

@@ -75,9 +75,7 @@ def index_page(meta, df, tables, figures, report_dir, headline=None):
                  + "</pre>")
     parts.append("<h2 id='versions'>Software</h2>" + _versions(meta))
     body = "\n".join(parts)
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(name)}: sweep report</title><style>{_CSS}</style></head>"
-            f"<body>\n{body}\n</body></html>\n")
+    return _page(f"{name}: sweep report", body)
 
 
 def comparison_page(table, shown, constant, dirs, files):
@@ -117,9 +115,7 @@ def comparison_page(table, shown, constant, dirs, files):
                  + (f"<p><small>Same in every row: {_e(same)}.</small></p>" if same else "")
                  + f"<div class='scroll'>{to_html(shown)}</div>")
     body = "\n".join(parts)
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(a)} vs {_e(b)}</title><style>{_CSS}</style></head>"
-            f"<body>\n{body}\n</body></html>\n")
+    return _page(f"{a} vs {b}", body)
 
 
 def _status_note(meta, df):
@@ -163,6 +159,13 @@ def _versions(meta):
     drawn_text = ", ".join(f"{k} {v}" for k, v in drawn.items())
     return (f"<p>Training run:</p><table class='results'>{body}</table>"
             f"<p><small>Report drawn with {_e(drawn_text)}.</small></p>")
+
+
+def _page(title, body):
+    """A whole page: the shared style, ``title`` escaped, ``body`` as given (HTML)."""
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
 
 
 def _rel(path, base):

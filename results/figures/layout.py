@@ -15,9 +15,9 @@ import math
 import textwrap
 from pathlib import Path
 
-import matplotlib.ticker as ticker
 import numpy as np
 import seaborn as sns
+from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 

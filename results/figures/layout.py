@@ -4,10 +4,11 @@ Every figure in ``results`` is built here so that the sizes, fonts and edge labe
 the same everywhere: a 56-panel fit grid and a 3 x 18 boundary grid both stay legible
 because the figure grows with the grid instead of the panels shrinking to fit a page.
 
-Figures are plain ``matplotlib.figure.Figure`` objects, not registered with pyplot: a
-Jupyter cell ending in ``results.fit_grid(df)`` shows the figure once (through its repr)
-rather than twice (pyplot's inline display too), and a report drawing dozens of figures
-holds no global references to them.
+Figures are closed in pyplot as soon as they are made: the caller owns them. A Jupyter cell
+ending in ``results.fit_grid(df)`` then shows the figure once (its repr) rather than twice
+(the inline backend shows every open pyplot figure at the end of a cell too), and a report
+drawing dozens of figures leaves none open. ``plt.show()`` does not know them: save them
+(:func:`save_figure`), or let Jupyter display them.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import math
 import textwrap
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 #: Font sizes (points) used across figures.
 TITLE_SIZE = 7
@@ -48,26 +49,28 @@ def panel_grid(n_rows, n_cols, *, panel_size=(1.6, 1.2), sharex=True, sharey=Tru
     panel_size : (float, float), default=(1.6, 1.2)
         Width and height of one panel in inches.
     sharex, sharey : bool or str
-        As for ``matplotlib.figure.Figure.subplots``.
+        As for ``matplotlib.pyplot.subplots``.
     extra_width, extra_height : float
         Inches added for a colorbar or legend and for the suptitle.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Not registered with pyplot (``plt.show()`` does not know it; save it, or let
-        Jupyter display it).
+        Already closed in pyplot (it stays usable: draw, save, display).
     axes : ndarray of Axes, shape (n_rows, n_cols)
     """
     size = (panel_size[0] * n_cols + 0.6 + extra_width,
             panel_size[1] * n_rows + 0.4 + extra_height)
     with sns.axes_style("ticks"):
         # Constrained layout keeps titles and tick labels of neighbours from colliding.
-        fig = Figure(figsize=size, layout="constrained")
-        # An Agg canvas, as pyplot's headless and inline backends give: seaborn's heatmap
-        # draws the figure mid-way to check its tick labels, which a bare canvas skips.
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(n_rows, n_cols, sharex=sharex, sharey=sharey, squeeze=False)
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=size, sharex=sharex, sharey=sharey,
+                                 squeeze=False, layout="constrained")
+    # Made by pyplot, which loads the backend (in Jupyter that sets up the inline display
+    # of figures), then closed there: the figure is the caller's, and Jupyter displays it
+    # once. Closing leaves a bare canvas, on which seaborn's mid-way draw (a heatmap checks
+    # its tick labels) does nothing: an Agg canvas keeps the drawing what it was.
+    plt.close(fig)
+    FigureCanvasAgg(fig)
     for ax in axes.flat:
         ax.tick_params(labelsize=TICK_SIZE, length=2, pad=1)
         sns.despine(ax=ax)
@@ -172,10 +175,6 @@ def save_figure(fig, path, format=None, *, dpi=150):
 
 
 def close(fig):
-    """Release a figure's memory (the report draws many): drop its artists now.
-
-    The figure is not registered with pyplot, so nothing global holds it; clearing it
-    frees the artists at once instead of whenever the garbage collector gets round to it.
-    """
+    """Release a figure's memory now (the report draws many); pyplot let it go already."""
     fig.clear()
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-browser browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,22 @@ demo: $(STAMP)
 	@echo "Reports: open runs/sine/report/index.html, runs/moons/report/index.html, runs/blobs/report/index.html"
 	@echo "Comparison: open runs/adam_vs_adagrad/index.html; the material's NOT: runs/not/report/index.html"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The report's browser test alone; here a missing browser fails it instead of skipping it.
+test-browser: $(STAMP) browser
+	NNSWEEPS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/results/test_report_browser.py
+
+# Headless Chromium and its driver for the browser test: installed with apt when missing and
+# we are root (about 30 s); otherwise, or if apt fails, that test skips and says why.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    echo "installing chromium and chromium-driver for the browser test" && \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	      >/dev/null; } || echo "no chromium: the browser test will skip"
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python bench/run.py

@@ -5,6 +5,7 @@ bar on stderr) and ``sweeps.run`` (``tqdm.auto``: a widget in Jupyter, text else
 it. Cached jobs count as done from the start.
 """
 import sys
+import warnings
 
 
 class ProgressBar:
@@ -27,7 +28,13 @@ class ProgressBar:
             return
         if self.bar is None:
             if self.notebook:
-                from tqdm.auto import tqdm
+                from tqdm import TqdmWarning
+
+                with warnings.catch_warnings():
+                    # Without ipywidgets tqdm.auto warns, then draws the text bar, which
+                    # Jupyter shows just as well: say nothing.
+                    warnings.simplefilter("ignore", TqdmWarning)
+                    from tqdm.auto import tqdm
             else:
                 from tqdm import tqdm
             self.bar = tqdm(total=summary.planned, initial=summary.done, desc=summary.name,

@@ -65,16 +65,24 @@ class RunSummary:
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped a sweep; every result finished before it is committed.
 
-    A KeyboardInterrupt, so it stops callers as Ctrl-C always does; ``summary`` says
-    what was done and what is pending, ``signum`` which signal stopped it (SIGINT for
-    Ctrl-C). Running the same sweep again resumes.
+    A KeyboardInterrupt, so it stops callers as Ctrl-C always does (a notebook's "run
+    all" stops at that cell); ``summary`` says what was done and what is pending,
+    ``signum`` which signal stopped it (SIGINT for Ctrl-C). Running the same sweep again
+    resumes. IPython and Jupyter show its message alone, not a traceback through the
+    runner (``_render_traceback_``, IPython's hook for exceptions that explain themselves).
     """
 
     def __init__(self, summary: RunSummary, signum: int = signal.SIGINT):
         self.signum = signal.Signals(signum)
-        super().__init__(f"sweep interrupted by {self.signum.name}: {summary.done} of "
-                         f"{summary.planned} jobs done, {summary.pending} pending")
+        s, out = summary, str(summary.out_dir)
+        super().__init__(f"interrupted by {self.signum.name}: {s.done} of {s.planned} jobs "
+                         f"done ({s.done - s.cached} in this run), {s.pending} pending; "
+                         f"finished results are kept in {out} (sweeps.load({out!r}) reads "
+                         "them); run the same sweep again to resume")
         self.summary = summary
+
+    def _render_traceback_(self) -> list:
+        return [f"{type(self).__name__}: {self}"]
 
 
 class _Signalled(KeyboardInterrupt):
@@ -179,8 +187,10 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
     Raises
     ------
     SweepInterrupted
-        On Ctrl-C (also in a notebook): every finished result is kept, and running the
-        same call again resumes.
+        On Ctrl-C (in Jupyter: the interrupt button, or ``i i``): every finished result
+        is kept, and running the same call again resumes. The cell stops, as on any
+        interrupt, with a one-line message (jobs done, where the results are, how to
+        resume) instead of a traceback; ``sweeps.load(out)`` reads what was kept.
     """
     from sweeps.frame import load
     from sweeps.progress import ProgressBar

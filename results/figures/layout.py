@@ -3,6 +3,12 @@
 Every figure in ``results`` is built here so that the sizes, fonts and edge labelling are
 the same everywhere: a 56-panel fit grid and a 3 x 18 boundary grid both stay legible
 because the figure grows with the grid instead of the panels shrinking to fit a page.
+
+Figures are closed in pyplot as soon as they are made: the caller owns them. A Jupyter cell
+ending in ``results.fit_grid(df)`` then shows the figure once (its repr) rather than twice
+(the inline backend shows every open pyplot figure at the end of a cell too), and a report
+drawing dozens of figures leaves none open. ``plt.show()`` does not know them: save them
+(:func:`save_figure`), or let Jupyter display them.
 """
 from __future__ import annotations
 
@@ -11,9 +17,10 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker as ticker
 import numpy as np
 import seaborn as sns
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 #: Font sizes (points) used across figures.
 TITLE_SIZE = 7
@@ -49,6 +56,7 @@ def panel_grid(n_rows, n_cols, *, panel_size=(1.6, 1.2), sharex=True, sharey=Tru
     Returns
     -------
     fig : matplotlib.figure.Figure
+        Already closed in pyplot (it stays usable: draw, save, display).
     axes : ndarray of Axes, shape (n_rows, n_cols)
     """
     size = (panel_size[0] * n_cols + 0.6 + extra_width,
@@ -57,6 +65,12 @@ def panel_grid(n_rows, n_cols, *, panel_size=(1.6, 1.2), sharex=True, sharey=Tru
         # Constrained layout keeps titles and tick labels of neighbours from colliding.
         fig, axes = plt.subplots(n_rows, n_cols, figsize=size, sharex=sharex, sharey=sharey,
                                  squeeze=False, layout="constrained")
+    # Made by pyplot, which loads the backend (in Jupyter that sets up the inline display
+    # of figures), then closed there: the figure is the caller's, and Jupyter displays it
+    # once. Closing leaves a bare canvas, on which seaborn's mid-way draw (a heatmap checks
+    # its tick labels) does nothing: an Agg canvas keeps the drawing what it was.
+    plt.close(fig)
+    FigureCanvasAgg(fig)
     for ax in axes.flat:
         ax.tick_params(labelsize=TICK_SIZE, length=2, pad=1)
         sns.despine(ax=ax)
@@ -161,6 +175,6 @@ def save_figure(fig, path, format=None, *, dpi=150):
 
 
 def close(fig):
-    """Release a figure's memory (the report draws many)."""
-    plt.close(fig)
+    """Release a figure's memory now (the report draws many); pyplot let it go already."""
+    fig.clear()
 

@@ -1,0 +1,335 @@
+"""scikit-learn's MLP training loops, run on nncore's engine.
+
+The estimators in ``estimators.py`` train as scikit-learn's ``MLPClassifier`` /
+``MLPRegressor`` do (``sklearn/neural_network/_multilayer_perceptron.py``): epoch by
+epoch, with its stopping rule on the training loss (``tol``, ``n_iter_no_change``) or on a
+held-out validation score (``early_stopping``), its learning-rate schedules and its
+mini-batch order. Each epoch is one call of ``engine.train``, so the gradients and updates
+are the engine's (one training code path); only what scikit-learn decides *between* epochs
+lives here. ``solver="lbfgs"`` minimizes the engine's loss and gradient with
+``scipy.optimize.minimize``, as scikit-learn does with its own.
+
+Conventions, and how they map onto nncore:
+
+* ``alpha`` is nncore's ``l2``: both add ``alpha / (2 n) * sum of squared weights`` to the
+  loss (biases not penalized), ``n`` the samples in the batch. No conversion.
+* ``squared_error`` is scikit-learn's ``0.5 * mean over samples and outputs`` of the
+  squared error; nncore's ``mse`` sums over outputs. With one output they are equal; with
+  several the reported value is divided by the number of outputs while the gradient stays
+  the one of the sum, as in scikit-learn (its delta is ``P - Y`` for every loss).
+* ``poisson``: half the Poisson deviance with an exponential output (canonical link).
+* Classification: ``log_loss`` is nncore's ``cross_entropy`` with a softmax output;
+  binary and multilabel targets use ``binary_cross_entropy`` with logistic outputs.
+"""
+import itertools
+import math
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import shuffle as sk_shuffle
+
+from . import engine
+from .activations import Activation
+from .init import init_params
+from .losses import LOSSES, Loss
+from .optimizers import GD, Adagrad, Adam, Momentum, Nesterov
+
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad")
+
+
+def _exp(Z):
+    return np.exp(Z, out=Z)
+
+
+def _exp_backward(A, D, scratch):
+    return np.multiply(D, A, out=D)
+
+
+def _poisson(P, Y):
+    from scipy.special import xlogy
+
+    return (xlogy(Y, Y / P) - Y + P).sum(axis=(-2, -1)) / P.shape[-1]
+
+
+EXP = Activation(_exp, _exp_backward)
+"""The exponential output of ``loss="poisson"``."""
+
+
+def _squared_error(n_outputs):
+    """scikit-learn's ``squared_error``: nncore's ``mse`` divided by the outputs."""
+    mse = LOSSES["mse"]
+
+    def value(P, Y):
+        return mse.value(P, Y) / n_outputs
+
+    def from_residual(R, out):
+        mse.from_residual(R, out)
+        out /= n_outputs
+        return out
+
+    return Loss(value, mse.gradient, "identity", from_residual)
+
+
+def network(activation, out_activation, loss, alpha, n_outputs):
+    """The engine's ``Network`` for an estimator's settings (module docstring: conventions).
+
+    Parameters
+    ----------
+    activation : str
+        Hidden activation, a key of ``nncore.ACTIVATIONS``.
+    out_activation : {"identity", "exp", "logistic", "softmax"}
+        scikit-learn's ``out_activation_``.
+    loss : {"squared_error", "poisson", "log_loss"}
+    alpha : float
+    n_outputs : int
+    """
+    if out_activation == "softmax":
+        return engine.Network(activation, "softmax", "cross_entropy", alpha)
+    if out_activation == "logistic":
+        return engine.Network(activation, "logistic", "binary_cross_entropy", alpha)
+    net = engine.Network(activation, "identity", "mse", alpha)
+    if loss == "poisson":
+        net.output, net.loss = EXP, Loss(_poisson, None, "exp")
+    elif n_outputs > 1:
+        net.loss = _squared_error(n_outputs)
+    else:
+        return net
+    # Both are paired with their canonical output: the delta is P - Y.
+    net.canonical, net.residual_loss = True, net.loss.from_residual
+    return net
+
+
+def initial_params(layer_units, random_state, activation, dtype):
+    """scikit-learn's initial weights: ``"glorot"`` drawn from its ``RandomState``."""
+    return init_params(layer_units, "glorot", random_state, activation=activation,
+                       dtype=dtype)
+
+
+def to_stack(coefs, intercepts, dtype):
+    """One replica's parameters as an engine ``Stack``."""
+    return engine.Stack.from_arrays([(coefs, intercepts)], dtype)
+
+
+def outputs(net, stack, X):
+    """Output activations ``(n_samples, n_outputs)`` of the stack's only replica."""
+    ws = engine.Workspace(stack, len(X))
+    with np.errstate(all="ignore"):  # a diverged network predicts NaN, as scikit-learn's
+        return engine.forward(net, stack, engine.inputs(X)[0], ws)[0].T.copy()
+
+
+class Schedule:
+    """An nncore optimizer with scikit-learn's learning-rate schedule and stopping rule.
+
+    The methods and the ``learning_rate`` attribute are those of scikit-learn's
+    ``_stochastic_optimizers``: ``iteration_ends(t)`` after every epoch,
+    ``trigger_stopping(msg, verbose)`` when the score stalls.
+
+    Parameters
+    ----------
+    optimizer : nncore optimizer
+        Its ``lr`` is changed in place by the schedule.
+    schedule : {"constant", "invscaling", "adaptive"}
+    power_t : float
+    """
+
+    def __init__(self, optimizer, schedule="constant", power_t=0.5):
+        self.optimizer, self.schedule, self.power_t = optimizer, schedule, power_t
+        self.learning_rate_init = optimizer.lr
+
+    @property
+    def learning_rate(self):
+        """The current step size (adam's includes its bias correction, as scikit-learn's)."""
+        opt = self.optimizer
+        if isinstance(opt, Adam) and opt.t:
+            return opt.lr * math.sqrt(1 - opt.beta2**opt.t) / (1 - opt.beta1**opt.t)
+        return opt.lr
+
+    def iteration_ends(self, time_step):
+        if self.schedule == "invscaling":
+            self.optimizer.lr = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        if self.schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.optimizer.lr <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.optimizer.lr /= 5.0
+        if verbose:
+            print(f"{msg} Setting learning rate to {self.optimizer.lr:f}")
+        return False
+
+
+def make_schedule(est):
+    """The optimizer ``est.solver`` names, with its schedule (only sgd has one)."""
+    lr = est.learning_rate_init
+    if est.solver == "adam":
+        return Schedule(Adam(lr, beta1=est.beta_1, beta2=est.beta_2, epsilon=est.epsilon))
+    if est.solver == "adagrad":
+        return Schedule(Adagrad(lr, epsilon=est.epsilon))
+    if est.momentum == 0:  # scikit-learn's zero velocity adds nothing: plain descent
+        opt = GD(lr)
+    elif est.nesterovs_momentum:
+        opt = Nesterov(lr, est.momentum)
+    else:
+        opt = Momentum(lr, est.momentum)
+    return Schedule(opt, est.learning_rate, est.power_t)
+
+
+class BatchOrder:
+    """scikit-learn's mini-batch order, in the form the engine asks for it.
+
+    The engine calls ``permutation(n)`` once per epoch; scikit-learn shuffles the
+    previous epoch's order with ``sklearn.utils.shuffle`` and its ``RandomState``, so the
+    batches are the same as scikit-learn's from the same ``random_state``.
+    """
+
+    def __init__(self, n_samples, shuffle, random_state):
+        self.order = np.arange(n_samples)
+        self.shuffle, self.random_state = shuffle, random_state
+
+    def permutation(self, n):
+        if self.shuffle:
+            self.order = sk_shuffle(self.order, random_state=self.random_state)
+        return self.order
+
+
+def fit_stochastic(est, X, y, net, incremental):
+    """scikit-learn's ``_fit_stochastic`` on ``est`` (sgd, adam, adagrad): epochs of the engine.
+
+    ``y`` is the 2-D training target; ``est.coefs_`` / ``est.intercepts_`` are read and
+    written back. Returns nothing; sets ``loss_``, ``loss_curve_``, ``n_iter_``, ``t_``,
+    ``best_loss_`` / ``validation_scores_`` / ``best_validation_score_`` as scikit-learn.
+    """
+    if not incremental or not hasattr(est, "_optimizer"):
+        est._optimizer = make_schedule(est)
+    if est.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    X_train, y_train, X_val, y_val = X, y, None, None
+    if est.early_stopping:
+        stratify = y if est._stratify() else None
+        X_train, X_val, y_train, y_val = train_test_split(
+            X, y, random_state=est._random_state, test_size=est.validation_fraction,
+            stratify=stratify)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                             "or the size of your dataset.")
+        y_val = est._validation_targets(y_val)
+    n_samples = X_train.shape[0]
+    if est.batch_size == "auto":
+        batch_size = min(200, n_samples)
+    else:
+        if est.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                          "going to be clipped")
+        batch_size = int(np.clip(est.batch_size, 1, n_samples))
+    stack = to_stack(est.coefs_, est.intercepts_, X.dtype)
+    order = [BatchOrder(n_samples, est.shuffle, est._random_state)]
+    Y_train = np.ascontiguousarray(y_train, dtype=X.dtype)
+    try:
+        est.n_iter_ = 0
+        for _ in range(est.max_iter):
+            run = engine.train(net, stack, X_train, Y_train, epochs=1,
+                               optimizer=est._optimizer.optimizer, batch_size=batch_size,
+                               shuffle_rngs=order)
+            est.n_iter_ += 1
+            est.loss_ = float(run["history"][0, 0])
+            est.t_ += n_samples
+            est.loss_curve_.append(est.loss_)
+            if est.verbose:
+                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+            _update_no_improvement_count(est, net, stack, X_val, y_val)
+            est._optimizer.iteration_ends(est.t_)
+            if est._no_improvement_count > est.n_iter_no_change:
+                what = "Validation score" if est.early_stopping else "Training loss"
+                msg = (f"{what} did not improve more than tol={est.tol:f} for "
+                       f"{est.n_iter_no_change} consecutive epochs.")
+                if est._optimizer.trigger_stopping(msg, est.verbose):
+                    break
+                est._no_improvement_count = 0
+            if incremental:
+                break
+            if est.n_iter_ == est.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
+                              "and the optimization hasn't converged yet.",
+                              ConvergenceWarning)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.")
+    if est.early_stopping:
+        stack.params[:] = est._best_params
+    est.coefs_, est.intercepts_ = stack.get_replica(0)
+
+
+def _update_no_improvement_count(est, net, stack, X_val, y_val):
+    """scikit-learn's ``_update_no_improvement_count``: the stopping rule's counter."""
+    if est.early_stopping:
+        P = outputs(net, stack, X_val)
+        score = (float(est._score_outputs(P, y_val)) if np.isfinite(P).all()
+                 else float("nan"))
+        est.validation_scores_.append(score)
+        if est.verbose:
+            print(f"Validation score: {score:f}")
+        if score < est.best_validation_score_ + est.tol:
+            est._no_improvement_count += 1
+        else:
+            est._no_improvement_count = 0
+        if score > est.best_validation_score_:
+            est.best_validation_score_ = score
+            est._best_params = stack.params.copy()
+        return
+    if est.loss_curve_[-1] > est.best_loss_ - est.tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+
+
+def pack(coefs, intercepts):
+    """scikit-learn's packing of the parameters into one vector: weights, then biases."""
+    return np.hstack([a.ravel() for a in list(coefs) + list(intercepts)])
+
+
+def unpack(theta, layer_units):
+    """The inverse of ``pack``: ``(coefs, intercepts)`` as views into ``theta``."""
+    coefs, intercepts, start = [], [], 0
+    for fan_in, fan_out in itertools.pairwise(layer_units):
+        coefs.append(theta[start:start + fan_in * fan_out].reshape(fan_in, fan_out))
+        start += fan_in * fan_out
+    for fan_out in layer_units[1:]:
+        intercepts.append(theta[start:start + fan_out])
+        start += fan_out
+    return coefs, intercepts
+
+
+def loss_grad(theta, net, X, Y, layer_units):
+    """The engine's loss and gradient at packed parameters ``theta`` (both packed)."""
+    stack = to_stack(*unpack(theta, layer_units), X.dtype)
+    ws = engine.Workspace(stack, len(X))
+    X_T, X_rows = engine.inputs(X)
+    Y_T = np.ascontiguousarray(Y.T, dtype=X.dtype)
+    with np.errstate(all="ignore"):
+        engine.forward(net, stack, X_T, ws)
+        value = float(engine.loss_values(net, stack, Y_T, ws)[0])
+        engine.backward(net, stack, X_rows, Y_T, ws)
+    return value, pack(*stack.get_gradients(0))
+
+
+def fit_lbfgs(est, X, y, net, layer_units):
+    """scikit-learn's ``_fit_lbfgs``: L-BFGS-B on the engine's loss and gradient."""
+    result = scipy.optimize.minimize(
+        loss_grad, pack(est.coefs_, est.intercepts_), method="L-BFGS-B", jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+        args=(net, X, y, layer_units))
+    if result.status != 0:
+        warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) "
+                      f"(status={result.status}):\n{result.message}\n", ConvergenceWarning)
+    est.n_iter_ = min(result.nit, est.max_iter)
+    est.loss_ = float(result.fun)
+    coefs, intercepts = unpack(result.x.astype(X.dtype), layer_units)
+    est.coefs_, est.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]

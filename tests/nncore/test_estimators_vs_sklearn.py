@@ -1,0 +1,117 @@
+"""The estimators against scikit-learn's own: same parameters, same numbers.
+
+scikit-learn's ``MLPRegressor`` / ``MLPClassifier`` are the independent reference: they
+are fitted with the very same parameter dict as ours, and from the same initial weights
+the training trajectories of sgd, momentum, Nesterov's momentum and adam must agree to
+1e-10.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.neural_network as sk
+from sklearn.datasets import load_digits, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import MinMaxScaler
+
+import nncore
+
+
+def _regression():
+    X, y = make_regression(n_samples=120, n_features=6, noise=5.0, random_state=3)
+    return X, y / y.std()
+
+
+def _classification(n_class):
+    X, y = load_digits(n_class=n_class, return_X_y=True)
+    return MinMaxScaler().fit_transform(X[:150]), y[:150]
+
+
+def _fit_both(kind, params, X, y):
+    ours = (nncore.MLPRegressor if kind == "regressor" else nncore.MLPClassifier)(**params)
+    theirs = (sk.MLPRegressor if kind == "regressor" else sk.MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ours.fit(X, y), theirs.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("kind", ["regressor", "binary", "multiclass"])
+def test_the_same_params_dict_fits_like_scikit_learn(kind, solver):
+    # scikit-learn's names and defaults: every parameter below is passed unchanged to
+    # both classes, mini-batches and shuffling included (default batch_size="auto").
+    params = {"hidden_layer_sizes": (12,), "activation": "tanh", "solver": solver,
+              "alpha": 1e-3, "learning_rate_init": 0.01, "max_iter": 40, "random_state": 5}
+    X, y = _regression() if kind == "regressor" else _classification(
+        2 if kind == "binary" else 3)
+    ours, theirs = _fit_both("regressor" if kind == "regressor" else "classifier", params,
+                             X, y)
+    assert ours.get_params() == theirs.get_params()
+    assert ours.n_iter_ == theirs.n_iter_
+    # lbfgs's line search amplifies rounding over its iterations: looser there.
+    rtol = 1e-6 if solver == "lbfgs" else 1e-9
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=rtol)
+    if kind == "regressor":
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=rtol, atol=rtol)
+    else:
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=rtol)
+        np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.out_activation_ == theirs.out_activation_
+    assert [W.shape for W in ours.coefs_] == [W.shape for W in theirs.coefs_]
+
+
+def test_the_defaults_are_scikit_learns():
+    for ours, theirs in [(nncore.MLPRegressor(), sk.MLPRegressor()),
+                         (nncore.MLPClassifier(), sk.MLPClassifier())]:
+        assert ours.get_params() == theirs.get_params()
+
+
+def _recording(cls):
+    """``cls`` whose initial weights are recorded (scikit-learn) or replaced (ours)."""
+
+    class Recording(cls):
+        def _initialize(self, *args):
+            super()._initialize(*args)
+            if getattr(self, "inject", None) is not None:
+                self.coefs_ = [c.copy() for c in self.inject[0]]
+                self.intercepts_ = [b.copy() for b in self.inject[1]]
+            self.initial = ([c.copy() for c in self.coefs_],
+                            [b.copy() for b in self.intercepts_])
+
+    return Recording
+
+
+@pytest.mark.parametrize("solver, momentum, nesterov", [
+    ("sgd", 0.0, False), ("sgd", 0.9, False), ("sgd", 0.9, True), ("adam", 0.9, True)])
+@pytest.mark.parametrize("kind", ["regressor", "multioutput", "multiclass"])
+def test_trajectories_from_the_same_weights_agree_to_1e_10(kind, solver, momentum, nesterov):
+    # Full batch, no shuffling: 50 steps from scikit-learn's initial weights, injected
+    # into ours (drawn from another seed, so the injection is what makes them equal).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    if kind == "multiclass":
+        y = rng.integers(0, 3, size=60)
+    else:
+        y = np.tanh(X @ rng.normal(size=(4, 2 if kind == "multioutput" else 1)))
+        y = y.ravel() if kind == "regressor" else y
+    params = {"hidden_layer_sizes": (7, 5), "activation": "tanh", "solver": solver,
+              "alpha": 0.01, "batch_size": 60, "shuffle": False, "learning_rate_init": 0.05,
+              "max_iter": 50, "momentum": momentum, "nesterovs_momentum": nesterov,
+              "n_iter_no_change": np.inf}
+    is_reg = kind != "multiclass"
+    theirs = _recording(sk.MLPRegressor if is_reg else sk.MLPClassifier)(random_state=1,
+                                                                         **params)
+    ours = _recording(nncore.MLPRegressor if is_reg else nncore.MLPClassifier)(
+        random_state=2, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs.fit(X, y)
+        ours.inject = theirs.initial
+        ours.fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 50
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    for mine, ref in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, ref, rtol=1e-10, atol=1e-12)
+    # and the trajectory went somewhere: the weights moved and the loss fell
+    assert theirs.loss_curve_[-1] < 0.9 * theirs.loss_curve_[0]
+    assert not np.allclose(ours.coefs_[0], theirs.initial[0][0])

@@ -8,7 +8,6 @@ the hidden activations ``"sigmoid"`` (scikit-learn's ``"logistic"``) and
 ``"leaky_relu"``. ``sklearn_solvers`` holds the training loops and the conventions
 (``alpha`` is nncore's ``l2``; ``squared_error`` is nncore's ``mse`` over the outputs).
 
-Not supported: ``sample_weight`` (the engine trains on unweighted means).
 """
 from numbers import Integral, Real
 from typing import ClassVar
@@ -26,12 +25,14 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_is_fitted,
     check_random_state,
     column_or_1d,
     validate_data,
 )
 
+from . import sklearn_losses
 from . import sklearn_solvers as solvers
 
 SKLEARN_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"}
@@ -75,7 +76,7 @@ class _BaseMLP(BaseEstimator):
 
     # -- training -------------------------------------------------------------------------
 
-    def _fit(self, X, y, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
@@ -85,17 +86,20 @@ class _BaseMLP(BaseEstimator):
         if scipy.sparse.issparse(X):  # the engine multiplies dense arrays: convert once
             X = X.toarray()
         X = np.ascontiguousarray(X)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = y.shape[1]
         layer_units = [X.shape[1], *hidden, self.n_outputs_]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype)
-        net = self._network()
-        if self.solver == "lbfgs":
-            solvers.fit_lbfgs(self, X, y, net, layer_units)
-        else:
-            solvers.fit_stochastic(self, X, y, net, incremental)
+        net = self._network(weighted=sample_weight is not None)
+        with solvers.one_blas_thread():
+            if self.solver == "lbfgs":
+                solvers.fit_lbfgs(self, X, y, sample_weight, net, layer_units)
+            else:
+                solvers.fit_stochastic(self, X, y, sample_weight, net, incremental)
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
             # A diverged network is not kept (scikit-learn keeps it), so predict cannot
             # return NaN as if it were a prediction.
@@ -123,13 +127,13 @@ class _BaseMLP(BaseEstimator):
                 self.best_loss_ = np.inf
                 self.validation_scores_ = self.best_validation_score_ = None
 
-    def _network(self):
+    def _network(self, weighted=False):
         loss = getattr(self, "loss", "log_loss")
-        return solvers.network(self.activation, self.out_activation_, loss, self.alpha,
-                               self.n_outputs_)
+        return sklearn_losses.network(self.activation, self.out_activation_, loss, self.alpha,
+                                      self.n_outputs_, weighted)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix ``X`` and target(s) ``y``.
 
         Parameters
@@ -138,12 +142,14 @@ class _BaseMLP(BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels (or a label-indicator matrix) in classification, real numbers in
             regression.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (a weighted mean), as scikit-learn's.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     def _check_solver(self):
         if self.solver not in solvers.STOCHASTIC_SOLVERS:
@@ -154,12 +160,14 @@ class _BaseMLP(BaseEstimator):
     def _loss_grad_lbfgs(self, packed, X, y, sample_weight=None, *buffers):
         """Loss and packed gradient at packed parameters, as scikit-learn's method of the name.
 
-        ``sample_weight`` must be None; ``buffers`` (scikit-learn's work arrays) are unused.
+        ``buffers`` (scikit-learn's work arrays) are unused.
         """
         layer_units = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
-        y = np.asarray(y)
-        return solvers.loss_grad(packed, self._network(), np.asarray(X, dtype=float),
-                                 y.reshape(len(y), -1), layer_units)
+        y = np.asarray(y, dtype=float).reshape(len(y), -1)
+        if sample_weight is not None:
+            y = sklearn_losses.with_weights(y, np.asarray(sample_weight))
+        return solvers.loss_grad(packed, self._network(sample_weight is not None),
+                                 np.asarray(X, dtype=float), y, layer_units)
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -220,8 +228,8 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
     def _validation_targets(self, y_val):
         return self._label_binarizer.inverse_transform(y_val)
 
-    def _score_outputs(self, P, y):
-        return accuracy_score(y, self._labels(P))
+    def _score_outputs(self, P, y, sample_weight=None):
+        return accuracy_score(y, self._labels(P), sample_weight=sample_weight)
 
     def _labels(self, P):
         return self._label_binarizer.inverse_transform(P.ravel() if self.n_outputs_ == 1 else P)
@@ -248,7 +256,7 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch on ``(X, y)`` from the current weights (sgd, adam and adagrad).
 
         ``classes`` lists every class; required on the first call.
@@ -257,7 +265,7 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel")
                                       else classes)
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predicted class labels (or label-indicator rows)."""
@@ -315,8 +323,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _validation_targets(self, y_val):
         return y_val
 
-    def _score_outputs(self, P, y):
-        return r2_score(y.ravel() if P.shape[1] == 1 else y, P.ravel() if P.shape[1] == 1 else P)
+    def _score_outputs(self, P, y, sample_weight=None):
+        if P.shape[1] == 1:
+            y, P = y.ravel(), P.ravel()
+        return r2_score(y, P, sample_weight=sample_weight)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -327,9 +337,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch on ``(X, y)`` from the current weights (sgd, adam and adagrad)."""
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""

@@ -8,19 +8,9 @@ mini-batch order. Each epoch is one call of ``engine.train``, so the gradients a
 are the engine's (one training code path); only what scikit-learn decides *between* epochs
 lives here. ``solver="lbfgs"`` minimizes the engine's loss and gradient with
 ``scipy.optimize.minimize``, as scikit-learn does with its own.
-
-Conventions, and how they map onto nncore:
-
-* ``alpha`` is nncore's ``l2``: both add ``alpha / (2 n) * sum of squared weights`` to the
-  loss (biases not penalized), ``n`` the samples in the batch. No conversion.
-* ``squared_error`` is scikit-learn's ``0.5 * mean over samples and outputs`` of the
-  squared error; nncore's ``mse`` sums over outputs. With one output they are equal; with
-  several the reported value is divided by the number of outputs while the gradient stays
-  the one of the sum, as in scikit-learn (its delta is ``P - Y`` for every loss).
-* ``poisson``: half the Poisson deviance with an exponential output (canonical link).
-* Classification: ``log_loss`` is nncore's ``cross_entropy`` with a softmax output;
-  binary and multilabel targets use ``binary_cross_entropy`` with logistic outputs.
+``sklearn_losses`` builds the engine's network for scikit-learn's losses.
 """
+import functools
 import itertools
 import math
 import warnings
@@ -30,82 +20,35 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
+from threadpoolctl import ThreadpoolController
 
 from . import engine
-from .activations import Activation
 from .init import init_params
-from .losses import LOSSES, Loss
 from .optimizers import GD, Adagrad, Adam, Momentum, Nesterov
+from .sklearn_losses import with_weights
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad")
-
-
-def _exp(Z):
-    return np.exp(Z, out=Z)
-
-
-def _exp_backward(A, D, scratch):
-    return np.multiply(D, A, out=D)
-
-
-def _poisson(P, Y):
-    from scipy.special import xlogy
-
-    return (xlogy(Y, Y / P) - Y + P).sum(axis=(-2, -1)) / P.shape[-1]
-
-
-EXP = Activation(_exp, _exp_backward)
-"""The exponential output of ``loss="poisson"``."""
-
-
-def _squared_error(n_outputs):
-    """scikit-learn's ``squared_error``: nncore's ``mse`` divided by the outputs."""
-    mse = LOSSES["mse"]
-
-    def value(P, Y):
-        return mse.value(P, Y) / n_outputs
-
-    def from_residual(R, out):
-        mse.from_residual(R, out)
-        out /= n_outputs
-        return out
-
-    return Loss(value, mse.gradient, "identity", from_residual)
-
-
-def network(activation, out_activation, loss, alpha, n_outputs):
-    """The engine's ``Network`` for an estimator's settings (module docstring: conventions).
-
-    Parameters
-    ----------
-    activation : str
-        Hidden activation, a key of ``nncore.ACTIVATIONS``.
-    out_activation : {"identity", "exp", "logistic", "softmax"}
-        scikit-learn's ``out_activation_``.
-    loss : {"squared_error", "poisson", "log_loss"}
-    alpha : float
-    n_outputs : int
-    """
-    if out_activation == "softmax":
-        return engine.Network(activation, "softmax", "cross_entropy", alpha)
-    if out_activation == "logistic":
-        return engine.Network(activation, "logistic", "binary_cross_entropy", alpha)
-    net = engine.Network(activation, "identity", "mse", alpha)
-    if loss == "poisson":
-        net.output, net.loss = EXP, Loss(_poisson, None, "exp")
-    elif n_outputs > 1:
-        net.loss = _squared_error(n_outputs)
-    else:
-        return net
-    # Both are paired with their canonical output: the delta is P - Y.
-    net.canonical, net.residual_loss = True, net.loss.from_residual
-    return net
 
 
 def initial_params(layer_units, random_state, activation, dtype):
     """scikit-learn's initial weights: ``"glorot"`` drawn from its ``RandomState``."""
     return init_params(layer_units, "glorot", random_state, activation=activation,
                        dtype=dtype)
+
+
+@functools.cache
+def _controller():
+    return ThreadpoolController()  # inspects the loaded libraries once (~1 ms)
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread, as sweep workers train.
+
+    The engine's products are small batched ones; BLAS threads cost more than they
+    give there (a 50x101 by 101x200 product: 56 us on one thread, 1.5 ms on two busy
+    cores), and scikit-learn's own loop is not slowed by it either.
+    """
+    return _controller().limit(limits=1, user_api="blas")
 
 
 def to_stack(coefs, intercepts, dtype):
@@ -200,10 +143,11 @@ class BatchOrder:
         return self.order
 
 
-def fit_stochastic(est, X, y, net, incremental):
+def fit_stochastic(est, X, y, sample_weight, net, incremental):
     """scikit-learn's ``_fit_stochastic`` on ``est`` (sgd, adam, adagrad): epochs of the engine.
 
-    ``y`` is the 2-D training target; ``est.coefs_`` / ``est.intercepts_`` are read and
+    ``y`` is the 2-D training target, ``sample_weight`` None or one weight per sample
+    (then ``net`` is ``sklearn_losses.network(..., weighted=True)``); ``est.coefs_`` / ``est.intercepts_`` are read and
     written back. Returns nothing; sets ``loss_``, ``loss_curve_``, ``n_iter_``, ``t_``,
     ``best_loss_`` / ``validation_scores_`` / ``best_validation_score_`` as scikit-learn.
     """
@@ -211,12 +155,14 @@ def fit_stochastic(est, X, y, net, incremental):
         est._optimizer = make_schedule(est)
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    X_train, y_train, X_val, y_val = X, y, None, None
+    X_train, y_train, w_train, X_val, y_val, w_val = X, y, sample_weight, None, None, None
     if est.early_stopping:
         stratify = y if est._stratify() else None
-        X_train, X_val, y_train, y_val = train_test_split(
-            X, y, random_state=est._random_state, test_size=est.validation_fraction,
-            stratify=stratify)
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        split = train_test_split(*arrays, random_state=est._random_state,
+                                 test_size=est.validation_fraction, stratify=stratify)
+        X_train, X_val, y_train, y_val = split[:4]
+        w_train, w_val = split[4:] or (None, None)
         if X_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase 'validation_fraction' "
                              "or the size of your dataset.")
@@ -232,6 +178,8 @@ def fit_stochastic(est, X, y, net, incremental):
     stack = to_stack(est.coefs_, est.intercepts_, X.dtype)
     order = [BatchOrder(n_samples, est.shuffle, est._random_state)]
     Y_train = np.ascontiguousarray(y_train, dtype=X.dtype)
+    if w_train is not None:
+        Y_train = with_weights(Y_train, w_train)
     try:
         est.n_iter_ = 0
         for _ in range(est.max_iter):
@@ -244,7 +192,7 @@ def fit_stochastic(est, X, y, net, incremental):
             est.loss_curve_.append(est.loss_)
             if est.verbose:
                 print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-            _update_no_improvement_count(est, net, stack, X_val, y_val)
+            _update_no_improvement_count(est, net, stack, X_val, y_val, w_val)
             est._optimizer.iteration_ends(est.t_)
             if est._no_improvement_count > est.n_iter_no_change:
                 what = "Validation score" if est.early_stopping else "Training loss"
@@ -266,11 +214,11 @@ def fit_stochastic(est, X, y, net, incremental):
     est.coefs_, est.intercepts_ = stack.get_replica(0)
 
 
-def _update_no_improvement_count(est, net, stack, X_val, y_val):
+def _update_no_improvement_count(est, net, stack, X_val, y_val, w_val):
     """scikit-learn's ``_update_no_improvement_count``: the stopping rule's counter."""
     if est.early_stopping:
         P = outputs(net, stack, X_val)
-        score = (float(est._score_outputs(P, y_val)) if np.isfinite(P).all()
+        score = (float(est._score_outputs(P, y_val, w_val)) if np.isfinite(P).all()
                  else float("nan"))
         est.validation_scores_.append(score)
         if est.verbose:
@@ -320,12 +268,15 @@ def loss_grad(theta, net, X, Y, layer_units):
     return value, pack(*stack.get_gradients(0))
 
 
-def fit_lbfgs(est, X, y, net, layer_units):
+def fit_lbfgs(est, X, y, sample_weight, net, layer_units):
     """scikit-learn's ``_fit_lbfgs``: L-BFGS-B on the engine's loss and gradient."""
+    Y = np.asarray(y, dtype=X.dtype)  # a classifier's targets are boolean
+    if sample_weight is not None:
+        Y = with_weights(Y, sample_weight)
     result = scipy.optimize.minimize(
         loss_grad, pack(est.coefs_, est.intercepts_), method="L-BFGS-B", jac=True,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-        args=(net, X, y, layer_units))
+        args=(net, X, Y, layer_units))
     if result.status != 0:
         warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) "
                       f"(status={result.status}):\n{result.message}\n", ConvergenceWarning)

@@ -115,3 +115,44 @@ def test_trajectories_from_the_same_weights_agree_to_1e_10(kind, solver, momentu
     # and the trajectory went somewhere: the weights moved and the loss fell
     assert theirs.loss_curve_[-1] < 0.9 * theirs.loss_curve_[0]
     assert not np.allclose(ours.coefs_[0], theirs.initial[0][0])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("kind", ["regressor", "poisson", "binary", "multiclass"])
+def test_sample_weights_weigh_as_in_scikit_learn(kind, solver):
+    # Non-uniform integer weights (zeros included), mini-batches of 16 with shuffling and
+    # early stopping's weighted validation score for the stochastic solvers: the same
+    # numbers as scikit-learn's from the same random_state.
+    rng = np.random.default_rng(4)
+    if kind in ("regressor", "poisson"):
+        X, y = _regression()
+        y = rng.poisson(np.exp(0.5 * y)) if kind == "poisson" else y
+    else:
+        X, y = _classification(2 if kind == "binary" else 3)
+    weights = rng.integers(0, 4, size=len(y)).astype(float)
+    params = {"hidden_layer_sizes": (9,), "activation": "tanh", "solver": solver,
+              "alpha": 0.05, "learning_rate_init": 0.01, "max_iter": 30, "random_state": 3,
+              "batch_size": 16, "early_stopping": solver != "lbfgs"}
+    if kind == "poisson":
+        params["loss"] = "poisson"
+    is_reg = kind in ("regressor", "poisson")
+    ours = (nncore.MLPRegressor if is_reg else nncore.MLPClassifier)(**params)
+    theirs = (sk.MLPRegressor if is_reg else sk.MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y, sample_weight=weights)
+        theirs.fit(X, y, sample_weight=weights)
+    rtol = 1e-6 if solver == "lbfgs" else 1e-9
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=rtol)
+    if solver != "lbfgs":
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_,
+                                   rtol=rtol)
+    for mine, ref in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(mine, ref, rtol=rtol, atol=rtol)
+    # the weights matter: unweighted, the fit is another one
+    plain = (sk.MLPRegressor if is_reg else sk.MLPClassifier)(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain.fit(X, y)
+    assert not np.allclose(plain.coefs_[0], theirs.coefs_[0])

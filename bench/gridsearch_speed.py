@@ -42,12 +42,12 @@ def main(max_iter=50):
                      *search(sk.MLPClassifier, X, y, max_iter)))
     rows.append(("nncore MLPClassifier", *search(nncore.MLPClassifier, X, y, max_iter)))
     base = rows[0][1]
-    lines = [f"digits ({len(X)} x {X.shape[1]}, 10 classes), GridSearchCV(cv=5) over "
-             f"hidden_layer_sizes {[h for h in GRID['hidden_layer_sizes']]}, adam, "
-             f"max_iter={max_iter}, random_state=0, n_jobs=1", "",
-             "| estimator | seconds | speed-up vs scikit-learn (default) | best "
-             "hidden_layer_sizes | best mean CV accuracy |",
-             "|---|---|---|---|---|"]
+    title = (f"digits ({len(X)} x {X.shape[1]}, 10 classes), GridSearchCV(cv=5) over "
+             f"hidden_layer_sizes {GRID['hidden_layer_sizes']}, adam, max_iter={max_iter}, "
+             "random_state=0, n_jobs=1")
+    header = ("| estimator | seconds | speed-up vs scikit-learn (default) | best "
+              "hidden_layer_sizes | best mean CV accuracy |")
+    lines = [title, "", header, "|---|---|---|---|---|"]
     for name, seconds, params, score in rows:
         lines.append(f"| {name} | {seconds:.2f} | {base / seconds:.2f}x | "
                      f"{params['hidden_layer_sizes']} | {score:.6f} |")

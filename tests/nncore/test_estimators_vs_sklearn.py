@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
 
 import nncore
+import reference_mlp as ref
 
 
 def _regression():
@@ -110,8 +111,8 @@ def test_trajectories_from_the_same_weights_agree_to_1e_10(kind, solver, momentu
         ours.fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ == 50
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
-    for mine, ref in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(mine, ref, rtol=1e-10, atol=1e-12)
+    for mine, expected in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, expected, rtol=1e-10, atol=1e-12)
     # and the trajectory went somewhere: the weights moved and the loss fell
     assert theirs.loss_curve_[-1] < 0.9 * theirs.loss_curve_[0]
     assert not np.allclose(ours.coefs_[0], theirs.initial[0][0])
@@ -148,11 +149,38 @@ def test_sample_weights_weigh_as_in_scikit_learn(kind, solver):
         np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
         np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_,
                                    rtol=rtol)
-    for mine, ref in zip(ours.coefs_, theirs.coefs_):
-        np.testing.assert_allclose(mine, ref, rtol=rtol, atol=rtol)
+    for mine, expected in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(mine, expected, rtol=rtol, atol=rtol)
     # the weights matter: unweighted, the fit is another one
     plain = (sk.MLPRegressor if is_reg else sk.MLPClassifier)(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         plain.fit(X, y)
     assert not np.allclose(plain.coefs_[0], theirs.coefs_[0])
+
+
+@pytest.mark.parametrize("solver, activation", [("adagrad", "tanh"), ("adam", "leaky_relu"),
+                                                ("sgd", "sigmoid")])
+def test_our_additions_train_as_the_reference_loop(solver, activation):
+    # scikit-learn has no adagrad and no leaky ReLU: the plain numpy loop of
+    # reference_mlp is the reference, from the weights the estimator started with.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 3))
+    y = np.sin(X @ rng.normal(size=3))
+    est = _recording(nncore.MLPRegressor)(
+        hidden_layer_sizes=(6,), activation=activation, solver=solver, alpha=0.02,
+        batch_size=50, shuffle=False, learning_rate_init=0.05, max_iter=40, momentum=0.0,
+        n_iter_no_change=np.inf, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    weights, biases = est.initial
+    options = {"epsilon": 1e-8} if solver == "adagrad" else {}
+    ref_trained = ref.train([3, 6, 1], X, y.reshape(-1, 1), 0, activation=activation,
+                            l2=0.02, init={"weights": weights, "biases": biases}, epochs=40,
+                            optimizer={"sgd": "gd"}.get(solver, solver), lr=0.05, **options)
+    np.testing.assert_allclose(est.loss_curve_, ref_trained.history, rtol=1e-10)
+    for mine, theirs in zip(est.coefs_ + est.intercepts_,
+                            ref_trained.weights + ref_trained.biases):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+    assert ref_trained.history[-1] < ref_trained.history[0]

@@ -147,34 +147,18 @@ def fit_stochastic(est, X, y, sample_weight, net, incremental):
     """scikit-learn's ``_fit_stochastic`` on ``est`` (sgd, adam, adagrad): epochs of the engine.
 
     ``y`` is the 2-D training target, ``sample_weight`` None or one weight per sample
-    (then ``net`` is ``sklearn_losses.network(..., weighted=True)``); ``est.coefs_`` / ``est.intercepts_`` are read and
-    written back. Returns nothing; sets ``loss_``, ``loss_curve_``, ``n_iter_``, ``t_``,
-    ``best_loss_`` / ``validation_scores_`` / ``best_validation_score_`` as scikit-learn.
+    (then ``net`` is ``sklearn_losses.network(..., weighted=True)``). ``est.coefs_`` and
+    ``est.intercepts_`` are read and written back; sets ``loss_``, ``loss_curve_``,
+    ``n_iter_``, ``t_``, ``best_loss_`` / ``validation_scores_`` /
+    ``best_validation_score_`` as scikit-learn does.
     """
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = make_schedule(est)
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    X_train, y_train, w_train, X_val, y_val, w_val = X, y, sample_weight, None, None, None
-    if est.early_stopping:
-        stratify = y if est._stratify() else None
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        split = train_test_split(*arrays, random_state=est._random_state,
-                                 test_size=est.validation_fraction, stratify=stratify)
-        X_train, X_val, y_train, y_val = split[:4]
-        w_train, w_val = split[4:] or (None, None)
-        if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
-                             "or the size of your dataset.")
-        y_val = est._validation_targets(y_val)
+    X_train, y_train, w_train, X_val, y_val, w_val = _split(est, X, y, sample_weight)
     n_samples = X_train.shape[0]
-    if est.batch_size == "auto":
-        batch_size = min(200, n_samples)
-    else:
-        if est.batch_size > n_samples:
-            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                          "going to be clipped")
-        batch_size = int(np.clip(est.batch_size, 1, n_samples))
+    batch_size = _batch_size(est.batch_size, n_samples)
     stack = to_stack(est.coefs_, est.intercepts_, X.dtype)
     order = [BatchOrder(n_samples, est.shuffle, est._random_state)]
     Y_train = np.ascontiguousarray(y_train, dtype=X.dtype)
@@ -212,6 +196,36 @@ def fit_stochastic(est, X, y, sample_weight, net, incremental):
     if est.early_stopping:
         stack.params[:] = est._best_params
     est.coefs_, est.intercepts_ = stack.get_replica(0)
+
+
+def _split(est, X, y, sample_weight):
+    """``(X, y, w)`` for training and for validation: scikit-learn's early-stopping split.
+
+    Stratified for a single output (binary classification), as scikit-learn's; without
+    early stopping everything trains and the validation part is None.
+    """
+    if not est.early_stopping:
+        return X, y, sample_weight, None, None, None
+    stratify = y if est._stratify() else None
+    arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+    split = train_test_split(*arrays, random_state=est._random_state,
+                             test_size=est.validation_fraction, stratify=stratify)
+    X_train, X_val, y_train, y_val = split[:4]
+    w_train, w_val = split[4:] or (None, None)
+    if X_val.shape[0] < 2:
+        raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                         "or the size of your dataset.")
+    return X_train, y_train, w_train, X_val, est._validation_targets(y_val), w_val
+
+
+def _batch_size(batch_size, n_samples):
+    """scikit-learn's mini-batch size: ``"auto"`` is ``min(200, n)``; larger is clipped."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
+                      "to be clipped")
+    return int(np.clip(batch_size, 1, n_samples))
 
 
 def _update_no_improvement_count(est, net, stack, X_val, y_val, w_val):

@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import csv_load  # noqa: E402
+import gridsearch_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import sweeps_speed  # noqa: E402
 import validation_cost  # noqa: E402
@@ -22,6 +23,8 @@ def main():
     print(validation_cost.main(epochs=args.epochs, seeds=args.seeds))
     print("\n## Loading an MNIST-sized CSV\n")
     print(csv_load.main())
+    print("\n## GridSearchCV with scikit-learn's MLPClassifier and with nncore's\n")
+    print(gridsearch_speed.main())
     print("\n## sweeps end to end (CLI)\n")
     print(sweeps_speed.main())
 

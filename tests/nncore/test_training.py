@@ -153,13 +153,13 @@ def test_divergence_is_decided_on_the_weights_kept():
 
 
 def test_the_estimators_refuse_a_diverged_fit_as_scikit_learn_does():
-    from sklearn.exceptions import NotFittedError
+    from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
     X, y = _sine()
     from nncore import MLPRegressor
 
-    model = MLPRegressor(optimizer="gd", lr=1e308, epochs=2)
-    with pytest.raises(ValueError, match="^Solver produced non-finite parameter weights"):
+    model = MLPRegressor(solver="sgd", momentum=0, learning_rate_init=1e308, max_iter=2)
+    with pytest.warns(ConvergenceWarning), pytest.raises(ValueError, match="^Solver produced non-finite parameter weights"):
         model.fit(X, y.ravel())
     with pytest.raises(NotFittedError):
         model.predict(X)  # never NaN as if it were a prediction

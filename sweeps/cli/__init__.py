@@ -213,6 +213,12 @@ def main(argv=None) -> int:
         # do; point stdout at /dev/null so the interpreter's final flush cannot fail too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
+        error = commands.as_command_error(exc)
+        if error is None:
+            raise
+        print(f"sweeps {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_status
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 Every command returns an exit status or raises :class:`CommandError`; the progress bar
 lives here, in the command-line layer, fed by the runner's callback.
 """
+import errno
 import json
 import signal
 import sys
@@ -25,6 +26,39 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_status: int = EXIT_FAILED):
         super().__init__(message)
         self.exit_status = exit_status
+
+
+#: What the system says about a path the user chose, and what the user can do about it.
+_PATH_PROBLEMS = {
+    errno.EACCES: "permission denied: the command needs read and write permission on it and "
+                  "its directory; grant them or choose another directory",
+    errno.EPERM: "operation not permitted: the command needs write permission on it and its "
+                 "directory; grant them or choose another directory",
+    errno.EROFS: "read-only file system: choose a directory on a writable one",
+    errno.ENOSPC: "no space left on the device: free some space and run the same command "
+                  "again (every finished result is kept)",
+    errno.EDQUOT: "disk quota exceeded: free some space and run the same command again "
+                  "(every finished result is kept)",
+    errno.EISDIR: "is a directory where a file is needed: move it aside or choose another "
+                  "path",
+    errno.ENOTDIR: "a part of the path is a file where a directory is needed",
+}
+
+
+def as_command_error(exc: Exception):
+    """The one-line error a user gets for ``exc``, or None if it is not the user's to fix.
+
+    A store that cannot be read or written (damaged, foreign, a directory, read-only, a
+    full disk) and an output path the system refuses are input problems: exit status 2,
+    one line naming the path and what is needed. Anything else is a bug and keeps its
+    traceback.
+    """
+    if isinstance(exc, StoreError):
+        return CommandError(str(exc), EXIT_USAGE)
+    if isinstance(exc, OSError) and exc.errno in _PATH_PROBLEMS:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return CommandError(where + _PATH_PROBLEMS[exc.errno], EXIT_USAGE)
+    return None
 
 
 def _load_spec(args):

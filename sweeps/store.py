@@ -89,9 +89,15 @@ def disk_full(path) -> StoreError:
 def read_only(path, doing="`sweeps run`") -> StoreError:
     """The error of a store that cannot be written: which permission is missing where."""
     path = Path(path)
-    return StoreError(f"{path} is read-only for this user: {doing} needs write permission "
-                      f"on it and on its directory {path.parent} (or choose another --out "
-                      "directory)")
+    if path.exists() and not os.access(path, os.W_OK):
+        what = f"{path} is read-only for this user"
+    elif not os.access(path.parent, os.W_OK):
+        what = f"the directory {path.parent} is read-only for this user"
+    else:
+        what = f"{path} cannot be written"
+    return StoreError(f"{what}: {doing} needs write permission on {path.name} and on its "
+                      "directory (SQLite keeps its journal beside it); grant it or choose "
+                      "another --out directory")
 
 
 def _classify(path: Path, exc: Exception) -> StoreError:
@@ -270,7 +276,9 @@ class Store:
             store is built under a temporary name and renamed into place, so a reader
             never sees a half-made one; an existing one is checked (schema and page
             structure) through a read-only connection before it is opened for writing,
-            so a damaged file is never written to.
+            so a damaged file is never written to. Every open checks the page structure
+            (``PRAGMA quick_check``, one pass over the file): a damaged store is refused
+            as a whole, by readers too, rather than read in part.
 
         Raises
         ------
@@ -288,9 +296,7 @@ class Store:
             return cls._connect(path, out_dir, readonly=True)
         if exists:
             try:
-                with cls._connect(path, out_dir, readonly=True) as reader:
-                    reader._check_integrity()
-                exists = True
+                cls._connect(path, out_dir, readonly=True).close()
             except FileNotFoundError:  # an SQLite file without a single table: no store yet
                 exists = False
         if not exists:
@@ -326,6 +332,7 @@ class Store:
         store = cls(conn, path)
         try:
             store._check_schema(out_dir)
+            store._check_integrity()
         except BaseException:
             conn.close()
             raise

@@ -214,7 +214,7 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
-        error = commands.as_command_error(exc)
+        error = commands.as_command_error(exc, getattr(args, "out", None))
         if error is None:
             raise
         print(f"sweeps {args.command}: error: {error}", file=sys.stderr)

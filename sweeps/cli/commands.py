@@ -10,6 +10,7 @@ import errno
 import json
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from sweeps.progress import ProgressBar
@@ -45,19 +46,20 @@ _PATH_PROBLEMS = {
 }
 
 
-def as_command_error(exc: Exception):
+def as_command_error(exc: Exception, where=None):
     """The one-line error a user gets for ``exc``, or None if it is not the user's to fix.
 
     A store that cannot be read or written (damaged, foreign, a directory, read-only, a
     full disk) and an output path the system refuses are input problems: exit status 2,
-    one line naming the path and what is needed. Anything else is a bug and keeps its
-    traceback.
+    one line naming the path (``where``, the command's output, when the system names
+    none) and what is needed. Anything else is a bug and keeps its traceback.
     """
     if isinstance(exc, StoreError):
         return CommandError(str(exc), EXIT_USAGE)
     if isinstance(exc, OSError) and exc.errno in _PATH_PROBLEMS:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return CommandError(where + _PATH_PROBLEMS[exc.errno], EXIT_USAGE)
+        path = exc.filename or where
+        prefix = f"{path}: " if path else ""
+        return CommandError(prefix + _PATH_PROBLEMS[exc.errno], EXIT_USAGE)
     return None
 
 
@@ -83,9 +85,13 @@ def run(args) -> int:
     out = _out_dir(args, spec)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
-        summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
-                            scheduler=args.scheduler, retry_failed=args.retry_failed,
-                            force=args.force, progress=bar)
+        with warnings.catch_warnings():
+            # joblib counts the groups it drops when a run stops early (a full disk): they
+            # are pending jobs, which the summary or the error line already accounts for
+            warnings.filterwarnings("ignore", r".*tasks? .*(cancelled|not used)", UserWarning)
+            summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
+                                scheduler=args.scheduler, retry_failed=args.retry_failed,
+                                force=args.force, progress=bar)
     except SweepInterrupted as exc:
         bar.close()
         s = exc.summary

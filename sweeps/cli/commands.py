@@ -84,14 +84,14 @@ def run(args) -> int:
     spec = _load_spec(args)
     out = _out_dir(args, spec)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    # joblib counts the groups it drops when a run stops early (a full disk), as the
+    # abandoned generator is collected, after the error line: they are pending jobs,
+    # which the summary or the error line already account for.
+    warnings.filterwarnings("ignore", r".*tasks? .*(cancelled|not used)", UserWarning)
     try:
-        with warnings.catch_warnings():
-            # joblib counts the groups it drops when a run stops early (a full disk): they
-            # are pending jobs, which the summary or the error line already accounts for
-            warnings.filterwarnings("ignore", r".*tasks? .*(cancelled|not used)", UserWarning)
-            summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
-                                scheduler=args.scheduler, retry_failed=args.retry_failed,
-                                force=args.force, progress=bar)
+        summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
+                            scheduler=args.scheduler, retry_failed=args.retry_failed,
+                            force=args.force, progress=bar)
     except SweepInterrupted as exc:
         bar.close()
         s = exc.summary

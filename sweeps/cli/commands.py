@@ -43,6 +43,7 @@ _PATH_PROBLEMS = {
     errno.EISDIR: "is a directory where a file is needed: move it aside or choose another "
                   "path",
     errno.ENOTDIR: "a part of the path is a file where a directory is needed",
+    errno.ENAMETOOLONG: "file name too long: choose a shorter name or directory",
 }
 
 

@@ -25,6 +25,9 @@ TOP_KEYS = ("name", "task", "description", "params", "grid", "max_jobs")
 #: Jobs a spec may plan, over all its sub-grids, unless it says ``max_jobs = N``: a typo in
 #: a range must be refused before millions of configs are built.
 MAX_JOBS = 1_000_000
+#: Weights and biases of one network (400 MB in float64): a wider or deeper one is a typo
+#: that would exhaust a worker's memory, not a small-network sweep.
+MAX_PARAMS = 50_000_000
 
 
 class SpecError(ValueError):
@@ -80,7 +83,8 @@ class GridBuilder:
     @staticmethod
     def _tasks_named(data):
         found = []
-        for table in [data, data.get("params")] + list(data.get("grid") or []):
+        grids = data.get("grid")
+        for table in [data, data.get("params")] + (grids if isinstance(grids, list) else []):
             value = table.get("task") if isinstance(table, dict) else None
             found += value if isinstance(value, list) else [value]
         return [t for t in found if isinstance(t, str) and t in TASKS] or list(TASKS)
@@ -220,10 +224,15 @@ class GridBuilder:
                   "output": output, "loss": loss}
         for key in CORE_AXES[CORE_AXES.index("optimizer"):]:
             config[key] = values.get(key, DEFAULTS[key])
+        layers = [ds.n_in, *config["hidden"], ds.output_units(output)]
+        n_params = nncore.count_params(layers)
+        if n_params > MAX_PARAMS:
+            raise self.error(f"the network {layers} has {n_params:,} parameters",
+                             by_name["hidden"].where, "hidden",
+                             f"networks of at most {MAX_PARAMS:,} weights and biases")
         if isinstance(config["init"], dict):  # arrays must fit this job's layers
-            units = ds.output_units(output)
             try:
-                nncore.init_params([ds.n_in, *config["hidden"], units], config["init"])
+                nncore.init_params(layers, config["init"])
             except ValueError as exc:
                 raise self.error(str(exc), by_name["init"].where, "init") from None
         return config

@@ -78,9 +78,9 @@ class Spec(Sequence):
             raise SpecError(f"a spec must be a dict, got {type(d).__name__}", origin=origin)
         name = name if name is not None else d.get("name", "spec")
         origin = origin or f"<spec {name}>"
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,99}", name):
             raise SpecError("bad sweep name (it names the output directory)", origin=origin,
-                            key="name", allowed="letters, digits, '_', '-', '.'")
+                            key="name", allowed="1 to 100 letters, digits, '_', '-', '.'")
         builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
         grids = sub_grids(d, builder, tuple(overrides))
         check_job_count(d, grids, builder)  # before a single config is built

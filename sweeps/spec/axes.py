@@ -146,6 +146,9 @@ def expand_list(raw) -> list:
 
 def _widths(raw, what: str) -> list[int]:
     values = expand_list(raw)
+    # all/min/max run in C: 100,000 widths from a range are checked at once
+    if all(type(w) is int for w in values) and 1 <= min(values) and max(values) <= MAX_WIDTH:
+        return values
     for w in values:
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
             raise AxisError(f"{what} {w!r} is not an int in 1..{MAX_WIDTH}",
@@ -172,7 +175,7 @@ def _generate(table: dict) -> list[list[int]]:
     out = []
     for d in depths:  # shallow nets first, then deeper ones
         if uniform:
-            out.extend([w] * d for w in widths)
+            out += [[w] * d for w in widths]
         else:
             out.extend(list(combo) for combo in itertools.product(widths, repeat=d))
     return out

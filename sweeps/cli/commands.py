@@ -136,8 +136,11 @@ def _varying_axes(configs: list) -> list:
 def _stored_statuses(out: Path) -> dict:
     if not check_db_file(db_path(out)):
         return {}
-    with Store.open(out) as store:
-        return store.statuses()
+    try:
+        with Store.open(out) as store:
+            return store.statuses()
+    except FileNotFoundError:  # no results yet: the first run is creating the store
+        return {}
 
 
 def list_jobs(args) -> int:

@@ -100,20 +100,26 @@ class GridBuilder:
                          f"{', '.join(CORE_AXES)}, zip, and task parameters ({params})")
 
     def values(self, key, raw, where):
-        """Return the list of values of axis ``key`` given as ``raw``."""
+        """Return the list of values of axis ``key`` given as ``raw`` (at least one)."""
         try:
-            if key == "hidden":
-                return expand_hidden(raw)
-            if key == "init":  # a table here is the arrays, not a range
-                return [check_value(key, v, self.tables) for v in expand_init(raw)]
-            if key == "task":  # names only: a table is not a range of tasks
-                return [check_value(key, v, self.tables) for v in
-                        (raw if isinstance(raw, list) else [raw])]
-            if key in CORE_AXES:
-                return [check_value(key, v, self.tables) for v in expand_list(raw)]
-            return self._task_values(task_param(key), raw)
+            values = self._values(key, raw)
+            if not values:  # task = [] or init = []: a grid of no jobs is a mistake
+                raise AxisError("empty axis", "at least one value")
+            return values
         except AxisError as exc:
             raise self.error(str(exc), where, key, exc.allowed) from None
+
+    def _values(self, key, raw):
+        if key == "hidden":
+            return expand_hidden(raw)
+        if key == "init":  # a table here is the arrays, not a range
+            return [check_value(key, v, self.tables) for v in expand_init(raw)]
+        if key == "task":  # names only: a table is not a range of tasks
+            return [check_value(key, v, self.tables) for v in
+                    (raw if isinstance(raw, list) else [raw])]
+        if key in CORE_AXES:
+            return [check_value(key, v, self.tables) for v in expand_list(raw)]
+        return self._task_values(task_param(key), raw)
 
     def _task_values(self, p, raw):
         if p.is_list:  # categorical = ["rank"] (or []) is one value; a list of lists an axis

@@ -79,10 +79,12 @@ class Spec(Sequence):
         if not isinstance(d, dict):
             raise SpecError(f"a spec must be a dict, got {type(d).__name__}", origin=origin)
         name = name if name is not None else d.get("name", "spec")
-        origin = origin or f"<spec {name}>"
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,99}", name):
-            raise SpecError("bad sweep name (it names the output directory)", origin=origin,
-                            key="name", allowed="1 to 100 letters, digits, '_', '-', '.'")
+            # the bad name is not repeated: it may hold a newline, or be 10,000 characters
+            raise SpecError("bad sweep name (it names the output directory)",
+                            origin=origin or "<spec>", key="name",
+                            allowed="1 to 100 letters, digits, '_', '-', '.'")
+        origin = origin or f"<spec {name}>"
         builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
         with _collector_paused():
             grids = sub_grids(d, builder, tuple(overrides))

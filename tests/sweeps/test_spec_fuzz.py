@@ -206,6 +206,9 @@ NAMED = {
     "task given a table": ('task = { a = 1 }\n[params]\n' + HIDDEN, "unknown task"),
     "task given a list with a table": ('task = ["sine", { a = 1 }]\n[params]\n' + HIDDEN,
                                        "unknown task"),
+    "task given an empty list (no jobs)": ('task = []\n[params]\n' + HIDDEN, "empty axis"),
+    "init given an empty list (no jobs)": ('task = "sine"\n[params]\n' + HIDDEN + "init = []\n",
+                                           "empty axis"),
     "a NaN range end": ('task = "sine"\n[params]\n' + HIDDEN
                         + "lr = { start = nan, stop = 1, num = 3 }\n", "non-finite end"),
     "an infinite range end": ('task = "sine"\n[params]\n' + HIDDEN

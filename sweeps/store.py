@@ -165,6 +165,11 @@ def check_db_file(path) -> bool:
         st = path.stat()
     except FileNotFoundError:
         return False
+    except NotADirectoryError:
+        raise StoreError(f"{path.parent} is not a directory (it, or a part of its path, is "
+                         f"a file): a sweep's results live in a directory, as DIR/{DB_NAME}; "
+                         "give the output directory of a sweep, or choose another --out "
+                         "directory") from None
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror or exc}; reading a sweep needs "
                          "search permission on its directory") from None

@@ -297,3 +297,14 @@ def test_a_fifo_in_place_of_the_store_is_refused_without_opening_it(tmp_path, ca
     for argv in (["status", str(tmp_path)], ["export", str(tmp_path)]):
         code, err = _one_line(argv, capsys)
         assert code == 2 and len(err) == 1 and "not a regular file" in err[0], err
+
+
+def test_an_output_path_that_is_a_file_is_one_line(base, tmp_path, capsys):
+    _, spec = base
+    afile = tmp_path / "results.txt"
+    afile.write_text("not a directory\n")
+    for argv in (["run", str(spec), "--out", str(afile), "-q"], ["status", str(afile)],
+                 ["run", str(spec), "--out", str(afile / "sub"), "-q"]):
+        code, err = _one_line(argv, capsys)
+        assert code == 2 and len(err) == 1 and "is not a directory" in err[0], err
+    assert afile.read_text() == "not a directory\n"

@@ -64,8 +64,16 @@ class StoreError(Exception):
 
 
 #: SQLite's primary result codes that say what is wrong with a file (sqlite3.h).
-_SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_CANTOPEN, _SQLITE_FULL, _SQLITE_NOTADB = \
-    8, 11, 14, 13, 26
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, \
+    _SQLITE_NOTADB = 8, 10, 11, 13, 14, 26
+
+
+def _no_space_left(path: Path) -> bool:
+    """Whether the file system of ``path`` is full (an I/O error may be a full disk)."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def damaged(path, reason) -> StoreError:
@@ -105,7 +113,8 @@ def _classify(path: Path, exc: Exception) -> StoreError:
     code = getattr(exc, "sqlite_errorcode", None)
     code = None if code is None else code & 0xFF  # extended codes: the low byte is primary
     text = str(exc)
-    if code == _SQLITE_FULL or "disk is full" in text:
+    if code == _SQLITE_FULL or "disk is full" in text or (code == _SQLITE_IOERR
+                                                          and _no_space_left(path)):
         return disk_full(path)
     if code == _SQLITE_READONLY or "readonly" in text:
         return read_only(path)
@@ -123,19 +132,24 @@ def _classify(path: Path, exc: Exception) -> StoreError:
 _DECODE_ERRORS = (sqlite3.Error, ValueError, KeyError, EOFError, OSError, zipfile.BadZipFile)
 
 
-def _guarded(method):
-    """Run a ``Store`` method so that any failure of the file is one :class:`StoreError`."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except StoreError:
-            raise
-        except sqlite3.IntegrityError:
-            raise  # a bad row from the caller (a bug), not a fault of the file
-        except _DECODE_ERRORS as exc:
-            raise _classify(self.path, exc) from exc
-    return wrapper
+def _guarded(errors):
+    """Run a ``Store`` method so that a failure of the file (one of ``errors``) is one
+    :class:`StoreError`; an integrity error is the caller's bad row (a bug) and stays."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (StoreError, sqlite3.IntegrityError):
+                raise
+            except errors as exc:
+                raise _classify(self.path, exc) from exc
+        return wrapper
+    return decorate
+
+
+_reading = _guarded(_DECODE_ERRORS)
+_writing = _guarded(sqlite3.Error)  # a ValueError while encoding a row is a bug, not damage
 
 
 def db_path(out_dir) -> Path:
@@ -343,7 +357,7 @@ class Store:
             raise
         return store
 
-    @_guarded
+    @_reading
     def _check_schema(self, out_dir) -> None:
         tables = {r[0] for r in self._conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -358,7 +372,7 @@ class Store:
             raise StoreError(f"{self.path} has store schema version {version!r}; this version "
                              f"of sweeps reads version {SCHEMA_VERSION!r}.")
 
-    @_guarded
+    @_reading
     def _check_integrity(self) -> None:
         """Refuse a store whose pages do not hold together (``PRAGMA quick_check``)."""
         first = self._conn.execute("PRAGMA quick_check(1)").fetchone()[0]
@@ -389,7 +403,7 @@ class Store:
         self.close()
 
     # -- writing (driver only, under the directory lock) --------------------------------
-    @_guarded
+    @_writing
     def start_run(self, *, name: str, spec_text: str, planned: list, record: dict) -> int:
         """Record a new run and its job list in one transaction; return its ``run_id``.
 
@@ -408,14 +422,14 @@ class Store:
                              [(key, i, _dumps(cfg)) for i, (key, cfg) in enumerate(planned)])
         return cur.lastrowid
 
-    @_guarded
+    @_writing
     def finish_run(self, run_id: int, outcome: str) -> None:
         """Stamp the end time and outcome (``complete``, ``interrupted``, ``error``)."""
         with self._transaction() as conn:
             conn.execute("UPDATE runs SET finished = ?, outcome = ? WHERE run_id = ?",
                          (now(), outcome, run_id))
 
-    @_guarded
+    @_writing
     def write_results(self, records: list, run_id: int) -> None:
         """Insert or replace the rows of one finished group, atomically.
 
@@ -430,12 +444,12 @@ class Store:
                              f"({', '.join('?' * len(_JOB_COLUMNS))})", rows)
 
     # -- reading -------------------------------------------------------------------------
-    @_guarded
+    @_reading
     def meta(self) -> dict:
         """The ``meta`` table as a dict of strings."""
         return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
 
-    @_guarded
+    @_reading
     def last_run(self) -> dict:
         """The most recent row of ``runs`` (``versions`` decoded), or {} before any run."""
         row = self._conn.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
@@ -445,18 +459,18 @@ class Store:
         run["versions"] = json.loads(run["versions"] or "{}")
         return run
 
-    @_guarded
+    @_reading
     def statuses(self) -> dict:
         """Map every stored job key to its status."""
         return dict(self._conn.execute("SELECT key, status FROM jobs").fetchall())
 
-    @_guarded
+    @_reading
     def planned(self) -> list:
         """The job list of the latest run as ``(key, config)`` pairs, in spec order."""
         rows = self._conn.execute("SELECT key, config FROM planned ORDER BY position")
         return [(key, json.loads(cfg)) for key, cfg in rows]
 
-    @_guarded
+    @_reading
     def jobs(self, *, curves=True, weights=True) -> list:
         """Every stored job as a dict, arrays decoded on request, in order of finishing."""
         # Leave the blobs on disk unless asked for: they are most of the bytes.

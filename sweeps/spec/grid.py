@@ -25,6 +25,9 @@ TOP_KEYS = ("name", "task", "description", "params", "grid", "max_jobs")
 #: Jobs a spec may plan, over all its sub-grids, unless it says ``max_jobs = N``: a typo in
 #: a range must be refused before millions of configs are built.
 MAX_JOBS = 1_000_000
+#: Axis values all ``[[grid]]`` tables together may list (each axis holds at most
+#: ``axes.MAX_VALUES``): bounds the work done before the job count is known.
+MAX_SPEC_VALUES = 1_000_000
 #: Weights and biases of one network (400 MB in float64): a wider or deeper one is a typo
 #: that would exhaust a worker's memory, not a small-network sweep.
 MAX_PARAMS = 50_000_000
@@ -297,6 +300,16 @@ def sub_grids(data, builder, overrides):
             raise builder.error("zip blocks cannot be overridden; override their axes",
                                 where, name, "axis=value with an axis name")
         sets = _replace(sets, builder.table({name: raw}, where))  # a later --set wins
-    return [(_replace(_replace(shared, builder.table(g, f"[[grid]] #{i}")), sets),
-             f"[[grid]] #{i}" if "grid" in data else "[params]")
-            for i, g in enumerate(grids, start=1)]
+    out, n_values = [], 0
+    for i, g in enumerate(grids, start=1):
+        own = builder.table(g, f"[[grid]] #{i}")
+        # Each axis holds at most MAX_VALUES values, but a thousand sub-grids of such axes
+        # would hold 100 million before the job count could say no.
+        n_values += sum(len(axis.rows) for axis in own)
+        if n_values > MAX_SPEC_VALUES:
+            raise builder.error(f"the axes of the first {i} of {len(grids)} sub-grids already "
+                                f"hold {n_values:,} values", None, "grid",
+                                f"at most {MAX_SPEC_VALUES:,} axis values over all sub-grids")
+        out.append((_replace(_replace(shared, own), sets),
+                    f"[[grid]] #{i}" if "grid" in data else "[params]"))
+    return out

@@ -103,10 +103,10 @@ spec_dicts = st.fixed_dictionaries(
 
 #: Lines a mutated spec file may gain: hostile values written as TOML.
 HOSTILE_LINES = ["num = 1e9", "depth = 1000000000", "n_samples = 1e12", "centers = 1e9",
-                 "lr = nan", "lr = { start = 0, stop = inf }", "seed = { start = 0, stop = "
-                 "1e300, step = 1e-300 }", "task = { a = 1 }", "task = [\"sine\", 3]",
-                 "[[grid]]", "grid = 3", "grid = true", "[params]", "hidden = [[100000, "
-                 "100000]]", "epochs = 1000000000000", "path = \"/dev/zero\"",
+                 "lr = nan", "lr = { start = 0, stop = inf }", ("seed = { start = 0, stop = "
+                 "1e300, step = 1e-300 }"), "task = { a = 1 }", "task = [\"sine\", 3]",
+                 "[[grid]]", "grid = 3", "grid = true", "[params]", ("hidden = [[100000, "
+                 "100000]]"), "epochs = 1000000000000", "path = \"/dev/zero\"",
                  "zip = { lr = [0.1], seed = [0, 1] }", "batch_size = -1", "max_jobs = 0",
                  "n_test = 1000000000000", "hidden = { widths = [3, 4], depth = 100 }",
                  "name = \"../../etc\"", "init = { weights = [[[nan]]], biases = [[0.0]] }"]
@@ -223,8 +223,8 @@ NAMED = {
                          "at most 100000"),
     "depth = 1e9": ('task = "sine"\n[params]\nhidden = { width = [3], depth = 1e9 }\n',
                     "depth 1000000000.0 is not an int"),
-    "depth = 1000000000": ('task = "sine"\n[params]\nhidden = { width = [3], depth = '
-                           "1000000000 }\n", "depth 1000000000 is not an int in 1..100"),
+    "depth = 1000000000": (('task = "sine"\n[params]\nhidden = { width = [3], depth = '
+                           "1000000000 }\n"), "depth 1000000000 is not an int in 1..100"),
     "n_samples = 1e12": ('task = "sine"\n[params]\n' + HIDDEN + "n_samples = 1e12\n",
                          "n_samples"),
     "n_test = 1e12": ('task = "moons"\n[params]\n' + HIDDEN + "n_test = 1e12\n", "n_test"),
@@ -234,8 +234,8 @@ NAMED = {
                                 + "epochs = 1000000000000\n", "at most 10,000,000"),
     "a seed beyond 64 bits": ('task = "sine"\n[params]\n' + HIDDEN + "seed = "
                               + str(2**64) + "\n", "key 'seed'"),
-    "a network of 10 billion weights": ('task = "sine"\n[params]\nhidden = [[100000, '
-                                        "100000]]\n", "at most 50,000,000 weights"),
+    "a network of 10 billion weights": (('task = "sine"\n[params]\nhidden = [[100000, '
+                                        "100000]]\n"), "at most 50,000,000 weights"),
     "noise = 1e308": ('task = "sine"\n[params]\n' + HIDDEN + "noise = 1e308\n",
                       "non-finite values"),
     "a 1000-character name": (f'name = "{"x" * 1000}"\ntask = "sine"\n[params]\n' + HIDDEN,
@@ -248,6 +248,9 @@ NAMED = {
         'task = "sine"\n' + "[[grid]]\nhidden = { width = { start = 1, stop = 99999 }, "
         "depth = [1] }\nseed = { start = 0, stop = 9 }\n" * 5,
         "plans 4,999,950 jobs over 5 sub-grid(s), more than max_jobs = 1,000,000"),
+    "a thousand sub-grids of 100,000 seeds": (
+        'task = "sine"\n[params]\n' + HIDDEN + "[[grid]]\nseed = { start = 0, stop = 99999 "
+        "}\n" * 1000, "at most 1,000,000 axis values over all sub-grids"),
 }
 
 

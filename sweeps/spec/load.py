@@ -6,9 +6,11 @@ The format is documented in :mod:`sweeps.spec`.
 from __future__ import annotations
 
 import difflib
+import errno
 import gc
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -150,6 +152,23 @@ def list_presets():
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+#: Largest spec file read (bytes): specs are a few lines, even with initial weights inline.
+MAX_SPEC_BYTES = 10 << 20
+
+
+def _read_spec_file(path: Path) -> str:
+    """The text of a spec file; a FIFO, a device or a huge file is refused unread."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # /dev/zero or a FIFO would be read for ever
+        raise OSError(errno.EINVAL, "not a regular file" if not stat.S_ISDIR(st.st_mode)
+                      else "Is a directory")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_SPEC_BYTES:,} bytes")
+    return data.decode("utf-8")
+
+
 def load_spec(name_or_path, overrides=()):
     """Load a built-in preset by name, or a TOML spec file, and validate it.
 
@@ -176,7 +195,7 @@ def load_spec(name_or_path, overrides=()):
     if is_path:
         path, origin = Path(text_name), text_name
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read_spec_file(path)
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise SpecError(f"cannot read spec file: {reason}", origin=origin,

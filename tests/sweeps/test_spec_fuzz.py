@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sweeps.cli import main
-from sweeps.spec import Spec, SpecError, load_spec
+from sweeps.spec import Spec, SpecError, load, load_spec
 from sweeps.spec.axes import CORE_AXES
 from sweeps.spec.grid import MAX_JOBS
 from sweeps.tasks import TASKS
@@ -300,3 +300,21 @@ def test_a_fifo_as_csv_path_is_refused_without_reading_it(tmp_path, capsys):
     with time_limit():
         assert main(["list", str(path)]) == 2
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_spec_path_that_is_no_regular_file_or_too_large_is_refused_unread(tmp_path, capsys,
+                                                                            monkeypatch):
+    fifo = tmp_path / "spec.toml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        with time_limit():
+            assert main(["list", path]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [(f"sweeps list: error: {path}: cannot read spec file: not a regular "
+                       "file; allowed: a readable TOML file, or a built-in preset: blobs, "
+                       "digits, moons, sine")]
+    big = tmp_path / "big.toml"
+    big.write_text(BASE_TEXT)
+    monkeypatch.setattr(load, "MAX_SPEC_BYTES", len(BASE_TEXT) - 1)
+    with pytest.raises(SpecError, match=f"larger than {len(BASE_TEXT) - 1:,} bytes"):
+        load_spec(str(big))

@@ -297,7 +297,11 @@ def compare(args) -> int:
 
 def _values(text: str) -> list:
     """``--values tanh,relu`` or ``--values 0.01,0.1``: each part as TOML if it parses."""
-    from sweeps.spec.axes import parse_override
+    from sweeps.spec.axes import AxisError, parse_override
 
-    value = parse_override(f"values={text}")[1]
+    try:
+        value = parse_override(f"values={text}")[1]
+    except AxisError:
+        raise CommandError(f"bad --values {text!r}; allowed: two values separated by a "
+                           "comma, e.g. --values tanh,relu", EXIT_USAGE) from None
     return value if isinstance(value, list) else [value]

@@ -308,3 +308,10 @@ def test_an_output_path_that_is_a_file_is_one_line(base, tmp_path, capsys):
         code, err = _one_line(argv, capsys)
         assert code == 2 and len(err) == 1 and "is not a directory" in err[0], err
     assert afile.read_text() == "not a directory\n"
+
+
+def test_bad_compare_values_are_one_line(base, capsys):
+    good, _ = base
+    code, err = _one_line(["compare", str(good), "--by", "seed", "--values", ","], capsys)
+    assert code == 2 and err == [("sweeps compare: error: bad --values ','; allowed: two "
+                                 "values separated by a comma, e.g. --values tanh,relu")]

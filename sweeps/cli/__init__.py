@@ -203,7 +203,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except commands.CommandError as exc:
-        print(f"sweeps {args.command}: error: {exc}", file=sys.stderr)
+        print(f"sweeps {args.command}: error: {commands.one_line(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"sweeps {args.command}: interrupted", file=sys.stderr)
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
         error = commands.as_command_error(exc, getattr(args, "out", None))
         if error is None:
             raise
-        print(f"sweeps {args.command}: error: {error}", file=sys.stderr)
+        print(f"sweeps {args.command}: error: {commands.one_line(error)}", file=sys.stderr)
         return error.exit_status
 
 

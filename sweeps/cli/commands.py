@@ -47,6 +47,15 @@ _PATH_PROBLEMS = {
 }
 
 
+def one_line(message) -> str:
+    """``message`` with every character that is not printable escaped (a newline or a
+    form feed in a path must not break the error's one line)."""
+    text = str(message)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def as_command_error(exc: Exception, where=None):
     """The one-line error a user gets for ``exc``, or None if it is not the user's to fix.
 
@@ -56,6 +65,8 @@ def as_command_error(exc: Exception, where=None):
     none) and what is needed. Anything else is a bug and keeps its traceback.
     """
     if isinstance(exc, StoreError):
+        return CommandError(str(exc), EXIT_USAGE)
+    if isinstance(exc, FileNotFoundError) and exc.filename is None:  # "no results yet in X"
         return CommandError(str(exc), EXIT_USAGE)
     if isinstance(exc, OSError) and exc.errno in _PATH_PROBLEMS:
         path = exc.filename or where
@@ -280,12 +291,14 @@ def compare(args) -> int:
     """``sweeps compare``: pair configs of two sides, print the verdict and the table."""
     from results import comparison_text, write_comparison
 
-    for out in filter(None, (args.dir_a, args.dir_b)):
-        _require_store(Path(out))
+    for out in (args.dir_a, args.dir_b):
+        if out is not None:  # "" is a path too (the current directory), not "no path"
+            _require_store(Path(out))
     by = args.by.split(",") if args.by else None
     values = _values(args.values) if args.values else None
     try:
-        result = write_comparison(Path(args.dir_a), args.dir_b and Path(args.dir_b),
+        result = write_comparison(Path(args.dir_a),
+                                  None if args.dir_b is None else Path(args.dir_b),
                                   args.out, on=args.on, by=by, values=values)
     except ValueError as exc:  # a metric the task lacks, sides that differ in more ...
         raise CommandError(str(exc), EXIT_USAGE) from None

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sweeps.cli import main
+from sweeps.cli.commands import one_line
 from sweeps.spec import Spec, SpecError, load, load_spec
 from sweeps.spec.axes import CORE_AXES
 from sweeps.spec.grid import MAX_JOBS
@@ -68,7 +69,7 @@ def spec_or_one_line(load):
         try:
             spec = load()
         except SpecError as exc:
-            assert "\n" not in str(exc) and str(exc).strip(), repr(str(exc))
+            assert len(str(exc).splitlines()) == 1 and str(exc).strip(), repr(str(exc))
             return exc
     assert isinstance(spec, Spec) and 1 <= len(spec) <= MAX_JOBS
     return spec
@@ -173,7 +174,7 @@ def test_mutated_spec_files_give_a_spec_or_one_line_and_write_nothing(text, tmp_
         with time_limit():
             assert main(["run", str(path), "--out", str(out), "-q"]) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert err == [f"sweeps run: error: {result}"]
+        assert err == [f"sweeps run: error: {one_line(result)}"]
     assert not out.exists()
 
 
@@ -190,7 +191,7 @@ def test_fuzzed_set_values_give_a_spec_or_one_line_and_write_nothing(sets, tmp_p
         code = main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     if isinstance(result, SpecError):
-        assert code == 2 and err == [f"sweeps list: error: {result}"]
+        assert code == 2 and err == [f"sweeps list: error: {one_line(result)}"]
     else:
         assert code == 0 and not err
     assert not out.exists()

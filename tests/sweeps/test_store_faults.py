@@ -6,12 +6,15 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import string
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sweep_helpers import write_spec
 
 import sweeps
@@ -315,3 +318,33 @@ def test_bad_compare_values_are_one_line(base, capsys):
     code, err = _one_line(["compare", str(good), "--by", "seed", "--values", ","], capsys)
     assert code == 2 and err == [("sweeps compare: error: bad --values ','; allowed: two "
                                  "values separated by a comma, e.g. --values tanh,relu")]
+
+
+READER_WORDS = ["--by", "--top", "--on", "--values", "--format", "--to", "--arrays", "--out",
+                "-1", "0", "nan", "val_mse", "test_mse", "seed", "hidden", "activation",
+                "csv", "json", "", ",", "=", "1e9", "/dev/null", "out.csv"]
+
+
+@settings(max_examples=int(os.environ.get("SWEEPS_FUZZ_EXAMPLES", "100")), deadline=None,
+          database=None, derandomize=not os.environ.get("SWEEPS_FUZZ_RANDOM"),
+          suppress_health_check=list(HealthCheck))
+@given(command=st.sampled_from(["status", "best", "export", "compare"]),
+       rest=st.lists(st.one_of(st.sampled_from(READER_WORDS),
+                               st.text(string.printable, max_size=8)), max_size=5))
+def test_fuzzed_reader_arguments_end_in_an_answer_or_one_line(base, tmp_path, command, rest,
+                                                              capsys):
+    good, _ = base
+    before = _fingerprint(good / DB_NAME)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # whatever --to or --out names is written here
+    try:
+        code = main([command, str(good), *rest])
+    except SystemExit as exc:  # argparse's usage error: its own two lines, exit 2
+        code = exc.code
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code in (0, 1, 2), (code, err)
+    if code == 2 and not (err and err[0].startswith("usage:")):
+        assert len(err) == 1, err
+    assert _fingerprint(good / DB_NAME) == before

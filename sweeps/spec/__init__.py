@@ -58,7 +58,8 @@ allowed. Every value is bounded before anything is built from it: at most 100,00
 per axis and 1,000,000 over all sub-grids, 1,000,000 jobs (``max_jobs = N`` at top level
 raises the cap), depth 100, width 100,000, 50 million parameters per network, epochs,
 batch_size and patience 10 million, sample counts 10 million, finite numbers; a CSV path
-must be a regular file of at most 1 GiB, with finite numbers and no binary content.
+must be a regular file of at most 1 GiB (unpacked, for a .gz, .bz2, .xz or .zip), with
+finite numbers and no binary content.
 """
 from sweeps.spec.grid import SpecError
 from sweeps.spec.load import Spec, list_presets, load_spec

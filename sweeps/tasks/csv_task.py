@@ -12,11 +12,15 @@ imported only when a file is loaded: the registry imports this module in every w
 
 from __future__ import annotations
 
+import bz2
 import functools
+import gzip
 import hashlib
 import io
+import lzma
 import os
 import stat
+import zipfile
 
 import numpy as np
 
@@ -125,13 +129,29 @@ def check_scale(value) -> bool:
             and 0 < value < float("inf"))
 
 
+def _read_bytes(path: str) -> bytes:
+    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.xz``,
+    ``.zip``, as pandas reads them), at most ``MAX_CSV_BYTES + 1`` of them: a file that
+    grew since it was checked, or a small archive of a huge file, is read no further."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) != 1:
+                raise ValueError(f"a .zip must hold one CSV file, this one holds {len(names)}")
+            with archive.open(names[0]) as fh:
+                return fh.read(MAX_CSV_BYTES + 1)
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
+    with opener(path, "rb") as fh:
+        return fh.read(MAX_CSV_BYTES + 1)
+
+
 def _read(path: str, header: bool):
     import pandas as pd
 
     check_file(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_CSV_BYTES + 1)  # a file that grew since: still capped
+        data = _read_bytes(path)
         if len(data) > MAX_CSV_BYTES:
             raise TaskError(f"csv task: {path} has more than {MAX_CSV_BYTES:,} bytes; "
                             f"allowed: CSV files of at most {MAX_CSV_BYTES:,} bytes", "path")
@@ -141,7 +161,8 @@ def _read(path: str, header: bool):
             raise TaskError(f"csv task: {path} holds binary content (a NUL byte on line "
                             f"{line}); allowed: a text CSV file", "path")
         df = pd.read_csv(io.BytesIO(data), header=0 if header else None)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError is a ValueError
+    except (OSError, ValueError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        # ParserError and UnicodeDecodeError are ValueErrors, BadGzipFile an OSError
         if isinstance(exc, TaskError):
             raise
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

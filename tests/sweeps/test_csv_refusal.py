@@ -1,5 +1,6 @@
 """Hostile CSV files are refused before any job exists, in one line naming the file, the
 column and the first bad row (or the line of a NUL byte), and nothing is written."""
+import gzip
 import os
 
 import numpy as np
@@ -130,3 +131,26 @@ def test_the_command_line_refuses_in_one_line_and_writes_nothing(case, tmp_path,
     assert len(err) == 1 and str(spec) in err[0] and fragment in err[0], err
     assert "key 'path'" in err[0] or "key 'target'" in err[0], err[0]
     assert not out.exists()
+
+
+def test_a_compressed_csv_loads_as_the_plain_one_and_is_capped_unpacked(tmp_path,
+                                                                        monkeypatch):
+    plain = _write(tmp_path / "ok.csv", _rows())
+    packed = tmp_path / "ok.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a = make_task("csv", path=str(plain), target="y")
+    b = make_task("csv", path=str(packed), target="y")
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    # a small archive of a file over the cap is read no further than the cap (another
+    # path: the loaded data set above is cached)
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(packed.read_bytes())
+    monkeypatch.setattr(csv_task, "MAX_CSV_BYTES", plain.stat().st_size - 1)
+    assert bomb.stat().st_size < plain.stat().st_size - 1
+    with pytest.raises(TaskError, match=f"{bomb} has more than"):
+        make_task("csv", path=str(bomb), target="y")
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed.read_bytes()[:40])
+    with pytest.raises(TaskError, match=f"cannot read {cut}: Compressed file ended"):
+        make_task("csv", path=str(cut), target="y")

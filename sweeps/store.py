@@ -13,9 +13,14 @@ Tables
 ``jobs``    one row per finished job (``ok``, ``diverged`` or ``failed``), keyed by the job hash.
 ``planned`` the full job list of the latest run, so pending = planned minus finished.
 """
+import errno
+import functools
 import io
 import json
+import os
 import sqlite3
+import stat
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,7 +55,101 @@ _JOB_COLUMNS = ("key", "config_id", "config", "status", "layers", "n_params", "m
 
 
 class StoreError(Exception):
-    """The output directory holds something that is not a sweeps result store."""
+    """A store that cannot be read or written as asked; the message is one line for the user.
+
+    It names the file, what is wrong with it and what to do (recover it, move it aside,
+    free space, grant a permission). Whatever the cause, the file was left as it was
+    (``sweeps run`` on a full disk keeps every group committed before the failure).
+    """
+
+
+#: SQLite's primary result codes that say what is wrong with a file (sqlite3.h).
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, \
+    _SQLITE_NOTADB = 8, 10, 11, 13, 14, 26
+
+
+def _no_space_left(path: Path) -> bool:
+    """Whether the file system of ``path`` is full (an I/O error may be a full disk)."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
+
+
+def damaged(path, reason) -> StoreError:
+    """The error of a store whose bytes cannot be read back: what happened, what to do."""
+    # SQLite's integrity report spans lines ("*** in database main ***\nOn tree page ...")
+    reason = "; ".join(line for line in str(reason).splitlines()
+                       if line.strip() and not line.startswith("***"))
+    return StoreError(f"{path} is damaged ({reason}); it was left untouched. Recover its "
+                      f"rows with `sqlite3 {path} \".recover\" | sqlite3 recovered.db` and "
+                      "put recovered.db in its place, or move it aside and run the sweep "
+                      "again")
+
+
+def disk_full(path) -> StoreError:
+    """The error of a write refused for lack of space."""
+    return StoreError(f"no space left on the device of {path}; every result committed "
+                      "before is kept and the store is consistent: free some space and run "
+                      "the same command again to resume")
+
+
+def read_only(path, doing="`sweeps run`") -> StoreError:
+    """The error of a store that cannot be written: which permission is missing where."""
+    path = Path(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        what = f"{path} is read-only for this user"
+    elif not os.access(path.parent, os.W_OK):
+        what = f"the directory {path.parent} is read-only for this user"
+    else:
+        what = f"{path} cannot be written"
+    return StoreError(f"{what}: {doing} needs write permission on {path.name} and on its "
+                      "directory (SQLite keeps its journal beside it); grant it or choose "
+                      "another --out directory")
+
+
+def _classify(path: Path, exc: Exception) -> StoreError:
+    """Turn what SQLite (or decoding a stored blob) raised into one :class:`StoreError`."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    code = None if code is None else code & 0xFF  # extended codes: the low byte is primary
+    text = str(exc)
+    if code == _SQLITE_FULL or "disk is full" in text or (code == _SQLITE_IOERR
+                                                          and _no_space_left(path)):
+        return disk_full(path)
+    if code == _SQLITE_READONLY or "readonly" in text:
+        return read_only(path)
+    if code == _SQLITE_CANTOPEN:
+        return StoreError(f"cannot open {path} ({text}): reading a sweep needs read "
+                          f"permission on the file and its directory {path.parent}, and "
+                          "write permission on the directory while a run is writing")
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or not isinstance(exc, sqlite3.Error):
+        return damaged(path, text or type(exc).__name__)
+    return StoreError(f"{path}: {text} (SQLite error); it was left untouched")
+
+
+#: What reading a damaged row may raise besides SQLite's own errors: a blob or a JSON text
+#: whose bytes changed (the ``.npz`` blobs carry CRCs, so changed bytes do not load).
+_DECODE_ERRORS = (sqlite3.Error, ValueError, KeyError, EOFError, OSError, zipfile.BadZipFile)
+
+
+def _guarded(errors):
+    """Run a ``Store`` method so that a failure of the file (one of ``errors``) is one
+    :class:`StoreError`; an integrity error is the caller's bad row (a bug) and stays."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (StoreError, sqlite3.IntegrityError):
+                raise
+            except errors as exc:
+                raise _classify(self.path, exc) from exc
+        return wrapper
+    return decorate
+
+
+_reading = _guarded(_DECODE_ERRORS)
+_writing = _guarded(sqlite3.Error)  # a ValueError while encoding a row is a bug, not damage
 
 
 def db_path(out_dir) -> Path:
@@ -58,21 +157,56 @@ def db_path(out_dir) -> Path:
     return Path(out_dir) / DB_NAME
 
 
+def no_results(out_dir, path) -> FileNotFoundError:
+    """What a reader gets before the first run has created the store."""
+    return FileNotFoundError(f"no results yet in {out_dir}: {path} does not exist yet "
+                             "(`sweeps run` creates it)")
+
+
 def check_db_file(path) -> bool:
-    """Return whether ``path`` exists; raise StoreError if it is not an SQLite file.
+    """Return whether ``path`` holds a store file; raise StoreError if it cannot be one.
 
     Reads only the 16-byte header, so a foreign file is never opened by SQLite, let alone
-    written. A zero-byte file is accepted: there is nothing in it to lose.
+    written. A zero-byte file is no store yet (False): a run creates the store in its place.
+
+    Raises
+    ------
+    StoreError
+        ``path`` is a directory (or another non-file), unreadable, or not SQLite.
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return False
-    with open(path, "rb") as fh:
-        head = fh.read(len(_SQLITE_MAGIC))
+    except NotADirectoryError:
+        raise StoreError(f"{path.parent} is not a directory (it, or a part of its path, is "
+                         f"a file): a sweep's results live in a directory, as DIR/{DB_NAME}; "
+                         "give the output directory of a sweep, or choose another --out "
+                         "directory") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}; reading a sweep needs "
+                         "search permission on its directory") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"{path} is a directory, but a sweeps result store is a file; it "
+                         "was left untouched. Move the directory aside or choose another "
+                         "--out directory")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device: opening it could block forever
+        raise StoreError(f"{path} is not a regular file, so not a sweeps result store; it "
+                         "was left untouched. Move it aside or choose another --out directory")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}; reading a sweep needs "
+                         "read permission on it (and running one, write permission)") \
+            from None
     if head and head != _SQLITE_MAGIC:
         raise StoreError(f"{path} is not an SQLite database, so not a sweeps result store; "
                          "it was left untouched. Move it away or choose another --out directory.")
-    return True
+    return bool(head)
 
 
 def _dumps(obj) -> str:
@@ -157,60 +291,93 @@ class Store:
         out_dir : str or Path
             Output directory of a sweep.
         create : bool, default=False
-            Open for writing, creating the database (not the directory) if missing.
+            Open for writing, creating the database (not the directory) if missing. A new
+            store is built under a temporary name and renamed into place, so a reader
+            never sees a half-made one; an existing one is checked (schema and page
+            structure) through a read-only connection before it is opened for writing,
+            so a damaged file is never written to. Every open checks the page structure
+            (``PRAGMA quick_check``, one pass over the file): a damaged store is refused
+            as a whole, by readers too, rather than read in part.
 
         Raises
         ------
         FileNotFoundError
-            When reading and there is no database in ``out_dir``.
+            When reading and there are no results yet (no database, or an empty one).
         StoreError
-            When the file is not an SQLite database or holds a foreign schema.
+            When the file is damaged, foreign, of another schema version, a directory, or
+            lacks a permission; the message says what to do.
         """
         path = db_path(out_dir)
-        if not check_db_file(path) and not create:
-            raise FileNotFoundError(f"no sweep results in {out_dir}: {path} does not exist")
-        if create:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        exists = check_db_file(path)
+        if not create:
+            if not exists:
+                raise no_results(out_dir, path)
+            return cls._connect(path, out_dir, readonly=True)
+        if exists:
+            try:
+                cls._connect(path, out_dir, readonly=True).close()
+            except FileNotFoundError:  # an SQLite file without a single table: no store yet
+                exists = False
+        if not exists:
+            _create(path)
+        elif not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise read_only(path)
+        store = cls._connect(path, out_dir, readonly=False)
+        # NORMAL is durable against process crashes in WAL mode; only an OS crash or
+        # power loss can drop the last commits, never corrupt the file.
+        store._conn.execute("PRAGMA synchronous = NORMAL")
+        return store
+
+    @classmethod
+    def _connect(cls, path: Path, out_dir, readonly: bool) -> "Store":
+        if readonly:
+            # mode=ro: a reader must never create or modify anything. In a directory no
+            # one may write to no run can be writing: immutable lets SQLite read the file
+            # without the -shm file it could not create there.
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            if not os.access(path.parent, os.W_OK) \
+                    and not path.with_name(path.name + "-wal").exists():
+                uri += "&immutable=1"
+            target, kwargs = uri, {"uri": True}
         else:
-            # mode=ro: a reader must never create or modify anything.
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   timeout=30, isolation_level=None)
+            target, kwargs = path, {}
+        try:
+            conn = sqlite3.connect(target, timeout=30, isolation_level=None, **kwargs)
+        except sqlite3.Error as exc:
+            if not path.exists():  # gone between the check and the connection
+                raise no_results(out_dir, path) from None
+            raise _classify(path, exc) from None
         conn.row_factory = sqlite3.Row
         store = cls(conn, path)
         try:
-            store._check_schema(create)
+            store._check_schema(out_dir)
+            store._check_integrity()
         except BaseException:
             conn.close()
             raise
         return store
 
-    def _check_schema(self, create: bool) -> None:
-        try:
-            tables = {r[0] for r in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a readable SQLite database ({exc}); "
-                             "it was left untouched.") from exc
-        if not tables and create:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            with self._transaction() as conn:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    conn.execute(statement)
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                             (SCHEMA_VERSION,))
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('created', ?)", (now(),))
-            tables = _TABLES
+    @_reading
+    def _check_schema(self, out_dir) -> None:
+        tables = {r[0] for r in self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            raise no_results(out_dir, self.path)
         if not _TABLES <= tables:
             raise StoreError(f"{self.path} is an SQLite database but not a sweeps result store "
-                             f"(tables: {sorted(tables) or 'none'}); it was left untouched.")
+                             f"(tables: {sorted(tables)}); it was left untouched. Move it "
+                             "aside or choose another --out directory")
         version = self.meta().get("schema_version")
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} has store schema version {version!r}; this version "
                              f"of sweeps reads version {SCHEMA_VERSION!r}.")
-        if create:
-            # NORMAL is durable against process crashes in WAL mode; only an OS crash or
-            # power loss can drop the last commits, never corrupt the file.
-            self._conn.execute("PRAGMA synchronous = NORMAL")
+
+    @_reading
+    def _check_integrity(self) -> None:
+        """Refuse a store whose pages do not hold together (``PRAGMA quick_check``)."""
+        first = self._conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if first != "ok":
+            raise damaged(self.path, first)
 
     @contextmanager
     def _transaction(self):
@@ -236,6 +403,7 @@ class Store:
         self.close()
 
     # -- writing (driver only, under the directory lock) --------------------------------
+    @_writing
     def start_run(self, *, name: str, spec_text: str, planned: list, record: dict) -> int:
         """Record a new run and its job list in one transaction; return its ``run_id``.
 
@@ -254,12 +422,14 @@ class Store:
                              [(key, i, _dumps(cfg)) for i, (key, cfg) in enumerate(planned)])
         return cur.lastrowid
 
+    @_writing
     def finish_run(self, run_id: int, outcome: str) -> None:
         """Stamp the end time and outcome (``complete``, ``interrupted``, ``error``)."""
         with self._transaction() as conn:
             conn.execute("UPDATE runs SET finished = ?, outcome = ? WHERE run_id = ?",
                          (now(), outcome, run_id))
 
+    @_writing
     def write_results(self, records: list, run_id: int) -> None:
         """Insert or replace the rows of one finished group, atomically.
 
@@ -274,10 +444,12 @@ class Store:
                              f"({', '.join('?' * len(_JOB_COLUMNS))})", rows)
 
     # -- reading -------------------------------------------------------------------------
+    @_reading
     def meta(self) -> dict:
         """The ``meta`` table as a dict of strings."""
         return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
 
+    @_reading
     def last_run(self) -> dict:
         """The most recent row of ``runs`` (``versions`` decoded), or {} before any run."""
         row = self._conn.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
@@ -287,15 +459,18 @@ class Store:
         run["versions"] = json.loads(run["versions"] or "{}")
         return run
 
+    @_reading
     def statuses(self) -> dict:
         """Map every stored job key to its status."""
         return dict(self._conn.execute("SELECT key, status FROM jobs").fetchall())
 
+    @_reading
     def planned(self) -> list:
         """The job list of the latest run as ``(key, config)`` pairs, in spec order."""
         rows = self._conn.execute("SELECT key, config FROM planned ORDER BY position")
         return [(key, json.loads(cfg)) for key, cfg in rows]
 
+    @_reading
     def jobs(self, *, curves=True, weights=True) -> list:
         """Every stored job as a dict, arrays decoded on request, in order of finishing."""
         # Leave the blobs on disk unless asked for: they are most of the bytes.
@@ -303,3 +478,37 @@ class Store:
                 if (c != "curve" or curves) and (c != "weights" or weights)]
         rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM jobs ORDER BY finished, key")
         return [_decode_job(row, curves, weights) for row in rows]
+
+
+def _create(path: Path) -> None:
+    """Create an empty store at ``path`` atomically: built aside, then renamed into place."""
+    for stale in path.parent.glob(f".{path.name}.creating-*"):  # left by a killed run
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            # The schema is committed through a rollback journal, so everything is in the
+            # main file when it is renamed; WAL mode is then only a header flag.
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            conn.execute("INSERT INTO meta VALUES ('created', ?)", (now(),))
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    except sqlite3.Error as exc:
+        raise _classify(path, exc) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(path) from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise read_only(path) from None
+        raise StoreError(f"cannot create {path}: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
+                         tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)

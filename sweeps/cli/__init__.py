@@ -203,7 +203,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except commands.CommandError as exc:
-        print(f"sweeps {args.command}: error: {exc}", file=sys.stderr)
+        print(f"sweeps {args.command}: error: {commands.one_line(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"sweeps {args.command}: interrupted", file=sys.stderr)
@@ -213,6 +213,12 @@ def main(argv=None) -> int:
         # do; point stdout at /dev/null so the interpreter's final flush cannot fail too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
+        error = commands.as_command_error(exc, getattr(args, "out", None))
+        if error is None:
+            raise
+        print(f"sweeps {args.command}: error: {commands.one_line(error)}", file=sys.stderr)
+        return error.exit_status
 
 
 if __name__ == "__main__":

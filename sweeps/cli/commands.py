@@ -6,9 +6,11 @@
 Every command returns an exit status or raises :class:`CommandError`; the progress bar
 lives here, in the command-line layer, fed by the runner's callback.
 """
+import errno
 import json
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from sweeps.progress import ProgressBar
@@ -25,6 +27,52 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_status: int = EXIT_FAILED):
         super().__init__(message)
         self.exit_status = exit_status
+
+
+#: What the system says about a path the user chose, and what the user can do about it.
+_PATH_PROBLEMS = {
+    errno.EACCES: "permission denied: the command needs read and write permission on it and "
+                  "its directory; grant them or choose another directory",
+    errno.EPERM: "operation not permitted: the command needs write permission on it and its "
+                 "directory; grant them or choose another directory",
+    errno.EROFS: "read-only file system: choose a directory on a writable one",
+    errno.ENOSPC: "no space left on the device: free some space and run the same command "
+                  "again (every finished result is kept)",
+    errno.EDQUOT: "disk quota exceeded: free some space and run the same command again "
+                  "(every finished result is kept)",
+    errno.EISDIR: "is a directory where a file is needed: move it aside or choose another "
+                  "path",
+    errno.ENOTDIR: "a part of the path is a file where a directory is needed",
+    errno.ENAMETOOLONG: "file name too long: choose a shorter name or directory",
+}
+
+
+def one_line(message) -> str:
+    """``message`` with every character that is not printable escaped (a newline or a
+    form feed in a path must not break the error's one line)."""
+    text = str(message)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def as_command_error(exc: Exception, where=None):
+    """The one-line error a user gets for ``exc``, or None if it is not the user's to fix.
+
+    A store that cannot be read or written (damaged, foreign, a directory, read-only, a
+    full disk) and an output path the system refuses are input problems: exit status 2,
+    one line naming the path (``where``, the command's output, when the system names
+    none) and what is needed. Anything else is a bug and keeps its traceback.
+    """
+    if isinstance(exc, StoreError):
+        return CommandError(str(exc), EXIT_USAGE)
+    if isinstance(exc, FileNotFoundError) and exc.filename is None:  # "no results yet in X"
+        return CommandError(str(exc), EXIT_USAGE)
+    if isinstance(exc, OSError) and exc.errno in _PATH_PROBLEMS:
+        path = exc.filename or where
+        prefix = f"{path}: " if path else ""
+        return CommandError(prefix + _PATH_PROBLEMS[exc.errno], EXIT_USAGE)
+    return None
 
 
 def _load_spec(args):
@@ -48,6 +96,10 @@ def run(args) -> int:
     spec = _load_spec(args)
     out = _out_dir(args, spec)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    # joblib counts the groups it drops when a run stops early (a full disk), as the
+    # abandoned generator is collected, after the error line: they are pending jobs,
+    # which the summary or the error line already account for.
+    warnings.filterwarnings("ignore", r".*tasks? .*(cancelled|not used)", UserWarning)
     try:
         summary = run_sweep(spec, out, n_jobs=args.jobs, backend=args.backend or "loky",
                             scheduler=args.scheduler, retry_failed=args.retry_failed,
@@ -95,8 +147,11 @@ def _varying_axes(configs: list) -> list:
 def _stored_statuses(out: Path) -> dict:
     if not check_db_file(db_path(out)):
         return {}
-    with Store.open(out) as store:
-        return store.statuses()
+    try:
+        with Store.open(out) as store:
+            return store.statuses()
+    except FileNotFoundError:  # no results yet: the first run is creating the store
+        return {}
 
 
 def list_jobs(args) -> int:
@@ -236,12 +291,14 @@ def compare(args) -> int:
     """``sweeps compare``: pair configs of two sides, print the verdict and the table."""
     from results import comparison_text, write_comparison
 
-    for out in filter(None, (args.dir_a, args.dir_b)):
-        _require_store(Path(out))
+    for out in (args.dir_a, args.dir_b):
+        if out is not None:  # "" is a path too (the current directory), not "no path"
+            _require_store(Path(out))
     by = args.by.split(",") if args.by else None
     values = _values(args.values) if args.values else None
     try:
-        result = write_comparison(Path(args.dir_a), args.dir_b and Path(args.dir_b),
+        result = write_comparison(Path(args.dir_a),
+                                  None if args.dir_b is None else Path(args.dir_b),
                                   args.out, on=args.on, by=by, values=values)
     except ValueError as exc:  # a metric the task lacks, sides that differ in more ...
         raise CommandError(str(exc), EXIT_USAGE) from None
@@ -253,7 +310,11 @@ def compare(args) -> int:
 
 def _values(text: str) -> list:
     """``--values tanh,relu`` or ``--values 0.01,0.1``: each part as TOML if it parses."""
-    from sweeps.spec.axes import parse_override
+    from sweeps.spec.axes import AxisError, parse_override
 
-    value = parse_override(f"values={text}")[1]
+    try:
+        value = parse_override(f"values={text}")[1]
+    except AxisError:
+        raise CommandError(f"bad --values {text!r}; allowed: two values separated by a "
+                           "comma, e.g. --values tanh,relu", EXIT_USAGE) from None
     return value if isinstance(value, list) else [value]

@@ -54,7 +54,12 @@ A job equal to an earlier one (same key) is dropped, so every job appears once.
 
 Everything is validated here, before any job runs (CSV tasks are loaded): an error is a
 ``SpecError`` naming the file, the key (with its sub-grid, numbered from 1) and what is
-allowed.
+allowed. Every value is bounded before anything is built from it: at most 100,000 values
+per axis and 1,000,000 over all sub-grids, 1,000,000 jobs (``max_jobs = N`` at top level
+raises the cap), depth 100, width 100,000, 50 million parameters per network, epochs,
+batch_size and patience 10 million, sample counts 10 million, finite numbers; a CSV path
+must be a regular file of at most 1 GiB (unpacked, for a .gz, .bz2, .xz or .zip), with
+finite numbers and no binary content.
 """
 from sweeps.spec.grid import SpecError
 from sweeps.spec.load import Spec, list_presets, load_spec

@@ -38,6 +38,11 @@ MAX_WIDTH = 100_000
 #: Largest number of values one axis may expand to: a typo in a range must not eat memory.
 MAX_VALUES = 100_000
 
+#: Bounds of the integer axes (inclusive): epochs = 1e12 would train for ever, a seed must
+#: fit the store's 64-bit integers.
+INT_BOUNDS = {"epochs": (1, 10_000_000), "seed": (0, 2**63 - 1),
+              "batch_size": (1, 10_000_000), "patience": (1, 10_000_000)}
+
 
 class AxisError(ValueError):
     """A bad axis value; ``allowed`` describes the valid values."""
@@ -113,7 +118,11 @@ def expand_range(table: dict) -> list:
     if "log" in table or not _is_number(step) or not math.isfinite(step) or step <= 0 \
             or stop < start:
         raise AxisError(f"bad range {table!r}: need step > 0 and stop >= start", allowed)
-    count = math.floor((stop - start) / step + 1e-9) + 1  # tolerance: inclusive float stop
+    span = (stop - start) / step  # may overflow to inf (a step of 5e-324): no int of it yet
+    if not span < MAX_VALUES:
+        raise AxisError(f"range {table!r} has more than {MAX_VALUES} values",
+                        f"at most {MAX_VALUES}")
+    count = math.floor(span + 1e-9) + 1  # tolerance: inclusive float stop
     if count > MAX_VALUES:
         raise AxisError(f"range {table!r} has {count} values", f"at most {MAX_VALUES}")
     if all(isinstance(v, int) for v in (start, stop, step)):
@@ -137,6 +146,9 @@ def expand_list(raw) -> list:
 
 def _widths(raw, what: str) -> list[int]:
     values = expand_list(raw)
+    # all/min/max run in C: 100,000 widths from a range are checked at once
+    if all(type(w) is int for w in values) and 1 <= min(values) and max(values) <= MAX_WIDTH:
+        return values
     for w in values:
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
             raise AxisError(f"{what} {w!r} is not an int in 1..{MAX_WIDTH}",
@@ -163,7 +175,7 @@ def _generate(table: dict) -> list[list[int]]:
     out = []
     for d in depths:  # shallow nets first, then deeper ones
         if uniform:
-            out.extend([w] * d for w in widths)
+            out += [[w] * d for w in widths]
         else:
             out.extend(list(combo) for combo in itertools.product(widths, repeat=d))
     return out
@@ -225,9 +237,9 @@ def check_value(axis: str, value, tables):
                             "a number > 0" if positive else "a number >= 0")
         return float(value)
     if axis in ("epochs", "seed"):
-        low = 1 if axis == "epochs" else 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}")
+        low, high = INT_BOUNDS[axis]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise AxisError(f"bad {axis} {value!r}", f"an int >= {low}, at most {high:,}")
         return value
     if axis == "init":
         try:
@@ -249,8 +261,9 @@ def check_value(axis: str, value, tables):
         word = OFF_VALUES[axis]
         if value in (word, 0, None) and not isinstance(value, bool):
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise AxisError(f"bad {axis} {value!r}", f'an int >= 1, or "{word}" (or 0)')
+        high = INT_BOUNDS[axis][1]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+            raise AxisError(f"bad {axis} {value!r}", f'an int >= 1, at most {high:,}, or "{word}" (or 0)')
         return value
     raise AssertionError(f"not a core axis: {axis}")  # hidden and task params go elsewhere
 

@@ -25,6 +25,12 @@ TOP_KEYS = ("name", "task", "description", "params", "grid", "max_jobs")
 #: Jobs a spec may plan, over all its sub-grids, unless it says ``max_jobs = N``: a typo in
 #: a range must be refused before millions of configs are built.
 MAX_JOBS = 1_000_000
+#: Axis values all ``[[grid]]`` tables together may list (each axis holds at most
+#: ``axes.MAX_VALUES``): bounds the work done before the job count is known.
+MAX_SPEC_VALUES = 1_000_000
+#: Weights and biases of one network (400 MB in float64): a wider or deeper one is a typo
+#: that would exhaust a worker's memory, not a small-network sweep.
+MAX_PARAMS = 50_000_000
 
 
 class SpecError(ValueError):
@@ -80,7 +86,8 @@ class GridBuilder:
     @staticmethod
     def _tasks_named(data):
         found = []
-        for table in [data, data.get("params")] + list(data.get("grid") or []):
+        grids = data.get("grid")
+        for table in [data, data.get("params")] + (grids if isinstance(grids, list) else []):
             value = table.get("task") if isinstance(table, dict) else None
             found += value if isinstance(value, list) else [value]
         return [t for t in found if isinstance(t, str) and t in TASKS] or list(TASKS)
@@ -96,20 +103,26 @@ class GridBuilder:
                          f"{', '.join(CORE_AXES)}, zip, and task parameters ({params})")
 
     def values(self, key, raw, where):
-        """Return the list of values of axis ``key`` given as ``raw``."""
+        """Return the list of values of axis ``key`` given as ``raw`` (at least one)."""
         try:
-            if key == "hidden":
-                return expand_hidden(raw)
-            if key == "init":  # a table here is the arrays, not a range
-                return [check_value(key, v, self.tables) for v in expand_init(raw)]
-            if key == "task":  # names only: a table is not a range of tasks
-                return [check_value(key, v, self.tables) for v in
-                        (raw if isinstance(raw, list) else [raw])]
-            if key in CORE_AXES:
-                return [check_value(key, v, self.tables) for v in expand_list(raw)]
-            return self._task_values(task_param(key), raw)
+            values = self._values(key, raw)
+            if not values:  # task = [] or init = []: a grid of no jobs is a mistake
+                raise AxisError("empty axis", "at least one value")
+            return values
         except AxisError as exc:
             raise self.error(str(exc), where, key, exc.allowed) from None
+
+    def _values(self, key, raw):
+        if key == "hidden":
+            return expand_hidden(raw)
+        if key == "init":  # a table here is the arrays, not a range
+            return [check_value(key, v, self.tables) for v in expand_init(raw)]
+        if key == "task":  # names only: a table is not a range of tasks
+            return [check_value(key, v, self.tables) for v in
+                    (raw if isinstance(raw, list) else [raw])]
+        if key in CORE_AXES:
+            return [check_value(key, v, self.tables) for v in expand_list(raw)]
+        return self._task_values(task_param(key), raw)
 
     def _task_values(self, p, raw):
         if p.is_list:  # categorical = ["rank"] (or []) is one value; a list of lists an axis
@@ -220,10 +233,15 @@ class GridBuilder:
                   "output": output, "loss": loss}
         for key in CORE_AXES[CORE_AXES.index("optimizer"):]:
             config[key] = values.get(key, DEFAULTS[key])
+        layers = [ds.n_in, *config["hidden"], ds.output_units(output)]
+        n_params = nncore.count_params(layers)
+        if n_params > MAX_PARAMS:
+            raise self.error(f"the network {layers} has {n_params:,} parameters",
+                             by_name["hidden"].where, "hidden",
+                             f"networks of at most {MAX_PARAMS:,} weights and biases")
         if isinstance(config["init"], dict):  # arrays must fit this job's layers
-            units = ds.output_units(output)
             try:
-                nncore.init_params([ds.n_in, *config["hidden"], units], config["init"])
+                nncore.init_params(layers, config["init"])
             except ValueError as exc:
                 raise self.error(str(exc), by_name["init"].where, "init") from None
         return config
@@ -282,6 +300,16 @@ def sub_grids(data, builder, overrides):
             raise builder.error("zip blocks cannot be overridden; override their axes",
                                 where, name, "axis=value with an axis name")
         sets = _replace(sets, builder.table({name: raw}, where))  # a later --set wins
-    return [(_replace(_replace(shared, builder.table(g, f"[[grid]] #{i}")), sets),
-             f"[[grid]] #{i}" if "grid" in data else "[params]")
-            for i, g in enumerate(grids, start=1)]
+    out, n_values = [], 0
+    for i, g in enumerate(grids, start=1):
+        own = builder.table(g, f"[[grid]] #{i}")
+        # Each axis holds at most MAX_VALUES values, but a thousand sub-grids of such axes
+        # would hold 100 million before the job count could say no.
+        n_values += sum(len(axis.rows) for axis in own)
+        if n_values > MAX_SPEC_VALUES:
+            raise builder.error(f"the axes of the first {i} of {len(grids)} sub-grids already "
+                                f"hold {n_values:,} values", None, "grid",
+                                f"at most {MAX_SPEC_VALUES:,} axis values over all sub-grids")
+        out.append((_replace(_replace(shared, own), sets),
+                    f"[[grid]] #{i}" if "grid" in data else "[params]"))
+    return out

@@ -6,10 +6,14 @@ The format is documented in :mod:`sweeps.spec`.
 from __future__ import annotations
 
 import difflib
+import errno
+import gc
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -77,14 +81,17 @@ class Spec(Sequence):
         if not isinstance(d, dict):
             raise SpecError(f"a spec must be a dict, got {type(d).__name__}", origin=origin)
         name = name if name is not None else d.get("name", "spec")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,99}", name):
+            # the bad name is not repeated: it may hold a newline, or be 10,000 characters
+            raise SpecError("bad sweep name (it names the output directory)",
+                            origin=origin or "<spec>", key="name",
+                            allowed="1 to 100 letters, digits, '_', '-', '.'")
         origin = origin or f"<spec {name}>"
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
-            raise SpecError("bad sweep name (it names the output directory)", origin=origin,
-                            key="name", allowed="letters, digits, '_', '-', '.'")
         builder = GridBuilder(d, origin, None if base_dir is None else os.fspath(base_dir))
-        grids = sub_grids(d, builder, tuple(overrides))
-        check_job_count(d, grids, builder)  # before a single config is built
-        configs = [c for axes, where in grids for c in builder.expand(axes, where)]
+        with _collector_paused():
+            grids = sub_grids(d, builder, tuple(overrides))
+            check_job_count(d, grids, builder)  # before a single config is built
+            configs = [c for axes, where in grids for c in builder.expand(axes, where)]
         text = source if source is not None else to_toml(d)
         text += "".join(f"\n# --set {o}" for o in overrides)
         return cls(configs, name=name, source=text, origin=origin)
@@ -115,6 +122,22 @@ class Spec(Sequence):
         return list(groups.values())
 
 
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while axes and configs are built.
+
+    They are hundreds of thousands of small acyclic lists and dicts; each collection would
+    walk all of them again, which doubles the time to build (or refuse) a large grid.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _copy(config):
     out = dict(config)
     out["hidden"] = list(config["hidden"])
@@ -127,6 +150,23 @@ def list_presets():
     """Return the names of the built-in presets (``sweeps/spec/presets/*.toml``)."""
     folder = resources.files("sweeps.spec") / "presets"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+#: Largest spec file read (bytes): specs are a few lines, even with initial weights inline.
+MAX_SPEC_BYTES = 10 << 20
+
+
+def _read_spec_file(path: Path) -> str:
+    """The text of a spec file; a FIFO, a device or a huge file is refused unread."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # /dev/zero or a FIFO would be read for ever
+        raise OSError(errno.EINVAL, "not a regular file" if not stat.S_ISDIR(st.st_mode)
+                      else "Is a directory")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_SPEC_BYTES:,} bytes")
+    return data.decode("utf-8")
 
 
 def load_spec(name_or_path, overrides=()):
@@ -155,7 +195,7 @@ def load_spec(name_or_path, overrides=()):
     if is_path:
         path, origin = Path(text_name), text_name
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read_spec_file(path)
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise SpecError(f"cannot read spec file: {reason}", origin=origin,

@@ -12,14 +12,24 @@ imported only when a file is loaded: the registry imports this module in every w
 
 from __future__ import annotations
 
+import bz2
 import functools
+import gzip
 import hashlib
+import io
+import lzma
 import os
+import stat
+import zipfile
 
 import numpy as np
 
 from sweeps.tasks.builtin import split_three_ways
 from sweeps.tasks.dataset import TaskError, make_dataset
+
+#: Largest CSV file the task reads (bytes; it is read whole into memory). The cap also keeps
+#: a path like /dev/zero from being read for ever: only regular files are read at all.
+MAX_CSV_BYTES = 1 << 30
 
 #: A target of integer, boolean or string type with at most this many distinct values is a
 #: classification target; any other numeric target is regression.
@@ -41,6 +51,7 @@ def fill_file_sha256(params: dict) -> dict:
     new jobs instead of silently reusing results trained on the old rows, and a job
     planned against one version of the file refuses to train on another.
     """
+    check_file(params["path"])  # before hashing: never read a device or a FIFO
     token = file_token(params["path"])
     digest = None if token is None else _sha256(params["path"], token)
     if digest is None:
@@ -52,6 +63,24 @@ def fill_file_sha256(params: dict) -> dict:
                         f"(content hash {params['file_sha256']}, now {digest}); run the "
                         "sweep again to plan its jobs against the current file", "path")
     return params
+
+
+def check_file(path) -> None:
+    """Refuse a path that is not a regular file of at most ``MAX_CSV_BYTES``.
+
+    A missing or unreadable path passes: the loader reports it with the system's reason.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
+        raise TaskError(f"csv task: {path} is {kind}, not a regular file; allowed: a path "
+                        "to a CSV file", "path")
+    if st.st_size > MAX_CSV_BYTES:
+        raise TaskError(f"csv task: {path} has {st.st_size:,} bytes; allowed: CSV files of "
+                        f"at most {MAX_CSV_BYTES:,} bytes (sample or split the rows)", "path")
 
 
 def file_token(path):
@@ -100,12 +129,42 @@ def check_scale(value) -> bool:
             and 0 < value < float("inf"))
 
 
+def _read_bytes(path: str) -> bytes:
+    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.xz``,
+    ``.zip``, as pandas reads them), at most ``MAX_CSV_BYTES + 1`` of them: a file that
+    grew since it was checked, or a small archive of a huge file, is read no further."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) != 1:
+                raise ValueError(f"a .zip must hold one CSV file, this one holds {len(names)}")
+            with archive.open(names[0]) as fh:
+                return fh.read(MAX_CSV_BYTES + 1)
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
+    with opener(path, "rb") as fh:
+        return fh.read(MAX_CSV_BYTES + 1)
+
+
 def _read(path: str, header: bool):
     import pandas as pd
 
+    check_file(path)
     try:
-        df = pd.read_csv(path, header=0 if header else None)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError is a ValueError
+        data = _read_bytes(path)
+        if len(data) > MAX_CSV_BYTES:
+            raise TaskError(f"csv task: {path} has more than {MAX_CSV_BYTES:,} bytes; "
+                            f"allowed: CSV files of at most {MAX_CSV_BYTES:,} bytes", "path")
+        nul = data.find(b"\0")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise TaskError(f"csv task: {path} holds binary content (a NUL byte on line "
+                            f"{line}); allowed: a text CSV file", "path")
+        df = pd.read_csv(io.BytesIO(data), header=0 if header else None)
+    except (OSError, ValueError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        # ParserError and UnicodeDecodeError are ValueErrors, BadGzipFile an OSError
+        if isinstance(exc, TaskError):
+            raise
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise TaskError(f"csv task: cannot read {path}: {reason.strip()}; expected a "
                         f"readable CSV file{' with a header row' if header else ''}",
@@ -151,9 +210,20 @@ def _check_columns(df, path: str, target, categorical: list) -> list:
                         "need at least one feature column", "path")
     missing = df.columns[df.isna().any()].tolist()
     if missing:
+        row = int(np.argmax(df[missing[0]].isna().to_numpy())) + 1
         raise TaskError(f"csv task: {path} has missing values (NaN) in column(s) "
-                        f"{_names(missing)}; fill or drop them first: missing values are "
-                        "not allowed", "path")
+                        f"{_names(missing)} (first in column {missing[0]!r}, data row {row}); "
+                        "fill or drop them first: missing values are not allowed", "path")
+    for col in [c for c in columns if c not in categorical]:
+        if not pd.api.types.is_float_dtype(df[col]):
+            continue  # ints and bools are finite; text is refused below
+        bad = ~np.isfinite(df[col].to_numpy())
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise TaskError(f"csv task: {path} has a non-finite value ({df[col].iloc[row]}) in "
+                            f"column {col!r}, first in data row {row + 1}; allowed: finite "
+                            "numbers in every numeric column, target included",
+                            "target" if col == target else "path")
     text = [c for c in features if c not in categorical
             and not pd.api.types.is_numeric_dtype(df[c])]
     if text:

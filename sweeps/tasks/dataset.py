@@ -123,6 +123,12 @@ def make_dataset(name, kind, train, val, test, n_out, params, **extra) -> Datase
     arrays = {}
     for split, (X, y) in (("train", train), ("val", val), ("test", test)):
         arrays[f"X_{split}"], arrays[f"y_{split}"] = _frozen(X, np.float64), _frozen(y, y_dtype)
+    for part, arr in arrays.items():
+        if arr.dtype == np.float64 and not np.isfinite(arr).all():
+            # e.g. noise = 1e308: draws overflow to inf, and every job would only diverge
+            raise TaskError(f"task {name!r}: its {part} data hold non-finite values (inf or "
+                            "NaN) with these parameters; allowed: parameters that give "
+                            "finite data (a smaller noise or spread)")
     n_in = arrays["X_train"].shape[1]
     if "feature_names" not in extra:
         extra["feature_names"] = tuple(f"x{i}" for i in range(n_in))

@@ -75,12 +75,13 @@ def test_report_splits_figures_by_a_varying_axis(tmp_path):
                 activation=["tanh", "relu"], lr=0.02, epochs=100)
     report = build_report(tmp_path)
     names = {p.name for p in (report / "figures").iterdir()}
-    for act in ("tanh", "relu"):
-        assert {f"sine_fit_grid_activation-{act}.png",
-                f"sine_heatmap_depth2_activation-{act}.png"} <= names
-    assert "sine_loss_curves.png" in names  # one figure, a panel per activation
+    for act in ("tanh", "relu"):  # a fit grid is a grid of architectures: split
+        assert f"sine_fit_grid_activation-{act}.png" in names
+    # One figure each, a panel (or a row of heatmaps) per activation.
+    assert {"sine_loss_curves.png", "sine_heatmap_depth2.png"} <= names
     page = (report / "index.html").read_text()
     assert "not drawn" not in page
+    assert "split by activation: one figure per value" in page
     pivot = pd.read_csv(report / "tables" / "pivot_sine_mse_depth2.csv")
     assert set(pivot["activation"]) == {"tanh", "relu"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import os
 import platform
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,9 +83,35 @@ def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=Non
                  + "</pre>")
     parts.append("<h2 id='versions'>Software</h2>" + _versions(meta))
     body = "\n".join(p for p in parts if p)
-    head = (f"<meta http-equiv='refresh' content='{max(1, round(refresh))}'>"
+    return _page(f"{name}: sweep report", body, head=_refresh_tag(meta, refresh))
+
+
+#: What marks the reload tag of a page (:func:`without_refresh` takes it out).
+REFRESH_MARK = "http-equiv='refresh'"
+
+
+def _refresh_tag(meta, refresh):
+    return (f"<meta {REFRESH_MARK} content='{max(1, round(refresh))}'>"
             if refresh and meta.get("running") else "")
-    return _page(f"{name}: sweep report", body, head=head)
+
+
+def waiting_page(meta, refresh=None):
+    """The page of a sweep without a finished job yet: its progress, nothing to show."""
+    name = meta.get("name") or "sweep"
+    body = (running_note(meta, refresh) + f"<h1>Sweep report: {_e(name)}</h1>"
+            "<p>No job has finished yet: the tables and figures appear with the first "
+            "results.</p>")
+    return _page(f"{name}: sweep report", body, head=_refresh_tag(meta, refresh))
+
+
+def without_refresh(page):
+    """``page`` without its reload tag, its running line saying the watch has stopped."""
+    stamp = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+    page = re.sub(r"<meta http-equiv='refresh' content='[^']*'>", "", page)
+    return re.sub(r"<p class='running'>.*?</p>",
+                  f"<p class='running'>The watch stopped at {stamp}: this page shows the "
+                  "report as it was then (<code>sweeps report DIR</code> rebuilds it).</p>",
+                  page, count=1, flags=re.S)
 
 
 def running_note(meta, refresh=None):

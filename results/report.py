@@ -18,7 +18,8 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -271,10 +272,13 @@ def _plan(df, boundary_depth):
             plan += _figures(f"{task}_{metric}_vs_size", f"{task}: {metric} vs size", sub,
                              split, note, metric_vs_size, metric=metric, hue="depth",
                              col=None if col == "depth" else col, row=row)
-        facets, split, note = facet_split(sub, axes, slots=1)
+        facets, split, note = facet_split(sub, axes, slots=2)  # a colour, then a row
         by = facets[0] if facets else None
         plan += _figures(f"{task}_weights", f"{task}: final weights per layer", sub, split,
-                         note, weight_histograms, by=by)
+                         note, weight_histograms, by=by,
+                         row=facets[1] if len(facets) > 1 else None)
+        facets, split, note = facet_split(sub, axes, slots=1)
+        by = facets[0] if facets else None
         if "weight_stats" in sub and sub["weight_stats"].map(lambda w: w is not None).any():
             plan += _figures(f"{task}_layer_stats",
                              f"{task}: weights per layer during training", sub, split, note,
@@ -301,8 +305,10 @@ def _n_inputs(df):
 
 
 def _regression_plan(task, sub, axes):
-    _, split, note = facet_split(sub, axes, slots=0)  # a fit grid is a grid of architectures
-    plan = _figures(f"{task}_fit_grid", f"{task}: fits", sub, split, note, fit_grid)
+    # A fit grid's panels are its architectures: an axis can only colour them.
+    facets, split, note = facet_split(sub, axes, slots=1, wrap=False)
+    plan = _figures(f"{task}_fit_grid", f"{task}: fits", sub, split, note, fit_grid,
+                    hue=facets[0] if facets else None)
     facets, split, note = facet_split(sub, axes, slots=1, wrap=False)
     row = facets[0] if facets else None
     for depth in (2, 3):

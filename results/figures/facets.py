@@ -120,12 +120,15 @@ def facet_split(df, axes, *, slots, wrap=True):
                 too_large.append(axis)
     if not split:
         return facets, split, None
-    sizes = " x ".join(f"{df[a].nunique(dropna=False)} {a}" for a in facets + split)
-    why = (f"{sizes} would be more panels than one figure can show readably (at most "
-           f"{MAX_SIDE} x {MAX_SIDE})" if too_large else
-           f"this figure facets at most {slots} ax{'is' if slots == 1 else 'es'}"
-           + (f" ({', '.join(facets)})" if facets else ""))
-    return facets, split, f"split by {', '.join(split)}: one figure per value, as {why}."
+    if too_large:
+        sizes = " x ".join(f"{df[a].nunique(dropna=False)} {a}" for a in facets + split)
+        why = (f"{sizes} would be more panels than a figure shows readably (at most "
+               f"{MAX_SIDE} x {MAX_SIDE})")
+    elif facets:
+        why = f"{' and '.join(facets)} already facet{'s' if len(facets) == 1 else ''} it"
+    else:
+        why = "its panels leave no room for another axis"
+    return facets, split, f"Split by {', '.join(split)}: one figure per value, as {why}."
 
 
 def ordered(values):

@@ -227,7 +227,7 @@ def _write_figures(df, folder, fmt, boundary_depth):
         Which figures were drawn and which reused.
     """
     out, cache = [], FigureCache(folder)
-    for fig in _plan(df, boundary_depth):
+    for fig in plan_figures(df, boundary_depth=boundary_depth):
         digest = figure_digest(fig.func, fig.df, fig.options, fmt)
         result = cache.lookup(fig.name, digest)
         if result is None:
@@ -253,9 +253,26 @@ def _draw(fig, folder, fmt):
         close(drawn)
 
 
-def _plan(df, boundary_depth):
-    """Every figure of each task: the varying axes facet a figure where it has room (a
-    column, a row, a colour) and split it into one figure per value where it has not."""
+def plan_figures(df, *, boundary_depth=None):
+    """Every figure of the report, nothing drawn yet.
+
+    Per task, the varying axes facet a figure where it has room (a column, a row, a
+    colour) and split it into one figure per value where it has not
+    (:func:`results.figures.facets.facet_split`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Prepared results (:func:`results.frame.prepare`).
+    boundary_depth : int, default=None
+        As for :func:`build_report`.
+
+    Returns
+    -------
+    list of _Figure
+        Each with ``name`` (file stem), ``title``, ``func``, ``df`` (its rows),
+        ``options`` and ``note`` (why figures of its kind are split, on the first one).
+    """
     plan = []
     for task, sub in df.groupby("task", sort=True):
         kind, n_in = task_kind(sub), _n_inputs(sub)

@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from results.report import build  # noqa: E402
-from sweeps import run_sweep  # noqa: E402
-from sweeps.spec import Spec  # noqa: E402
+from results.report import build
+from sweeps import run_sweep
+from sweeps.spec import Spec
 
 SPEC = """name = "rebuild"
 task = "sine"

@@ -111,7 +111,7 @@ def without_refresh(page):
     return re.sub(r"<p class='running'>.*?</p>",
                   f"<p class='running'>The watch stopped at {stamp}: this page shows the "
                   "report as it was then (<code>sweeps report DIR</code> rebuilds it).</p>",
-                  page, count=1, flags=re.S)
+                  page, count=1, flags=re.DOTALL)
 
 
 def running_note(meta, refresh=None):

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import sweeps
 from results_testdata import run, small_sweep, spec_from_toml
 
+import sweeps
 from results import build_report, metric_vs_size
 from results.figures.facets import MAX_SIDE, facet_split
 from results.figures.layout import value_scale
 from results.report import build, plan_figures
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sweeps"))
-from sweep_helpers import rows, slow_spec, start_run, wait_for_rows  # noqa: E402
+from sweep_helpers import rows, slow_spec, start_run, wait_for_rows
 
 RUNNING = re.compile(r"running: (\d+) of (\d+) jobs done")
 REFRESH = "http-equiv='refresh'"
@@ -183,26 +183,42 @@ def test_watch_follows_a_running_sweep_and_exits_when_it_ends(tmp_path):
     assert "run interrupted" in stdout and stdout.rstrip().endswith("index.html")
 
 
-def test_run_with_report_writes_the_report_also_when_interrupted(tmp_path):
+def test_ctrl_c_stops_a_watch_and_run_report_writes_the_report_when_interrupted(tmp_path):
     out = tmp_path / "out"
     sweep = start_run(slow_spec(tmp_path, n_groups=40, epochs=20000), out, "--jobs", "1",
                       "--report")
+    watch = None
     try:
-        wait_for_rows(out, 2, sweep)
+        wait_for_rows(out, 1, sweep)
+        watch = subprocess.Popen([sys.executable, "-m", "sweeps", "report", str(out),
+                                  "--watch", "--every", "1"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        page, deadline = out / "report" / "index.html", time.monotonic() + 60
+        while not (_running_count(page) or (0, 0, False))[2]:
+            assert time.monotonic() < deadline and watch.poll() is None
+            time.sleep(0.1)
+        watch.send_signal(signal.SIGINT)
+        _, stderr = watch.communicate(timeout=60)
+        assert watch.returncode == 130
+        assert stderr.strip() == "sweeps report: interrupted"  # one line, no traceback
+        stopped = page.read_text()
+        assert REFRESH not in stopped and "The watch stopped at" in stopped
+        assert sweep.poll() is None  # the run goes on
         sweep.send_signal(signal.SIGINT)
         stdout, stderr = sweep.communicate(timeout=120)
     finally:
-        if sweep.poll() is None:
-            sweep.kill()
+        for proc in (sweep, watch):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
     assert sweep.returncode == 130, stderr
-    page = (out / "report" / "index.html").read_text()
-    stored = len(rows(out))
-    assert f"Jobs: {stored} ok" in page and REFRESH not in page
-    assert f"report: {out / 'report' / 'index.html'}" in stdout
+    final = page.read_text()
+    assert f"Jobs: {len(rows(out))} ok" in final and REFRESH not in final
+    assert not RUNNING.search(final)
+    assert f"report: {page}" in stdout
 
 
 def test_every_without_watch_is_a_usage_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sweeps", "report", str(tmp_path),
-                           "--every", "5"], capture_output=True, text=True,
+                           "--every", "5"], capture_output=True, text=True, check=False,
                           env={**os.environ})
     assert done.returncode == 2 and "--every needs --watch" in done.stderr

@@ -16,9 +16,10 @@ from results_testdata import run, small_sweep, spec_from_toml
 
 import sweeps
 from results import build_report, metric_vs_size
+from results.figure_plan import plan_figures
 from results.figures.facets import MAX_SIDE, facet_split
 from results.figures.layout import value_scale
-from results.report import build, plan_figures
+from results.report import build
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sweeps"))
 from sweep_helpers import rows, slow_spec, start_run, wait_for_rows

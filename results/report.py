@@ -31,14 +31,21 @@ _MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics
 
 
 class Built(NamedTuple):
-    """What one build of a report did."""
+    """What one build of a report did.
+
+    Attributes
+    ----------
+    path : Path
+        The report directory.
+    drawn : list of str
+        Figures drawn by this build (their rows or options changed, or they are new).
+    reused : list of str
+        Figures kept from an earlier build (the same rows and options).
+    """
 
     path: Path
-    """The report directory."""
     drawn: list
-    """Names of the figures drawn by this build (their data or options changed)."""
     reused: list
-    """Names of the figures kept from an earlier build (the same data and options)."""
 
 
 def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None,

@@ -8,16 +8,18 @@ not (:func:`results.figures.facets.facet_split`). Nothing is drawn here.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
                              fit_grid, layer_stats, loss_curves, metric_vs_size,
                              weight_histograms)
-from results.figures.facets import facet_split
+from results.figures.facets import facet_split, levels, matches
 from results.frame import held_out, lockstep, task_kind, varying_axes
 from sweeps.schema import layers_from_text, main_metric
 
@@ -155,9 +157,11 @@ def _groups(df, axes):
     if not axes:
         return [("", "", df)]
     out = []
-    for values, g in df.groupby(list(axes), sort=True, dropna=False):
-        values = values if isinstance(values, tuple) else (values,)
+    for values in itertools.product(*(levels(df[a]) for a in axes)):
+        keep = np.logical_and.reduce([matches(df[a], v) for a, v in zip(axes, values)])
+        if not keep.any():
+            continue
         pairs = [f"{a}={v}" for a, v in zip(axes, values)]
         stem = re.sub(r"[^A-Za-z0-9.=_-]+", "-", "_".join(pairs)).replace("=", "-")
-        out.append(("_" + stem, " (" + ", ".join(pairs) + ")", g))
+        out.append(("_" + stem, " (" + ", ".join(pairs) + ")", df[keep]))
     return out

@@ -51,12 +51,12 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
         Each panel holding rows of ``data`` with those rows, titled ``row = v | col = w``
         as seaborn's ``FacetGrid`` titles them.
     """
-    cols = ordered(data[col].unique()) if col else [None]
+    cols = levels(data[col]) if col else [None]
     if row is None:
         shape = wrap_shape(len(cols), col_wrap=col_wrap)
         cells = [(None, value) for value in cols]
     else:
-        rows = ordered(data[row].unique())
+        rows = levels(data[row])
         shape = (len(rows), len(cols))
         cells = [(r, c) for r in rows for c in cols]
     fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=True, sharey=sharey,
@@ -65,9 +65,9 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
     for i, (ax, (r, c)) in enumerate(zip(axes.flat, cells)):
         keep = np.ones(len(data), dtype=bool)
         if row is not None:
-            keep &= (data[row] == r).to_numpy()
+            keep &= matches(data[row], r)
         if col:
-            keep &= (data[col] == c).to_numpy()
+            keep &= matches(data[col], c)
         if not keep.any():
             continue  # a combination the sweep does not hold: its panel stays hidden
         used[i] = True
@@ -77,6 +77,17 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
         panels.append((ax, data[keep]))
     hide_unused(axes, used)
     return fig, axes, panels
+
+
+def levels(column):
+    """The panels of a facet column: its values in :func:`ordered` order, then None for
+    missing ones (``batch_size = None`` is the full batch, a value of its own)."""
+    return ordered(column.unique()) + ([None] if column.isna().any() else [])
+
+
+def matches(column, value):
+    """Rows of ``column`` holding ``value`` (None: the missing ones), as a boolean array."""
+    return (column.isna() if value is None else column == value).to_numpy()
 
 
 def facet_split(df, axes, *, slots, wrap=True):

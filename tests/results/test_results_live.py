@@ -19,6 +19,7 @@ from results import build_report, metric_vs_size
 from results.figure_plan import plan_figures
 from results.figures.facets import MAX_SIDE, facet_split
 from results.figures.layout import value_scale
+from results.frame import prepare
 from results.report import build
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sweeps"))
@@ -93,6 +94,19 @@ def test_optimizer_x_l2_is_one_figure_with_a_panel_per_pair(optimizer_l2):
     pairs = {f"l2 = {l2} | optimizer = {opt}" for opt, l2 in
              df[["optimizer", "l2"]].drop_duplicates().itertuples(index=False)}
     assert len(pairs) == 4 and {ax.get_title() for ax in shown} == pairs
+
+
+def test_a_missing_value_is_a_facet_of_its_own(tmp_path):
+    # batch_size None is the full batch: a value, not a gap, for a row or a split.
+    df, _ = small_sweep(tmp_path, "sine-bs", "sine", [(3,), (4, 4)], seeds=(0,),
+                        batch_size=[None, 8], optimizer=["adam", "gd"], epochs=5)
+    fig = metric_vs_size(df, col="optimizer", row="batch_size")
+    titles = {ax.get_title() for ax in fig.axes if ax.get_visible()}
+    assert titles == {f"batch_size = {b} | optimizer = {o}" for b in (8, None)
+                      for o in ("adam", "gd")}
+    fits = [f for f in plan_figures(prepare(df)) if f.name.startswith("sine_fit_grid")]
+    assert {f.name: len(f.df) for f in fits} == {"sine_fit_grid_batch_size-8": 4,
+                                                 "sine_fit_grid_batch_size-None": 4}
 
 
 def test_a_grid_too_large_to_read_is_split_by_a_named_axis_with_a_note(tmp_path):

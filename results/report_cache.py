@@ -9,10 +9,12 @@ the figures, written atomically.
 
 The digest covers the data and the options, not the source code of the figures (as
 joblib's ``Memory`` does, a comment would then redraw everything): a change of what a
-figure shows bumps :data:`CACHE_VERSION`.
+figure shows bumps :data:`CACHE_VERSION` (a new release of the package redraws everything
+once: its version is part of the digest).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -77,12 +79,23 @@ def figure_digest(func, df, options, fmt):
     import seaborn
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(json.dumps({"cache": CACHE_VERSION, "func": f"{func.__module__}.{func.__name__}",
+    h.update(json.dumps({"cache": CACHE_VERSION, "nnsweeps": _version(),
+                         "func": f"{func.__module__}.{func.__name__}",
                          "options": {k: repr(v) for k, v in sorted(options.items())},
                          "format": fmt, "matplotlib": matplotlib.__version__,
                          "seaborn": seaborn.__version__, "pandas": pd.__version__},
                         sort_keys=True).encode())
     return frame_digest(df, h).hexdigest()
+
+
+@functools.cache
+def _version():
+    from importlib import metadata
+
+    try:
+        return metadata.version("nnsweeps")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 class FigureCache:

@@ -21,6 +21,7 @@ from results.figures.facets import MAX_SIDE, facet_split
 from results.figures.layout import value_scale
 from results.frame import prepare
 from results.report import build
+from results.report_cache import figure_digest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sweeps"))
 from sweep_helpers import rows, slow_spec, start_run, wait_for_rows
@@ -132,6 +133,24 @@ def test_a_grid_too_large_to_read_is_split_by_a_named_axis_with_a_note(tmp_path)
 # -- figures reused while their data is unchanged --------------------------------------------
 def _mtimes(report):
     return {p.name: p.stat().st_mtime_ns for p in (report / "figures").glob("*.png")}
+
+
+def test_the_digest_of_a_figure_follows_its_rows_not_their_order(sine_df):
+    def digest(df, **options):
+        return figure_digest(metric_vs_size, df, options, "png")
+
+    base = digest(sine_df)
+    assert digest(sine_df.sample(frac=1.0, random_state=0)) == base  # rows finish in any order
+    assert digest(sine_df, hue="depth") != base  # options are part of the key
+    assert figure_digest(metric_vs_size, sine_df, {}, "svg") != base
+    changed = sine_df.copy()
+    i = next(i for i, w in enumerate(changed["weights"]) if w is not None)
+    first, *rest = changed["weights"].iloc[i]
+    weights = [first.copy(), *rest]
+    weights[0][0, 0] += 1e-12  # one weight of one job, a hair apart
+    changed["weights"] = [weights if j == i else w for j, w in enumerate(changed["weights"])]
+    assert digest(changed) != base
+    assert digest(sine_df.iloc[1:]) != base
 
 
 def test_a_rebuild_redraws_only_the_figures_whose_rows_changed(optimizer_l2, tmp_path):

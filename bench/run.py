@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import csv_load  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import nncore_speed  # noqa: E402
+import report_rebuild  # noqa: E402
 import sweeps_speed  # noqa: E402
 import validation_cost  # noqa: E402
 
@@ -27,6 +28,8 @@ def main():
     print(gridsearch_speed.main())
     print("\n## sweeps end to end (CLI)\n")
     print(sweeps_speed.main())
+    print("\n## Rebuilding a report (figures cached by their data)\n")
+    print(report_rebuild.main())
 
 
 if __name__ == "__main__":

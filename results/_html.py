@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import os
 import platform
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,12 +26,14 @@ pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 .note { background: #fff6dd; padding: 0.5em 1em; border-left: 4px solid #e0a800; }
 .error { color: #a00; } .links a { margin-right: 1em; font-size: 0.85em; }
+.running { font-size: 1.1em; background: #e8f0fb; padding: 0.6em 1em;
+           border-left: 4px solid #2f6db5; }
 .headline { font-size: 1.1em; background: #eef6ee; padding: 0.6em 1em;
             border-left: 4px solid #3a7d44; }
 """
 
 
-def index_page(meta, df, tables, figures, report_dir, headline=None):
+def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=None):
     """Return the HTML text of the report page.
 
     Parameters
@@ -42,15 +45,18 @@ def index_page(meta, df, tables, figures, report_dir, headline=None):
     tables : list of (str, DataFrame, dict)
         Title, table shown inline (its ``attrs["note"]``, if any, is shown above it),
         format -> written Path.
-    figures : list of (str, Path or str)
-        Title and the saved figure, or the reason it was not drawn.
+    figures : list of (str, Path or str, str or None)
+        Title, the saved figure or the reason it was not drawn, and a note shown before
+        it (why figures of its kind are split), if any.
     report_dir : Path
         Directory of the page; links are made relative to it.
     headline : str, default=None
         The conclusion the page opens with (the best configuration chosen on validation).
+    refresh : float, default=None
+        Seconds after which the page reloads itself while ``meta["running"]``; None never.
     """
     name = meta.get("name") or (df["task"].iloc[0] if "task" in df else "sweep")
-    parts = [f"<h1>Sweep report: {_e(name)}</h1>"]
+    parts = [running_note(meta, refresh), f"<h1>Sweep report: {_e(name)}</h1>"]
     if headline:
         parts.append(f"<p class='headline'>{_e(headline)}</p>")
     parts.append(_status_note(meta, df))
@@ -63,7 +69,9 @@ def index_page(meta, df, tables, figures, report_dir, headline=None):
                      + (f"<p class='note'>{_e(note)}</p>" if note else "")
                      + f"<div class='scroll'>{to_html(table)}</div>")
     parts.append("<h2 id='figures'>Figures</h2>")
-    for i, (title, result) in enumerate(figures):
+    for i, (title, result, note) in enumerate(figures):
+        if note:
+            parts.append(f"<p class='note'>{_e(note)}</p>")
         if isinstance(result, Path):
             src = _rel(result, report_dir)
             parts.append(f"<figure id='fig{i}'><figcaption><b>{_e(title)}</b> "
@@ -74,8 +82,52 @@ def index_page(meta, df, tables, figures, report_dir, headline=None):
     parts.append("<h2 id='spec'>Spec</h2><pre>" + _e(meta.get("spec") or "(not recorded)")
                  + "</pre>")
     parts.append("<h2 id='versions'>Software</h2>" + _versions(meta))
-    body = "\n".join(parts)
-    return _page(f"{name}: sweep report", body)
+    body = "\n".join(p for p in parts if p)
+    return _page(f"{name}: sweep report", body, head=_refresh_tag(meta, refresh))
+
+
+#: What marks the reload tag of a page (:func:`without_refresh` takes it out).
+REFRESH_MARK = "http-equiv='refresh'"
+
+
+def _refresh_tag(meta, refresh):
+    return (f"<meta {REFRESH_MARK} content='{max(1, round(refresh))}'>"
+            if refresh and meta.get("running") else "")
+
+
+def waiting_page(meta, refresh=None):
+    """The page of a sweep without a finished job yet: its progress, nothing to show."""
+    name = meta.get("name") or "sweep"
+    body = (running_note(meta, refresh) + f"<h1>Sweep report: {_e(name)}</h1>"
+            "<p>No job has finished yet: the tables and figures appear with the first "
+            "results.</p>")
+    return _page(f"{name}: sweep report", body, head=_refresh_tag(meta, refresh))
+
+
+def without_refresh(page):
+    """``page`` without its reload tag, its running line saying the watch has stopped."""
+    stamp = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+    page = re.sub(r"<meta http-equiv='refresh' content='[^']*'>", "", page)
+    return re.sub(r"<p class='running'>.*?</p>",
+                  f"<p class='running'>The watch stopped at {stamp}: this page shows the "
+                  "report as it was then (<code>sweeps report DIR</code> rebuilds it).</p>",
+                  page, count=1, flags=re.DOTALL)
+
+
+def running_note(meta, refresh=None):
+    """The line at the top of a page while the run writes: "running: 212 of 486 jobs
+    done"; empty when no run is going."""
+    if not meta.get("running"):
+        return ""
+    planned = meta.get("planned") or 0
+    done = planned - ((meta.get("counts") or {}).get("pending") or 0)
+    stamp = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+    how = (f"this page reloads every {max(1, round(refresh))} s while "
+           "<code>sweeps report --watch</code> rebuilds it" if refresh else
+           "this page is a snapshot: <code>sweeps report DIR --watch</code> keeps it "
+           "up to date")
+    return (f"<p class='running'><b>running: {done} of {planned} jobs done</b> "
+            f"<small>(as of {stamp}; {how})</small></p>")
 
 
 def comparison_page(table, shown, constant, dirs, files):
@@ -127,7 +179,10 @@ def _status_note(meta, df):
     items = ", ".join(f"{counts.get(s, 0)} {s}" for s in order if s in counts or s != "pending")
     planned = meta.get("planned")
     text = f"<p>Jobs: {_e(items)}" + (f" of {planned} planned" if planned else "") + ".</p>"
-    if counts.get("pending"):
+    if counts.get("pending") and meta.get("running"):
+        text += (f"<p class='note'>A run is writing to this sweep: {counts['pending']} job(s) "
+                 "are pending. The tables and figures show the jobs finished so far.</p>")
+    elif counts.get("pending"):
         text += (f"<p class='note'>This sweep is not finished: {counts['pending']} job(s) are "
                  "pending. The tables and figures show the jobs finished so far; run the "
                  "same <code>sweeps run</code> command to resume, then rebuild this report.</p>")
@@ -138,8 +193,8 @@ def _status_note(meta, df):
 def _contents(tables, figures):
     links = ["<a href='#tables'>tables</a>", "<a href='#figures'>figures</a>",
              "<a href='#spec'>spec</a>", "<a href='#versions'>software</a>"]
-    figs = " · ".join(f"<a href='#fig{i}'>{_e(t)}</a>" for i, (t, r) in enumerate(figures)
-                      if isinstance(r, Path))
+    figs = " · ".join(f"<a href='#fig{i}'>{_e(t)}</a>"
+                      for i, (t, r, _) in enumerate(figures) if isinstance(r, Path))
     return f"<p>{' · '.join(links)}</p><p><small>{figs}</small></p>"
 
 
@@ -161,9 +216,10 @@ def _versions(meta):
             f"<p><small>Report drawn with {_e(drawn_text)}.</small></p>")
 
 
-def _page(title, body):
-    """A whole page: the shared style, ``title`` escaped, ``body`` as given (HTML)."""
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+def _page(title, body, head=""):
+    """A whole page: the shared style, ``title`` escaped, ``body`` and ``head`` (extra
+    elements of the head) as given (HTML)."""
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>{head}"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
             f"<body>\n{body}\n</body></html>\n")
 

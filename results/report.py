@@ -1,38 +1,59 @@
 """``build_report(out_dir)``: tables, figures and an ``index.html`` in ``out_dir/report``.
 
 Works on a partly finished sweep: it draws what has finished and says how much is pending.
-Which figures are drawn follows from the data: fit grids and error heatmaps for 1-D
-regression, decision boundaries for 2-D classification, loss curves and metric-against-size
-for every task. A figure that cannot be drawn is listed in the report with its error (and
-logged) rather than stopping the whole report.
+Which figures, with which facets, is :mod:`results.figure_plan`'s choice. A figure that
+cannot be drawn is listed in the report with its error (and logged) rather than stopping
+the whole report. A rebuild redraws only the figures whose data changed
+(:mod:`results.report_cache`), so a report can follow a running sweep
+(``sweeps report --watch``, :mod:`results.live`).
 """
 from __future__ import annotations
 
 import logging
-import re
-import shutil
+import os
 from pathlib import Path
+from typing import NamedTuple
 
 from results import _html
-from results.frame import (held_out, load_results, lockstep, prepare, task_kind,
-                           uniform_width, varying_axes)
-from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
-                             fit_grid, layer_stats, loss_curves, metric_vs_size,
-                             weight_histograms)
+from results.figure_plan import plan_figures
 from results.figures.layout import close, save_figure
+from results.frame import (held_out, load_results, prepare, task_kind, uniform_width,
+                           varying_axes)
+from results.report_cache import FigureCache, figure_digest
 from results.selection import best_configs, headline
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
                             width_depth_pivot, write_table)
-from sweeps.schema import KIND_METRICS, METRICS, layers_from_text, main_metric
+from sweeps.schema import KIND_METRICS, METRICS
 
 log = logging.getLogger(__name__)
 _MAIN = tuple(m for metrics in KIND_METRICS.values() for m in metrics
               if not m.startswith("train_"))  # shown inline: validation and test
-_PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
 
 
-def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None):
+class Built(NamedTuple):
+    """What one build of a report did.
+
+    Attributes
+    ----------
+    path : Path
+        The report directory.
+    drawn : list of str
+        Figures drawn by this build (their rows or options changed, or they are new).
+    reused : list of str
+        Figures kept from an earlier build (the same rows and options).
+    """
+
+    path: Path
+    drawn: list
+    reused: list
+
+
+def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None,
+                 refresh=None):
     """Write tables, figures and ``index.html`` of a sweep to ``out_dir/report``.
+
+    A rebuild draws again only the figures whose data or options changed
+    (:mod:`results.report_cache`); the page and tables are rewritten every time.
 
     Parameters
     ----------
@@ -41,42 +62,69 @@ def build_report(out_dir, *, df=None, meta=None, figure_format="png", boundary_d
     df : pandas.DataFrame, default=None
         Results to report; None reads them with ``sweeps.load(out_dir)``.
     meta : dict, default=None
-        ``sweeps.load_meta`` record (spec text, counts incl. pending, versions); None reads
-        it from ``out_dir`` when ``df`` is None, else derives the counts from ``df``.
+        ``sweeps.load_meta`` record (spec text, counts incl. pending, versions, whether a
+        run is going); None reads it from ``out_dir`` when ``df`` is None, else derives
+        the counts from ``df``.
     figure_format : {"png", "svg"}, default="png"
         Format of the figures (PDF does not show in a browser page).
     boundary_depth : int, default=None
         Depth of the activation-comparison boundary figure; None takes the smallest.
+    refresh : float, default=None
+        While the run is going (``meta["running"]``), the page reloads itself every
+        ``refresh`` seconds (``sweeps report --watch`` rebuilds it as often); None never.
 
     Returns
     -------
     Path
         The report directory; open its ``index.html``.
     """
+    return build(out_dir, df=df, meta=meta, figure_format=figure_format,
+                 boundary_depth=boundary_depth, refresh=refresh).path
+
+
+def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=None,
+          refresh=None):
+    """:func:`build_report`, returning which figures it drew and which it reused."""
     out_dir = Path(out_dir)
     if df is None:
-        df = load_results(out_dir)
-        if meta is None:
+        if meta is None:  # first: a run seen as finished here has all its rows in df
             import sweeps
             meta = sweeps.load_meta(out_dir)
+        df = load_results(out_dir)
     df = prepare(df)
     meta = dict(meta or {})
     report = out_dir / "report"
-    for folder in ("tables", "figures"):
-        # The report owns these: a rebuilt report must not keep figures of a past state.
-        shutil.rmtree(report / folder, ignore_errors=True)
     best = _best_tables(df)
     tables = _write_tables(df, meta, report / "tables", best)
-    figures = _write_figures(df, report / "figures", figure_format, boundary_depth)
+    _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
+    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
     headlines = [headline(table) for _, table in best]
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
                          "truth table, or test_size = val_size = 0), so every metric here "
                          "is a training metric and no configuration is chosen.")
     page = _html.index_page(meta, df, tables, figures, report,
-                            headline=" ".join(h for h in headlines if h) or None)
-    (report / "index.html").write_text(page, encoding="utf-8")
-    return report
+                            headline=" ".join(h for h in headlines if h) or None,
+                            refresh=refresh)
+    write_page(report / "index.html", page)
+    return Built(report, cache.drawn, cache.reused)
+
+
+def write_page(path, text):
+    """Write a page atomically: a browser reloading it never reads half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _prune(folder, keep):
+    """Delete the files of ``folder`` not in ``keep``: tables of a past state."""
+    keep = {Path(p).name for p in keep}
+    for path in Path(folder).iterdir():
+        if path.is_file() and path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 # -- tables ----------------------------------------------------------------------------
@@ -152,110 +200,36 @@ def _first_line(text):
 
 # -- figures ---------------------------------------------------------------------------
 def _write_figures(df, folder, fmt, boundary_depth):
-    """Draw and save every figure that applies; return [(title, Path or error text)]."""
-    out = []
-    for name, title, draw in _plan(df, boundary_depth):
-        try:
-            fig = draw()
-        except Exception as err:  # noqa: BLE001 - reported on the page, not swallowed
-            log.warning("figure %s not drawn: %s", name, err)
-            out.append((title, f"not drawn: {type(err).__name__}: {err}"))
-            continue
-        out.append((title, save_figure(fig, folder / name, fmt)))
-        close(fig)
-    return out
+    """Draw and save every figure whose data changed since the last build; reuse the rest.
+
+    Returns
+    -------
+    figures : list of (title, Path or error text, note or None)
+    cache : FigureCache
+        Which figures were drawn and which reused.
+    """
+    out, cache = [], FigureCache(folder)
+    for fig in plan_figures(df, boundary_depth=boundary_depth):
+        digest = figure_digest(fig.func, fig.df, fig.options, fmt)
+        result = cache.lookup(fig.name, digest)
+        if result is None:
+            result = _draw(fig, folder, fmt)
+            cache.record(fig.name, digest, result, drawn=True)
+        else:
+            cache.record(fig.name, digest, result, drawn=False)
+        out.append((fig.title, result, fig.note))
+    cache.save()
+    return out, cache
 
 
-def _plan(df, boundary_depth):
-    """(file stem, title, thunk) for each figure of each task and group of other axes."""
-    plan = []
-    for task, sub in df.groupby("task", sort=True):
-        kind, n_in = task_kind(sub), _n_inputs(sub)
-        axes = _facet_axes(sub)
-        col = axes[0] if axes else "depth"
-        hue = "depth" if col != "depth" else "n_params"
-        for suffix, label, g in _groups(sub, axes[1:]):
-            plan.append((f"{task}_loss_curves{suffix}", f"{task}: loss curves{label}",
-                         _bind(loss_curves, g, col=col, hue=hue, sharey=col != "loss")))
-            if kind is not None:  # None: no job of this task has finished ok yet
-                metric = main_metric(kind, "test" if held_out(g, "test") else "train")
-                plan.append((f"{task}_{metric}_vs_size{suffix}",
-                             f"{task}: {metric} vs size{label}",
-                             _bind(metric_vs_size, g, metric=metric, hue="depth",
-                                   col=None if col == "depth" else col)))
-        by = None if col == "depth" else col
-        for suffix, label, g in _groups(sub, axes[1:]):
-            plan.append((f"{task}_weights{suffix}", f"{task}: final weights per layer{label}",
-                         _bind(weight_histograms, g, by=by)))
-            if "weight_stats" in g and g["weight_stats"].map(lambda w: w is not None).any():
-                plan.append((f"{task}_layer_stats{suffix}",
-                             f"{task}: weights per layer during training{label}",
-                             _bind(layer_stats, g, by=by)))
-        if kind == "regression" and n_in == 1:
-            plan += _regression_plan(task, sub, axes)
-        if kind == "classification" and n_in == 2:
-            plan += _boundary_plan(task, sub, axes, boundary_depth)
-    return plan
-
-
-def _n_inputs(df):
-    """The input width, read off ``layers``: no data set is loaded."""
-    layers = df["layers"].dropna()
-    return layers_from_text(layers.iloc[0])[0] if len(layers) else None
-
-
-def _regression_plan(task, sub, axes):
-    plan = []
-    for suffix, label, g in _groups(sub, axes):
-        plan.append((f"{task}_fit_grid{suffix}", f"{task}: fits{label}", _bind(fit_grid, g)))
-        for depth in (2, 3):
-            if (g["depth"] == depth).any():
-                plan.append((f"{task}_heatmap_depth{depth}{suffix}",
-                             f"{task}: test MSE heatmap, depth {depth}{label}",
-                             _bind(error_heatmaps, g, depth=depth)))
-    return plan
-
-
-def _boundary_plan(task, sub, axes, boundary_depth):
-    plan = []
-    others = [a for a in axes if a != "activation"]
-    for suffix, label, g in _groups(sub, others):
-        for act in sorted(g["activation"].unique()):
-            plan.append((f"{task}_boundaries_{act}{suffix}",
-                         f"{task}: decision boundaries, {act}{label}",
-                         _bind(decision_boundaries, g, activation=act)))
-        if g["activation"].nunique() > 1:
-            depth = boundary_depth or int(g["depth"].min())
-            plan.append((f"{task}_boundaries_compare_depth{depth}{suffix}",
-                         f"{task}: activations compared at depth {depth}{label}",
-                         _bind(boundary_comparison, g, depth=depth)))
-    return plan
-
-
-def _facet_axes(df):
-    """Varying axes worth a facet: the ones people compare first, and one of each pair
-    that moves in lockstep (a zip of optimizer and lr, a loss and its output)."""
-    axes = sorted(varying_axes(df), key=lambda a: _PRIORITY.index(a) if a in _PRIORITY
-                  else len(_PRIORITY))
-    kept = []
-    for axis in axes:
-        if not any(lockstep(df, axis, other) for other in kept):
-            kept.append(axis)
-    return kept
-
-
-def _groups(df, axes):
-    """(file suffix, title suffix, sub-frame) per combination of values of ``axes``."""
-    if not axes:
-        return [("", "", df)]
-    out = []
-    for values, g in df.groupby(list(axes), sort=True, dropna=False):
-        values = values if isinstance(values, tuple) else (values,)
-        pairs = [f"{a}={v}" for a, v in zip(axes, values)]
-        stem = re.sub(r"[^A-Za-z0-9.=_-]+", "-", "_".join(pairs)).replace("=", "-")
-        out.append(("_" + stem, " (" + ", ".join(pairs) + ")", g))
-    return out
-
-
-def _bind(func, df, **kwargs):
-    return lambda: func(df, **kwargs)
+def _draw(fig, folder, fmt):
+    """Draw and save one figure; the text of the error when it cannot be drawn."""
+    try:
+        drawn = fig.func(fig.df, **fig.options)
+    except Exception as err:  # noqa: BLE001 - reported on the page, not swallowed
+        log.warning("figure %s not drawn: %s", fig.name, err)
+        return f"not drawn: {type(err).__name__}: {err}"
+    try:
+        return save_figure(drawn, folder / fig.name, fmt)
+    finally:
+        close(drawn)

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from sweeps.keys import job_key
+from sweeps.lock import run_is_live
 from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, METRICS,
                            STATUS_COLUMNS, STATUSES, layers_text, task_column)
 from sweeps.store import Store
@@ -100,7 +101,10 @@ def load_meta(out_dir) -> dict:
         run), ``counts`` (status -> number of stored jobs of the current results format,
         plus ``pending``: planned jobs without such a row), ``versions`` (package -> version), ``python``,
         ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs),
-        ``stale`` (stored jobs of an older results format, left out of ``counts``).
+        ``stale`` (stored jobs of an older results format, left out of ``counts``),
+        ``running`` (whether the latest run is still going: :func:`sweeps.lock.run_is_live`)
+        and ``outcome`` of the latest run (``complete``, ``interrupted``, ``error``; None
+        while it runs or when its process was killed outright).
 
     Raises
     ------
@@ -122,4 +126,5 @@ def load_meta(out_dir) -> dict:
             "versions": run.get("versions", {}), "python": run.get("python"),
             "git_commit": run.get("git_commit"),
             "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),
-            "runs": run.get("run_id", 0)}
+            "runs": run.get("run_id", 0), "running": run_is_live(run),
+            "outcome": run.get("outcome")}

@@ -50,3 +50,24 @@ def run_lock(out_dir):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def run_is_live(run: dict) -> bool:
+    """Whether the run recorded in ``run`` (a row of the store's ``runs`` table) is going.
+
+    A run stamps ``finished`` when it ends, however it ends, except when its process is
+    killed outright (SIGKILL, a power cut); so an unfinished row counts as live only while
+    its process exists. A run on another host cannot be checked from here: its record is
+    trusted.
+    """
+    if not run or run.get("finished") is not None:
+        return False
+    if run.get("host") != socket.gethostname() or not run.get("pid"):
+        return True
+    try:
+        os.kill(int(run["pid"]), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

@@ -7,7 +7,7 @@ from matplotlib.lines import Line2D
 
 from results.figures.facets import figure_legend, palette
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
-                                    log_helps, panel_grid)
+                                    panel_grid, value_scale)
 
 
 def compare_plot(table, *, hue="depth", title=None):
@@ -53,7 +53,7 @@ def _scatter_panel(ax, paired, x, y, hue, colors):
     sns.scatterplot(data=paired, x=x, y=y, hue=hue, palette=colors, s=18, ax=ax, legend=False)
     values = paired[[x, y]].to_numpy(dtype=float)
     low, high = np.nanmin(values), np.nanmax(values)
-    log = log_helps(values)
+    log = value_scale(values, metric=x) == "log"
     # The same range on both axes, so that the y = x line is the diagonal.
     pad = 0.05 * (high - low) or 0.05 * abs(high) or 0.05
     lims = (low / 1.3, high * 1.3) if log else (low - pad, high + pad)

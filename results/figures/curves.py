@@ -14,13 +14,13 @@ import seaborn as sns
 
 from results.figures.facets import (color_norm, facet_panels, figure_colorbar, figure_legend,
                                     palette)
-from results.figures.layout import LABEL_SIZE, figure_title, log_axis, log_helps
+from results.figures.layout import LABEL_SIZE, figure_title, log_axis, value_scale
 from results.frame import arch_sort, prepare, require_single
 
 
-def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, col_wrap=4,
-                sharey=True, statuses=("ok",), validation=True, panel_size=(3.0, 2.2),
-                title=None):
+def loss_curves(df, *, col="depth", row=None, hue="n_params", band="minmax", logy=None,
+                col_wrap=4, sharey=True, statuses=("ok",), validation=True,
+                panel_size=(3.0, 2.2), title=None):
     """Training (and validation) loss against epoch per config, faceted and coloured.
 
     Parameters
@@ -29,13 +29,16 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
         Results in the ``sweeps.load`` schema with curves.
     col : str, default="depth"
         Config axis with one panel per value; None draws a single panel.
+    row : str, default=None
+        Config axis with one row of panels per value (``col`` then is not wrapped).
     hue : str, default="n_params"
         Config axis that sets the colour: a numeric axis with many values gets a continuous
         colormap and a colorbar, others a palette and a legend.
     band : {"minmax", "std", None}, default="minmax"
         Band over seeds around each mean curve.
     logy : bool, default=None
-        Log y axis; None uses one when the losses span more than two decades.
+        Log y axis; None follows :func:`~results.figures.layout.value_scale` (log when
+        the losses span more than a decade).
     col_wrap : int, default=4
         Panels per row.
     sharey : bool, default=True
@@ -57,9 +60,9 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
     df = df[df["status"].isin(statuses) & df["curve_loss"].map(_has_curve)]
     if df.empty:
         raise ValueError(f"no loss curves among jobs with status in {statuses}")
-    require_single(df, allowed=[a for a in (col, hue) if a], what="loss_curves")
-    fig, axes, panels = facet_panels(df, col, col_wrap=col_wrap, panel_size=panel_size,
-                                     sharey=sharey)
+    require_single(df, allowed=[a for a in (col, row, hue) if a], what="loss_curves")
+    fig, axes, panels = facet_panels(df, col, row=row, col_wrap=col_wrap,
+                                     panel_size=panel_size, sharey=sharey)
     validation = validation and "curve_val_loss" in df and df["curve_val_loss"].map(
         _has_curve).all()
     color_of, legend = _hue(df, hue)
@@ -75,7 +78,7 @@ def loss_curves(df, *, col="depth", hue="n_params", band="minmax", logy=None, co
                 ax.plot(epochs, np.nanmean(losses, axis=0), color=color, lw=0.8, ls="--",
                         alpha=0.8)
     drawn = df["curve_loss"].tolist() + (df["curve_val_loss"].tolist() if validation else [])
-    if logy or (logy is None and log_helps(np.concatenate(drawn))):
+    if logy or (logy is None and value_scale(np.concatenate(drawn)) == "log"):
         for ax, _ in panels[:1] if sharey else panels:
             log_axis(ax, "y")
     legend(fig, axes)

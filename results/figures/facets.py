@@ -13,19 +13,29 @@ from matplotlib import colors as mcolors
 from matplotlib.cm import ScalarMappable
 
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, hide_unused, panel_grid,
-                                    panel_title, wrap_shape)
+                                    panel_title, value_scale, wrap_shape)
 
 
-def facet_panels(data, col, *, col_wrap, panel_size, sharey=True, extra_width=1.0):
-    """One panel per value of ``col`` (a single panel when ``col`` is None), wrapped.
+#: A grid of panels stays readable up to 6 x 6: a wrapped facet gets at most 36 panels, a
+#: row x column grid at most 6 on each side. Beyond that a figure is split (facet_split).
+MAX_SIDE = 6
+MAX_PANELS = MAX_SIDE * MAX_SIDE
+
+
+def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
+                 extra_width=1.0):
+    """One panel per value of ``col`` (wrapped), or per (``row``, ``col``) pair of values.
 
     Parameters
     ----------
     data : pandas.DataFrame
     col : str or None
-        Column with one panel per value, in sorted order.
+        Column with one panel per value, in sorted order; None draws a single panel
+        (or one column of panels, with ``row``).
+    row : str, default=None
+        Column with one row of panels per value; the grid is then not wrapped.
     col_wrap : int or None
-        Panels per row.
+        Panels per row without ``row``.
     panel_size : (float, float)
         Inches per panel.
     sharey : bool, default=True
@@ -38,18 +48,98 @@ def facet_panels(data, col, *, col_wrap, panel_size, sharey=True, extra_width=1.
     axes : ndarray of Axes
         Every panel of the grid, unused ones hidden.
     panels : list of (Axes, pandas.DataFrame)
-        Each used panel with its rows of ``data``, titled ``col = value``.
+        Each panel holding rows of ``data`` with those rows, titled ``row = v | col = w``
+        as seaborn's ``FacetGrid`` titles them.
     """
-    values = ordered(data[col].unique()) if col else [None]
-    fig, axes = panel_grid(*wrap_shape(len(values), col_wrap=col_wrap), panel_size=panel_size,
-                           sharex=True, sharey=sharey, extra_width=extra_width)
-    panels = []
-    for ax, value in zip(axes.flat, values):
+    cols = levels(data[col]) if col else [None]
+    if row is None:
+        shape = wrap_shape(len(cols), col_wrap=col_wrap)
+        cells = [(None, value) for value in cols]
+    else:
+        rows = levels(data[row])
+        shape = (len(rows), len(cols))
+        cells = [(r, c) for r in rows for c in cols]
+    fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=True, sharey=sharey,
+                           extra_width=extra_width)
+    panels, used = [], np.zeros(axes.size, dtype=bool)
+    for i, (ax, (r, c)) in enumerate(zip(axes.flat, cells)):
+        keep = np.ones(len(data), dtype=bool)
+        if row is not None:
+            keep &= matches(data[row], r)
         if col:
-            panel_title(ax, f"{col} = {value}", size=LABEL_SIZE)
-        panels.append((ax, data if col is None else data[data[col] == value]))
-    hide_unused(axes, np.arange(axes.size) < len(values))
+            keep &= matches(data[col], c)
+        if not keep.any():
+            continue  # a combination the sweep does not hold: its panel stays hidden
+        used[i] = True
+        title = " | ".join(f"{a} = {v}" for a, v in ((row, r), (col, c)) if a)
+        if title:
+            panel_title(ax, title, size=LABEL_SIZE)
+        panels.append((ax, data[keep]))
+    hide_unused(axes, used)
     return fig, axes, panels
+
+
+def levels(column):
+    """The panels of a facet column: its values in :func:`ordered` order, then None for
+    missing ones (``batch_size = None`` is the full batch, a value of its own)."""
+    return ordered(column.unique()) + ([None] if column.isna().any() else [])
+
+
+def matches(column, value):
+    """Rows of ``column`` holding ``value`` (None: the missing ones), as a boolean array."""
+    return (column.isna() if value is None else column == value).to_numpy()
+
+
+def facet_split(df, axes, *, slots, wrap=True):
+    """Which of ``axes`` become facets of one figure and which split it into several.
+
+    Axes are taken in the order given while the figure has a free slot (``slots``: how
+    many axes the figure can facet: a column, a row) and the grid stays readable: at most
+    :data:`MAX_PANELS` panels for one wrapped axis, at most :data:`MAX_SIDE` per side of
+    a row x column grid. Every other axis splits the figure: one figure per value.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    axes : list of str
+        Varying axes, the one compared first first.
+    slots : int
+        Axes the figure can facet (0: every axis splits it).
+    wrap : bool, default=True
+        Whether the figure wraps a single facet axis onto several rows; if not, that axis
+        too gets at most :data:`MAX_SIDE` values.
+
+    Returns
+    -------
+    facets : list of str
+        At most ``slots`` axes: the column axis, then the row axis.
+    split : list of str
+        Axes with one figure per combination of values.
+    note : str or None
+        Why the figure is split, naming the axes; None when it is not.
+    """
+    facets, split, too_large = [], [], []
+    for axis in axes:
+        n = df[axis].nunique(dropna=False)
+        fits = n <= (MAX_PANELS if wrap else MAX_SIDE) if not facets else (
+            n <= MAX_SIDE and df[facets[0]].nunique(dropna=False) <= MAX_SIDE)
+        if len(facets) < slots and fits:
+            facets.append(axis)
+        else:
+            split.append(axis)
+            if len(facets) < slots:
+                too_large.append(axis)
+    if not split:
+        return facets, split, None
+    if too_large:
+        sizes = " x ".join(f"{df[a].nunique(dropna=False)} {a}" for a in facets + split)
+        why = (f"{sizes} would be more panels than a figure shows readably (at most "
+               f"{MAX_SIDE} x {MAX_SIDE})")
+    elif facets:
+        why = f"{' and '.join(facets)} already facet{'s' if len(facets) == 1 else ''} it"
+    else:
+        why = "its panels leave no room for another axis"
+    return facets, split, f"Split by {', '.join(split)}: one figure per value, as {why}."
 
 
 def ordered(values):
@@ -73,18 +163,19 @@ def figure_legend(fig, handles, labels, *, title=None):
                title_fontsize=LABEL_SIZE, frameon=False)
 
 
-def color_norm(values, *, log=None):
+def color_norm(values, *, log=None, metric=None):
     """A colour scale over the finite ``values``.
 
-    ``log=None`` takes a log scale when the values are positive and span more than a
-    decade, ``True`` whenever they are positive, ``False`` never.
+    ``log=None`` follows :func:`results.figures.layout.value_scale` (log when the values
+    are positive and span more than a decade), ``True`` takes a log scale whenever they
+    are positive, ``False`` never.
     """
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return mcolors.Normalize(0, 1)
     low, high = float(finite.min()), float(finite.max())
-    if low > 0 and (log or (log is None and high / low > 10)):
+    if low > 0 and (log or (log is None and value_scale(finite, metric=metric) == "log")):
         return mcolors.LogNorm(low, high if high > low else low * 10)
     return mcolors.Normalize(low, high if high > low else low + 1)
 

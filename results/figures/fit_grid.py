@@ -14,12 +14,13 @@ from matplotlib.ticker import MaxNLocator
 
 from results.frame import arch_sort, layers_label, prepare, require_single
 from results._nets import NET_COLUMNS, predict_rows, task_data
+from results.figures.facets import palette
 from results.figures.layout import (figure_title, fix_limits, hide_unused,
                                     panel_grid, panel_title, wrap_shape)
 
 
 
-def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
+def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_points=300,
              panel_size=(1.55, 1.15), metric="test_mse", title=None):
     """Fitted curves of every architecture of a 1-D regression sweep, one panel each.
 
@@ -28,6 +29,8 @@ def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
     df : pandas.DataFrame
         Results in the ``sweeps.load`` schema with weights, one task and one value of every
         config axis other than the architecture (filter first, e.g. by activation).
+    hue : str, default=None
+        A config axis drawn in each panel, one colour per value (a curve and band each).
     band : {"minmax", "std", None}, default="minmax"
         Band around the mean curve over seeds; None draws no band.
     each_seed : bool, default=False
@@ -40,7 +43,8 @@ def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
     panel_size : (float, float), default=(1.55, 1.15)
         Inches per panel; the figure grows with the grid.
     metric : str, default="test_mse"
-        Metric in the panel titles (mean over ``ok`` seeds).
+        Metric in the panel titles (mean over ``ok`` seeds; with ``hue``, the lowest of
+        the colours' means).
     title : str, default=None
         Figure title; None describes the sweep.
 
@@ -53,8 +57,8 @@ def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
     if band not in ("minmax", "std", None):
         raise ValueError(f"band must be 'minmax', 'std' or None, got {band!r}")
     df = prepare(df, required=NET_COLUMNS)
-    require_single(df, allowed=(), what="fit_grid")
-    configs = arch_sort(df.drop_duplicates("config_id"))
+    require_single(df, allowed=(hue,) if hue else (), what="fit_grid")
+    configs = arch_sort(df.drop_duplicates("hidden"))
     ds = task_data(configs.iloc[0])
     if ds.n_in != 1 or ds.n_out != 1 or ds.kind != "regression":
         raise ValueError(f"fit_grid needs a regression task with 1-D input and output; task "
@@ -66,15 +70,22 @@ def fit_grid(df, *, band="minmax", each_seed=False, col_wrap=None, n_points=300,
     x = np.linspace(*_x_range(ds), n_points)[:, None]
     fix_limits(axes, (x[0, 0], x[-1, 0]), _y_range(ds))
     axes[0, 0].xaxis.set_major_locator(MaxNLocator(3))  # shared: sets every panel
-    colors = sns.color_palette("deep")
+    colors = palette(df[hue].unique()) if hue else {None: sns.color_palette("deep")[0]}
+    truth = "0.2" if hue else sns.color_palette("deep")[2]
     for (r, c), (_, cfg) in zip(slots, configs.iterrows()):
         used[r, c] = True
-        jobs = df[df["config_id"] == cfg["config_id"]]
-        _draw_panel(axes[r, c], jobs, ds, x, band, each_seed, colors)
-        panel_title(axes[r, c], _panel_label(cfg, jobs, metric))
+        jobs = df[df["hidden"].map(cfg["hidden"].__eq__)]
+        _draw_data(axes[r, c], ds, x, truth)
+        if not (jobs["status"] == "ok").any():
+            axes[r, c].text(0.5, 0.5, "no ok seed", transform=axes[r, c].transAxes,
+                            ha="center", va="center", fontsize=6, color="firebrick")
+        for value, color in colors.items():
+            _draw_fit(axes[r, c], jobs if hue is None else jobs[jobs[hue] == value], x,
+                      band, each_seed, color)
+        panel_title(axes[r, c], _panel_label(cfg, jobs, metric, hue))
     hide_unused(axes, used)
-    _legend(fig, ds, band, each_seed)
-    figure_title(fig, title or f"{ds.name}: fits by architecture ({_describe(configs)})")
+    _legend(fig, ds, band, each_seed, colors, hue, truth)
+    figure_title(fig, title or f"{ds.name}: fits by architecture ({_describe(configs, hue)})")
     return fig
 
 
@@ -94,34 +105,37 @@ def _slots(depths, col_wrap, n):
     return np.array(slots)
 
 
-def _draw_panel(ax, jobs, ds, x, band, each_seed, colors):
+def _draw_data(ax, ds, x, truth):
     ax.scatter(ds.X_train[:, 0], ds.y_train[:, 0], s=3, color="0.35", lw=0, zorder=3)
     if ds.truth is not None:
-        ax.plot(x[:, 0], np.ravel(ds.truth(x)), color=colors[2], lw=0.8, ls="--", zorder=2)
+        ax.plot(x[:, 0], np.ravel(ds.truth(x)), color=truth, lw=0.8, ls="--", zorder=2)
+
+
+def _draw_fit(ax, jobs, x, band, each_seed, color):
     ok = jobs[jobs["status"] == "ok"]
     if ok.empty:
-        ax.text(0.5, 0.5, "no ok seed", transform=ax.transAxes, ha="center", va="center",
-                fontsize=6, color="firebrick")
         return
     preds = predict_rows(ok, x)[:, :, 0]
     mean = preds.mean(axis=0)
     if each_seed:
         for p in preds:
-            ax.plot(x[:, 0], p, color=colors[0], lw=0.5, alpha=0.35, zorder=1)
+            ax.plot(x[:, 0], p, color=color, lw=0.5, alpha=0.35, zorder=1)
     if band == "minmax":
-        ax.fill_between(x[:, 0], preds.min(axis=0), preds.max(axis=0), color=colors[0],
+        ax.fill_between(x[:, 0], preds.min(axis=0), preds.max(axis=0), color=color,
                         alpha=0.25, lw=0, zorder=1)
     elif band == "std":
         std = preds.std(axis=0)
-        ax.fill_between(x[:, 0], mean - std, mean + std, color=colors[0], alpha=0.25, lw=0)
-    ax.plot(x[:, 0], mean, color=colors[0], lw=1.1, zorder=4)
+        ax.fill_between(x[:, 0], mean - std, mean + std, color=color, alpha=0.25, lw=0)
+    ax.plot(x[:, 0], mean, color=color, lw=1.1, zorder=4)
 
 
-def _panel_label(cfg, jobs, metric):
+def _panel_label(cfg, jobs, metric, hue):
     ok = jobs[jobs["status"] == "ok"]
-    value = ok[metric].astype(float).mean() if metric in ok and len(ok) else float("nan")
+    means = (ok.groupby(hue)[metric] if hue else ok.groupby(lambda _: 0)[metric]).mean() \
+        if metric in ok and len(ok) else []
+    value = float(np.min(means)) if len(means) else float("nan")
     shown = f"{value:.2g}" if np.isfinite(value) else "–"
-    text = f"{layers_label(cfg)}\n{_short(metric)} {shown}"
+    text = f"{layers_label(cfg)}\n{'best ' if hue else ''}{_short(metric)} {shown}"
     bad = jobs["status"].value_counts().drop("ok", errors="ignore")
     if len(bad):
         text += " (" + ", ".join(f"{n} {s}" for s, n in bad.items()) + ")"
@@ -144,22 +158,28 @@ def _y_range(ds):
     return y.min() - 0.3 * span, y.max() + 0.3 * span
 
 
-def _legend(fig, ds, band, each_seed):
-    palette = sns.color_palette("deep")
-    items = [(Line2D([], [], marker="o", ls="", ms=3, color="0.35"), "training points"),
-             (Line2D([], [], color=palette[0], lw=1.2), "fit, mean over seeds")]
+def _legend(fig, ds, band, each_seed, colors, hue, truth):
+    first = next(iter(colors.values()))
+    items = [(Line2D([], [], marker="o", ls="", ms=3, color="0.35"), "training points")]
+    if hue:
+        items += [(Line2D([], [], color=c, lw=1.2), f"{hue} {v}") for v, c in colors.items()]
+    items.append((Line2D([], [], color=first if not hue else "0.3", lw=1.2),
+                  "fit, mean over seeds"))
     if each_seed:
-        items.append((Line2D([], [], color=palette[0], lw=0.5, alpha=0.35), "each seed"))
+        items.append((Line2D([], [], color=first, lw=0.5, alpha=0.35), "each seed"))
     if band:
-        items.append((Patch(color=palette[0], alpha=0.25), f"seed {band} band"))
+        items.append((Patch(color=first if not hue else "0.3", alpha=0.25),
+                      f"seed {band} band"))
     if ds.truth is not None:
-        items.append((Line2D([], [], color=palette[2], ls="--"), "true function"))
-    fig.legend(*zip(*items), loc="outside lower center", ncols=len(items), fontsize=7,
-               frameon=False)
+        items.append((Line2D([], [], color=truth, ls="--"), "true function"))
+    fig.legend(*zip(*items), loc="outside lower center", ncols=min(len(items), 6),
+               fontsize=7, frameon=False)
 
 
-def _describe(configs):
+def _describe(configs, hue=None):
     row = configs.iloc[0]
-    parts = [f"{row['activation']}", f"{row.get('optimizer', '')} lr={row.get('lr', '')}",
-             f"{row.get('epochs', '')} epochs"]
-    return ", ".join(str(p) for p in parts)
+    optimizer = "" if hue == "optimizer" else f"{row.get('optimizer', '')} "
+    parts = [f"{row['activation']}" if hue != "activation" else "",
+             f"{optimizer}lr={row.get('lr', '')}" if hue != "lr" else optimizer.strip(),
+             f"{row.get('epochs', '')} epochs" if hue != "epochs" else ""]
+    return ", ".join(str(p) for p in parts if p)

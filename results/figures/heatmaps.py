@@ -1,9 +1,9 @@
 """Error heatmaps: a metric over the hidden widths (i, j) of two-hidden-layer nets, and one
 (i, j) heatmap per third width k for three hidden layers.
 
-All panels of a figure share one colour scale (logarithmic by default: test errors span
-decades) so that a colour means the same value everywhere; cells with no ``ok`` seed (failed,
-diverged or not yet run) are grey and marked ``n/a``.
+All panels of a figure share one colour scale (logarithmic when the values span more than a
+decade, the rule of every metric axis) so that a colour means the same value everywhere;
+cells with no ``ok`` seed (failed, diverged or not yet run) are grey and marked ``n/a``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_g
 from results.tables import grid_pivot
 
 
-def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=True,
+def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=None,
                    annot=True, cmap="rocket_r", panel_size=2.2, title=None):
     """Heatmaps of a metric over hidden widths.
 
@@ -32,8 +32,10 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
         How the ``ok`` seeds of a config are combined.
     row : str, default=None
         A further config axis (e.g. ``"activation"``) with one row of panels per value.
-    log : bool, default=True
-        Logarithmic colour scale (falls back to linear when a value is not positive).
+    log : bool, default=None
+        Logarithmic colour scale; None follows
+        :func:`~results.figures.layout.value_scale` (log when the values span more than a
+        decade), True takes it whenever every value is positive.
     annot : bool, default=True
         Write the value in each cell.
     cmap : str, default="rocket_r"
@@ -56,7 +58,7 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     n_cols = len(blocks) // n_rows
     fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size * 0.9),
                            sharex=False, sharey=False, extra_width=0.8)
-    norm = color_norm(table.to_numpy(dtype=float), log=log)
+    norm = color_norm(table.to_numpy(dtype=float), log=log, metric=metric)
     for n, (ax, (key, block)) in enumerate(zip(axes.flat, blocks.items())):
         _heatmap(ax, block, norm, cmap, annot, ylabel=n % n_cols == 0)
         panel_title(ax, _block_title(key, row, depth), size=LABEL_SIZE)

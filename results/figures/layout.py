@@ -13,6 +13,7 @@ drawing dozens of figures leaves none open. ``plt.show()`` does not know them: s
 from __future__ import annotations
 
 import math
+import os
 import textwrap
 from pathlib import Path
 
@@ -28,6 +29,8 @@ TICK_SIZE = 6
 LABEL_SIZE = 8
 SUPTITLE_SIZE = 10
 FORMATS = ("png", "svg", "pdf")
+#: A metric axis is logarithmic when its values span more than this ratio (a decade).
+LOG_SPAN = 10.0
 
 
 def wrap_shape(n, *, col_wrap=None, aspect=1.5):
@@ -121,11 +124,34 @@ def figure_title(fig, text):
     fig.suptitle(textwrap.fill(text, width), fontsize=SUPTITLE_SIZE)
 
 
-def log_helps(values, *, ratio=20.0):
-    """True when positive ``values`` span more than ``ratio``: a log axis reads better."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values) & (values > 0)]
-    return values.size > 1 and values.max() / values.min() > ratio
+def value_scale(values, *, metric=None):
+    """The scale of an axis (or colour scale) of metric values: ``"log"`` or ``"linear"``.
+
+    The one rule every figure follows: a log scale when the finite values are all positive
+    and the largest is more than ten times the smallest (they span more than a decade), so
+    that 52 small errors do not sit on the floor of an axis stretched by 4 large ones.
+    Linear otherwise, and always when a value is zero or negative (a log axis cannot place
+    it, and a symmetric-log axis reads as a log one where it is not) and for accuracies,
+    which live on [0, 1] where a log axis only distorts.
+
+    Parameters
+    ----------
+    values : array-like
+        Every value the axis shows (NaN and infinities are left out).
+    metric : str, default=None
+        The metric's name, when the axis shows one metric.
+
+    Returns
+    -------
+    {"log", "linear"}
+    """
+    if metric is not None and "accuracy" in metric:
+        return "linear"
+    values = np.asarray(values, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if values.size < 2 or values.min() <= 0:
+        return "linear"
+    return "log" if values.max() / values.min() > LOG_SPAN else "linear"
 
 
 def log_axis(ax, which="y"):
@@ -170,7 +196,10 @@ def save_figure(fig, path, format=None, *, dpi=150):
     stem = path.with_suffix("") if suffix in FORMATS else path
     path = stem.with_name(f"{stem.name}.{fmt}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format=fmt, dpi=dpi)
+    # Written beside and moved in place, so a page being read never shows half a figure.
+    partial = path.with_name(f".{path.name}.partial")
+    fig.savefig(partial, format=fmt, dpi=dpi)
+    os.replace(partial, path)
     return path
 
 

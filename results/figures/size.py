@@ -11,12 +11,14 @@ from __future__ import annotations
 from matplotlib.lines import Line2D
 
 from results.figures.facets import facet_panels, figure_legend, palette
-from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, log_axis, log_helps
+from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
+                                    value_scale)
 from results.frame import per_config, prepare, require_single
 
 
-def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=True,
-                   logx=True, logy=None, col_wrap=3, panel_size=(4.2, 3.0), title=None):
+def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, row=None,
+                   show_train=True, logx=True, logy=None, col_wrap=3, panel_size=(4.2, 3.0),
+                   title=None):
     """A metric of every config against its number of parameters.
 
     Parameters
@@ -28,12 +30,15 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=T
         Config axis that sets the colour (e.g. ``"activation"``).
     col : str, default=None
         Config axis with one panel per value.
+    row : str, default=None
+        Config axis with one row of panels per value (``col`` then is not wrapped).
     show_train : bool, default=True
         Also draw the training counterpart of a ``test_*`` metric, hollow.
     logx : bool, default=True
         Log scale for the parameter count.
     logy : bool, default=None
-        None uses a log scale when the values span more than two decades.
+        None follows :func:`~results.figures.layout.value_scale` (log when the values
+        span more than a decade, linear with a zero or negative value).
     col_wrap : int, default=3
     panel_size : (float, float), default=(4.2, 3.0)
     title : str, default=None
@@ -43,23 +48,24 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, show_train=T
     matplotlib.figure.Figure
     """
     df = prepare(df, required=("config_id", "status", "hidden", "n_params", metric))
-    require_single(df, allowed=[a for a in (hue, col) if a], what="metric_vs_size")
+    require_single(df, allowed=[a for a in (hue, col, row) if a], what="metric_vs_size")
     train = metric.replace("test_", "train_", 1)
     metrics = [metric] + ([train] if show_train and train != metric and train in df else [])
     points = per_config(df, metrics, stats=("mean", "ci_low", "ci_high"),
-                        columns=[a for a in ("n_params", hue, col) if a]).reset_index()
+                        columns=[a for a in ("n_params", hue, col, row) if a]).reset_index()
     # Configs without an ok seed have no value to place; the tables count them.
     points = points.dropna(subset=[f"{metric}_mean"])
     if points.empty:
         raise ValueError(f"no config has an ok value of {metric}")
-    fig, axes, panels = facet_panels(points, col, col_wrap=col_wrap, panel_size=panel_size)
+    fig, axes, panels = facet_panels(points, col, row=row, col_wrap=col_wrap,
+                                     panel_size=panel_size)
     colors = palette(points[hue].unique())
     for ax, sub in panels:
         _draw(ax, sub, metrics, hue, colors)
     if logx:
         log_axis(axes[0, 0], "x")
     values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
-    if logy or (logy is None and log_helps(values)):
+    if logy or (logy is None and value_scale(values, metric=metric) == "log"):
         log_axis(axes[0, 0], "y")
     _legend(fig, colors, hue, metrics)
     fig.supxlabel("number of parameters", fontsize=LABEL_SIZE)

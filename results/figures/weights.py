@@ -18,8 +18,8 @@ from results.figures.layout import (LABEL_SIZE, figure_title, hide_unused, panel
 from results.frame import prepare, require_single
 
 
-def weight_histograms(df, *, by="optimizer", statuses=("ok",), bins=40, col_wrap=4,
-                      panel_size=(3.0, 2.2), title=None):
+def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40,
+                      col_wrap=4, panel_size=(3.0, 2.2), title=None):
     """Histograms of the final weights, one panel per layer, one colour per value of ``by``.
 
     Parameters
@@ -28,6 +28,8 @@ def weight_histograms(df, *, by="optimizer", statuses=("ok",), bins=40, col_wrap
         Results in the ``sweeps.load`` schema with weights.
     by : str or None, default="optimizer"
         Config axis whose values are compared (None: one colour).
+    row : str, default=None
+        Config axis with one row of panels (one per layer) per value.
     statuses : tuple of str, default=("ok",)
     bins : int, default=40
         Bins shared by every colour of a panel.
@@ -45,14 +47,14 @@ def weight_histograms(df, *, by="optimizer", statuses=("ok",), bins=40, col_wrap
     if df.empty:
         raise ValueError(f"no stored weights among jobs with status in {statuses}")
     by = by if by in df else None
-    require_single(df, allowed=[a for a in (by, "hidden", "depth", "n_params") if a],
+    require_single(df, allowed=[a for a in (by, row, "hidden", "depth", "n_params") if a],
                    what="weight_histograms")
-    long = pd.DataFrame([(l + 1, row[by] if by else "all", value)
-                         for _, row in df.iterrows()
-                         for l, W in enumerate(row["weights"]) for value in np.ravel(W)],
-                        columns=["layer", "group", "value"])
-    fig, axes, panels = facet_panels(long, "layer", col_wrap=col_wrap, panel_size=panel_size,
-                                     sharey=False)
+    long = pd.DataFrame([(l + 1, job[by] if by else "all", job[row] if row else None, value)
+                         for _, job in df.iterrows()
+                         for l, W in enumerate(job["weights"]) for value in np.ravel(W)],
+                        columns=["layer", "group", row or "_row", "value"])
+    fig, axes, panels = facet_panels(long, "layer", row=row, col_wrap=col_wrap,
+                                     panel_size=panel_size, sharey=False)
     colors = palette(long["group"].unique())
     for ax, sub in panels:
         edges = np.histogram_bin_edges(sub["value"], bins=bins)

@@ -23,6 +23,7 @@ examples:
   sweeps run my_grid.toml --retry-failed       train again the jobs that failed
   sweeps run sine --backend dask               on a local Dask cluster (one process per core)
   sweeps run sine --scheduler tcp://10.0.0.5:8786   on an existing Dask cluster
+  sweeps run sine --report                     and write runs/sine/report/ at the end
 
 Rerunning the same command resumes: finished jobs (ok or diverged) are never retrained,
 failed ones only with --retry-failed, all of them with --force.
@@ -39,6 +40,12 @@ examples:
 _REPORT_EXAMPLES = """\
 examples:
   sweeps report runs/sine                      tables and figures in runs/sine/report/
+  sweeps report runs/sine --watch              rebuild every 10 s while a run writes
+  sweeps report runs/sine --watch --every 30   ... every 30 s
+
+With --watch the page reloads itself while the run is going and says how far it is
+("running: 212 of 486 jobs done"); the first build after the run ends is the last, and
+the watch exits 0. A rebuild draws again only the figures whose data changed.
 """
 _COMPARE_EXAMPLES = """\
 examples:
@@ -101,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "write the HTML report (tables and figures) of a sweep",
                      _REPORT_EXAMPLES)
     report.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    report.add_argument("--watch", action="store_true",
+                        help="rebuild the report while a run writes to DIR; exit when it "
+                             "ends")
+    report.add_argument("--every", metavar="SECONDS", type=_seconds, default=None,
+                        help="seconds between two builds with --watch (default: 10)")
     export = command("export", commands.export,
                      "write a sweep's results as a table file (one row per job)",
                      _EXPORT_EXAMPLES)
@@ -152,6 +164,9 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--retry-failed", action="store_true", help="train failed jobs again")
     run.add_argument("--force", action="store_true", help="train every job again")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    run.add_argument("--report", action="store_true",
+                     help="write the HTML report (OUT/report/) when the run ends, also "
+                          "after failures or an interruption")
 
 
 def _spec_arguments(p: argparse.ArgumentParser) -> None:
@@ -183,6 +198,16 @@ def _positive(text: str) -> int:
     return n
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return seconds
+
+
 def _jobs(text: str) -> int:
     try:
         n = int(text)
@@ -200,6 +225,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.backend not in (None, "dask"):
         parser.error(f"--scheduler needs the dask backend, not --backend {args.backend}")
+    if args.command == "report" and args.every is not None and not args.watch:
+        parser.error("--every needs --watch (it sets how often the report is rebuilt)")
     try:
         return args.func(args)
     except commands.CommandError as exc:

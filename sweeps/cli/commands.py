@@ -111,6 +111,8 @@ def run(args) -> int:
         print(f"interrupted{how}: {s.done} of {s.planned} jobs done ({s.done - s.cached} in "
               f"this run), {s.pending} pending; finished results are saved in {out}. "
               "Run the same command again to resume.", file=sys.stderr)
+        if args.report:
+            _report_after_run(out)
         return 128 + exc.signum  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
     except SweepLockedError as exc:
         raise CommandError(str(exc), EXIT_LOCKED) from None
@@ -125,7 +127,21 @@ def run(args) -> int:
         retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
                  "again)" if s.cached_failed else "")
         print(f"failures: see `sweeps status {out}`{retry}", file=sys.stderr)
+    if args.report:
+        _report_after_run(out)
     return EXIT_FAILED if s.any_failed else EXIT_OK
+
+
+def _report_after_run(out: Path) -> None:
+    """``sweeps run --report``: build the report of what the store holds, if anything."""
+    from results import build_report
+
+    try:
+        where = build_report(out)
+    except ValueError as exc:  # no finished job (interrupted before the first one)
+        print(f"report not written: {exc}", file=sys.stderr)
+        return
+    print(f"report: {where / 'index.html'}")
 
 
 def _describe(cfg: dict, axes: list) -> str:
@@ -222,11 +238,36 @@ def report(args) -> int:
 
     out = Path(args.out)
     _require_store(out)
+    if args.watch:
+        return _watch(out, args.every)
     try:
         where = Path(build_report(out))
     except ValueError as exc:  # no finished job yet, or only results of an older format
         raise CommandError(str(exc), EXIT_USAGE) from None
     print(f"report: {where / 'index.html' if where.is_dir() else where}")
+    return EXIT_OK
+
+
+def _watch(out: Path, every) -> int:
+    """``sweeps report --watch``: rebuild until the run ends, a line per build."""
+    from results.live import DEFAULT_EVERY, watch_report
+
+    def on_build(meta, built):
+        planned = meta["planned"]
+        done = planned - meta["counts"]["pending"]
+        state = "running" if meta["running"] else f"run {meta['outcome'] or 'ended'}"
+        drawn = (f"{len(built.drawn)} figure(s) drawn, {len(built.reused)} unchanged"
+                 if built else "no job finished yet")
+        print(f"{state}: {done} of {planned} jobs done; {drawn}", flush=True)
+
+    every = every or DEFAULT_EVERY
+    print(f"watching {out}: report rebuilt every {every:g} s until the run ends "
+          f"(Ctrl-C stops)", flush=True)
+    try:
+        where = watch_report(out, every=every, on_build=on_build)
+    except ValueError as exc:  # only results of an older format
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(f"report: {where / 'index.html'}")
     return EXIT_OK
 
 

@@ -70,17 +70,17 @@ def test_report_shows_status_counts_pending_spec_and_versions(sine_report, sine_
     assert error.startswith("ValueError") and html.escape(error.splitlines()[0]) in page
 
 
-def test_report_splits_figures_by_a_varying_axis(tmp_path):
+def test_report_facets_a_varying_axis_in_one_figure_of_each_kind(tmp_path):
     small_sweep(tmp_path, "sine-act", "sine", [(3,), (4, 4), (4, 6), (6, 4), (4, 4, 4)],
                 activation=["tanh", "relu"], lr=0.02, epochs=100)
     report = build_report(tmp_path)
-    names = {p.name for p in (report / "figures").iterdir()}
-    for act in ("tanh", "relu"):
-        assert {f"sine_fit_grid_activation-{act}.png",
-                f"sine_heatmap_depth2_activation-{act}.png"} <= names
-    assert "sine_loss_curves.png" in names  # one figure, a panel per activation
+    names = {p.name for p in (report / "figures").glob("*.png")}
+    # A panel, a row of heatmaps or a colour per activation: never a figure per activation.
+    assert names == {f"sine_{n}.png" for n in (
+        "fit_grid", "heatmap_depth2", "heatmap_depth3", "loss_curves", "test_mse_vs_size",
+        "weights")}
     page = (report / "index.html").read_text()
-    assert "not drawn" not in page
+    assert "not drawn" not in page and "Split by" not in page
     pivot = pd.read_csv(report / "tables" / "pivot_sine_mse_depth2.csv")
     assert set(pivot["activation"]) == {"tanh", "relu"}
 

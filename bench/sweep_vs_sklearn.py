@@ -79,13 +79,13 @@ def main(epochs=None, rounds=2):
     lines = [
         f"{n} nets (sine preset, {e} adam epochs), medians of {rounds} alternating rounds",
         "", "| what | seconds (median) | range | ratio |", "|---|---|---|---|",
-        f"| scikit-learn `MLPRegressor` in `joblib.Parallel(n_jobs=2)` | {med['sk']:.2f} "
-        f"| {spread['sk']} | 1.0 |",
-        f"| `sweeps run sine --jobs 2` (fresh) | {med['j2']:.2f} | {spread['j2']} "
-        f"| **{med['sk'] / med['j2']:.1f}x** scikit-learn |",
-        f"| `sweeps run sine --jobs 1` (fresh) | {med['j1']:.2f} | {spread['j1']} "
-        f"| {med['sk'] / med['j1']:.1f}x scikit-learn; --jobs 2 is "
-        f"**{med['j1'] / med['j2']:.2f}x** --jobs 1 |",
+        (f"| scikit-learn `MLPRegressor` in `joblib.Parallel(n_jobs=2)` | {med['sk']:.2f} "
+         f"| {spread['sk']} | 1.0 |"),
+        (f"| `sweeps run sine --jobs 2` (fresh) | {med['j2']:.2f} | {spread['j2']} "
+         f"| **{med['sk'] / med['j2']:.1f}x** scikit-learn |"),
+        (f"| `sweeps run sine --jobs 1` (fresh) | {med['j1']:.2f} | {spread['j1']} "
+         f"| {med['sk'] / med['j1']:.1f}x scikit-learn; --jobs 2 is "
+         f"**{med['j1'] / med['j2']:.2f}x** --jobs 1 |"),
     ]
     return "\n".join(lines)
 

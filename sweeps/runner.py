@@ -20,7 +20,7 @@ from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
-from sweeps.training import train_group
+from sweeps.training import stack_groups, train_group
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -221,6 +221,7 @@ def _plan(groups, statuses: dict, summary: RunSummary, retry_failed, force) -> l
         if configs:
             todo.append(configs)
     summary.pending = summary.planned - summary.cached
+    todo = stack_groups(todo)  # configs that differ in seed, lr, l2, init: one stack
     # Longest first, so the slowest group does not start last and idle the other workers.
     return sorted(todo, key=_cost, reverse=True)
 

@@ -1,8 +1,9 @@
 """The worker side of a sweep: train one group of jobs and return plain result dicts.
 
-A group is a list of job configs that differ only in ``seed`` (``Spec.groups()``); its seeds
-are trained together by ``nncore.fit_replicas``. Workers never touch the store: they return
-results and the driver writes them.
+A group is a list of job configs that differ only in ``seed``, ``lr``, ``l2`` and ``init``
+(``stack_groups``); they are trained together, as the replicas of one stack, by
+``nncore.fit_replicas``, each with its own settings and exactly the numbers it gets trained
+alone. Workers never touch the store: they return results and the driver writes them.
 """
 import os
 import socket
@@ -14,10 +15,39 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
+from sweeps.keys import canonical_json
 from sweeps.schema import SPLITS, now
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
+
+#: The settings in which the replicas of one stack may differ (``nncore.fit_replicas``
+#: takes one value per replica). Jobs with and without L2 stay apart: a replica without
+#: it then never computes a penalty term (0 times a weight that overflowed is NaN).
+PER_REPLICA = ("seed", "lr", "l2", "init")
+
+#: Most replicas in one stack: on tiny nets the engine's cost per net is flat from about
+#: 20 replicas on, and smaller groups keep the workers evenly loaded.
+MAX_STACK = 40
+
+
+def stack_key(cfg: dict) -> str:
+    """What the jobs that may train in one stack share: all but ``PER_REPLICA``."""
+    shared = {k: v for k, v in cfg.items() if k not in PER_REPLICA}
+    shared["penalized"] = cfg["l2"] > 0
+    return canonical_json(shared)
+
+
+def stack_groups(groups: list, max_stack: int = MAX_STACK) -> list:
+    """Merge groups of jobs that may train together (``stack_key``) into stacks of at
+    most ``max_stack`` jobs (a group is never split); order of first appearance."""
+    stacks = {}
+    for group in groups:
+        chunks = stacks.setdefault(stack_key(group[0]), [[]])
+        if chunks[-1] and len(chunks[-1]) + len(group) > max_stack:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [chunk for chunks in stacks.values() for chunk in chunks]
 
 
 def train_group(configs: list, *, limit_blas: bool = True) -> list:
@@ -26,7 +56,7 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     Parameters
     ----------
     configs : list of dict
-        Resolved job configs identical except for ``seed``.
+        Resolved job configs identical except for ``PER_REPLICA`` (``stack_groups``).
     limit_blas : bool, default=True
         Run with one BLAS/OpenMP thread, so parallel workers do not oversubscribe the
         cores. The threading backend passes False and limits once in the driver instead:
@@ -68,12 +98,14 @@ def _train(configs: list, info: dict) -> list:
     nets = nncore.fit_replicas(
         layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
-        output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
-        optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"],
+        output=cfg["output"], loss=cfg["loss"], l2=[c["l2"] for c in configs],
+        epochs=cfg["epochs"], optimizer=cfg["optimizer"], lr=[c["lr"] for c in configs],
+        batch_size=cfg["batch_size"],
         validation_data=((ds.X_val, _targets(ds, ds.y_val, layers[-1])) if len(ds.X_val)
                          else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
-        min_delta=cfg["min_delta"], init=cfg["init"], leaky_slope=cfg["leaky_slope"],
+        min_delta=cfg["min_delta"], init=[c["init"] for c in configs],
+        leaky_slope=cfg["leaky_slope"],
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 import nncore
 from sweeps.keys import canonical_json
-from sweeps.schema import SPLITS, now
+from sweeps.schema import KEY_DEFAULTS, SPLITS, now
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
@@ -105,7 +105,7 @@ def _train(configs: list, info: dict) -> list:
                          else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
         min_delta=cfg["min_delta"], init=[c["init"] for c in configs],
-        leaky_slope=cfg["leaky_slope"],
+        leaky_slope=cfg["leaky_slope"], dtype=cfg.get("dtype", KEY_DEFAULTS["dtype"]),
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
 
@@ -137,7 +137,7 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
     curve_val_loss = (None if history.val_losses is None
                       else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
-        metrics = job_metrics(net, ds)
+        metrics = job_metrics(_in_float64(net), ds)
     metrics["epochs_run"] = len(history)
     metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
     return {"config": cfg, "status": history.status, "layers": layers,
@@ -146,6 +146,18 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
             "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
             "weights": [np.asarray(w) for w in net.weights],
             "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
+
+
+def _in_float64(net):
+    """``net`` itself if it is float64, else its trained parameters in a float64 net: the
+    metrics of a job mean the same whatever floating-point type it trained in."""
+    if net.dtype == np.float64:
+        return net
+    return nncore.MLP.from_arrays([w.astype(np.float64) for w in net.weights],
+                                  [b.astype(np.float64) for b in net.biases],
+                                  activation=net.activation, output=net.output,
+                                  loss=net.loss_name, l2=net.l2,
+                                  leaky_slope=net.leaky_slope)
 
 
 def job_metrics(net, ds) -> dict:

@@ -238,6 +238,43 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     return nets
 
 
+def evaluate_replicas(nets, X, y=None, dtype=np.float64):
+    """Outputs and losses of several networks of one architecture, as one stack.
+
+    What ``net.predict(X)`` and ``net.loss(X, y)`` give each net, with one forward pass
+    for all of them instead of one per net and call (on tiny nets, setting a pass up
+    costs more than running it).
+
+    Parameters
+    ----------
+    nets : list of MLP
+        Networks sharing layers, activation, output, loss and leaky slope; each keeps
+        its own ``l2``.
+    X : array-like, shape (n_samples, layers[0])
+    y : array-like or None, default=None
+        Targets as ``MLP.loss`` takes them; None skips the losses.
+    dtype : numpy dtype, default=float64
+        The type the nets are evaluated in, whatever type they trained in.
+
+    Returns
+    -------
+    outputs : list of ndarray, each (n_samples, layers[-1])
+    losses : ndarray (len(nets),), float64, or None without ``y``
+    """
+    first = nets[0]
+    X = check_X(X, first.layers[0], dtype)
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], dtype)
+    network = _stacked_network(nets, stack)
+    ws = engine.Workspace(stack, len(X))
+    P = engine.forward(network, stack, engine.inputs(X)[0], ws)
+    outputs = [P[s].T.copy() for s in range(len(nets))]
+    losses = None
+    if y is not None:
+        Y = check_targets(y, len(X), first.layers[-1], first.loss_name, dtype)
+        losses = engine.loss_values(network, stack, Y.T, ws).astype(np.float64)
+    return outputs, losses
+
+
 def _per_replica(name, value, seeds):
     """``value`` once per seed: a list as long as ``seeds`` is taken as it is."""
     if not isinstance(value, (list, tuple, np.ndarray)):

@@ -70,8 +70,37 @@ def canonical_json(config) -> str:
     str
         Compact JSON with sorted keys; equal configs give equal text.
     """
+    # json alone gives the canonical text of plain values (every config of a spec), at a
+    # fraction of the cost of normalizing first: a 20,000-job sweep hashes every config
+    # when it plans. Where it could differ (-0.0, numpy values, non-finite or non-str
+    # keys), the text is made from the normalized form, which accepts and rejects as ever.
+    try:
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                          allow_nan=False, default=_unplain)
+        if "-0.0" not in text and _str_keys(config):
+            return text
+    except (TypeError, ValueError):
+        pass
     return json.dumps(_normalize(config), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=True, allow_nan=False)
+
+
+def _unplain(obj):
+    raise TypeError("not a plain JSON value")
+
+
+def _str_keys(config) -> bool:
+    """Whether every mapping key in ``config``, nested mappings and mappings in lists
+    included, is a string, as ``_normalize`` requires."""
+    return all(type(k) is str and _str_keys_in(v) for k, v in config.items())
+
+
+def _str_keys_in(value) -> bool:
+    if type(value) is dict:
+        return _str_keys(value)
+    if type(value) is list and value and type(value[0]) is not int:
+        return all(_str_keys_in(v) for v in value)
+    return True
 
 
 def _digest(text: str, version: int) -> str:

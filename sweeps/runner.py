@@ -137,7 +137,7 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         run_id = store.start_run(name=spec.name, spec_text=spec.source, planned=planned,
                                  record=run_record(backend=f"dask {scheduler}" if scheduler
                                                    else backend, n_jobs=n_jobs))
-        todo = _plan(spec.groups(), store.statuses(), summary, retry_failed, force)
+        todo = _plan(spec.keyed_groups(), store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
             if progress:
@@ -207,12 +207,15 @@ def planned_jobs(spec) -> list:
 
 
 def _plan(groups, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
-    """Return the groups still to train (cached seeds removed); count the cached jobs."""
+    """Return the groups still to train (cached seeds removed); count the cached jobs.
+
+    ``groups`` are ``Spec.keyed_groups()``: lists of ``(key, config)``.
+    """
     todo = []
     for group in groups:
         configs = []
-        for cfg in group:
-            status = statuses.get(job_key(cfg))
+        for key, cfg in group:
+            status = statuses.get(key)
             if status is None or force or (status == "failed" and retry_failed):
                 configs.append(cfg)
             else:

@@ -15,7 +15,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
-from sweeps.keys import canonical_json
 from sweeps.schema import KEY_DEFAULTS, SPLITS, now
 from sweeps.tasks import make_task
 
@@ -32,10 +31,13 @@ MAX_STACK = 40
 
 
 def stack_key(cfg: dict) -> str:
-    """What the jobs that may train in one stack share: all but ``PER_REPLICA``."""
-    shared = {k: v for k, v in cfg.items() if k not in PER_REPLICA}
-    shared["penalized"] = cfg["l2"] > 0
-    return canonical_json(shared)
+    """What the jobs that may train in one stack share: all but ``PER_REPLICA``.
+
+    A repr, not a hash: configs are built key by key in one order, so equal settings
+    have equal reprs (and unequal ones never do), and planning a large sweep stays cheap.
+    """
+    shared = [item for item in cfg.items() if item[0] not in PER_REPLICA]
+    return repr((shared, cfg["l2"] > 0))
 
 
 def stack_groups(groups: list, max_stack: int = MAX_STACK) -> list:
@@ -107,7 +109,9 @@ def _train(configs: list, info: dict) -> list:
         min_delta=cfg["min_delta"], init=[c["init"] for c in configs],
         leaky_slope=cfg["leaky_slope"], dtype=cfg.get("dtype", KEY_DEFAULTS["dtype"]),
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
-    return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
+    with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
+        metrics = stack_metrics(nets, ds)
+    return [_result(c, net, m, layers) for c, net, m in zip(configs, nets, metrics)]
 
 
 def _validation_epochs(cfg: dict):
@@ -130,14 +134,12 @@ def _targets(ds, y, units: int) -> np.ndarray:
     return nncore.class_targets(y, units) if ds.kind == "classification" else y
 
 
-def _result(cfg: dict, net, ds, layers: list) -> dict:
+def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     # Measured at the curve's epochs (NaN where a diverged job's shorter curve picks others).
     curve_val_loss = (None if history.val_losses is None
                       else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
-    with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
-        metrics = job_metrics(_in_float64(net), ds)
     metrics["epochs_run"] = len(history)
     metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
     return {"config": cfg, "status": history.status, "layers": layers,
@@ -146,18 +148,6 @@ def _result(cfg: dict, net, ds, layers: list) -> dict:
             "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
             "weights": [np.asarray(w) for w in net.weights],
             "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
-
-
-def _in_float64(net):
-    """``net`` itself if it is float64, else its trained parameters in a float64 net: the
-    metrics of a job mean the same whatever floating-point type it trained in."""
-    if net.dtype == np.float64:
-        return net
-    return nncore.MLP.from_arrays([w.astype(np.float64) for w in net.weights],
-                                  [b.astype(np.float64) for b in net.biases],
-                                  activation=net.activation, output=net.output,
-                                  loss=net.loss_name, l2=net.l2,
-                                  leaky_slope=net.leaky_slope)
 
 
 def job_metrics(net, ds) -> dict:
@@ -169,25 +159,37 @@ def job_metrics(net, ds) -> dict:
     one (sine: the quantity the material plots; the noisy targets are what the net saw,
     and validation is what a user would hold out: noisy too). Classification adds
     ``<split>_accuracy``: the fraction of labels predicted right
-    (``nncore.predict_labels``).
+    (``nncore.predict_labels``). The network is evaluated in float64, whatever type it
+    trained in.
 
     Returns
     -------
     dict
         Metric name -> float.
     """
-    metrics = {}
+    return stack_metrics([net], ds)[0]
+
+
+def stack_metrics(nets: list, ds) -> list:
+    """``job_metrics`` of networks of one architecture, one forward pass per split for all
+    (``nncore.evaluate_replicas``: each net gets exactly its own numbers)."""
+    metrics = [{} for _ in nets]
     for split in SPLITS:
         X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
         if not len(X):
             continue  # nothing held out (a truth table): no such metric, not a made-up one
-        metrics[f"{split}_loss"] = net.loss(X, _targets(ds, y, net.layers[-1]))
-        if ds.kind == "regression":
-            truth = ds.truth(X) if split == "test" and ds.truth is not None else y
-            metrics[f"{split}_mse"] = _mse(net.predict(X), truth)
-        else:
-            metrics[f"{split}_accuracy"] = _accuracy(net.predict(X), y)
-    return {name: float(value) for name, value in metrics.items()}
+        outputs, losses = nncore.evaluate_replicas(nets, X, _targets(ds, y,
+                                                                     nets[0].layers[-1]))
+        truth = y
+        if ds.kind == "regression" and split == "test" and ds.truth is not None:
+            truth = ds.truth(X)
+        for m, pred, loss in zip(metrics, outputs, losses):
+            m[f"{split}_loss"] = float(loss)
+            if ds.kind == "regression":
+                m[f"{split}_mse"] = _mse(pred, truth)
+            else:
+                m[f"{split}_accuracy"] = _accuracy(pred, y)
+    return metrics
 
 
 def _mse(pred: np.ndarray, y) -> float:

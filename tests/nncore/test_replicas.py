@@ -179,3 +179,21 @@ def test_per_replica_settings_must_be_one_per_seed():
     X, y = _sine()
     with pytest.raises(ValueError, match="lr must be one value, or a list of one per seed"):
         nncore.fit_replicas([1, 3, 1], X, y, seeds=[0, 1, 2], lr=[0.1, 0.2], epochs=2)
+
+
+def test_evaluate_replicas_gives_each_net_the_reference_outputs_and_loss():
+    # Nets of one architecture with their own l2 (one without any, whose weights have
+    # overflowed: its loss must stay its own, inf, not a NaN from 0 * inf).
+    X, y = _sine()
+    l2s = [0.0, 0.1, 0.03, 0.0]
+    nets = [MLP([1, 5, 3, 1], l2=l2, seed=s) for s, l2 in enumerate(l2s)]
+    nets[3].weights[2][0, 0] = np.inf
+    with np.errstate(all="ignore"):
+        outputs, losses = nncore.evaluate_replicas(nets, X, y)
+    for net, out, value in zip(nets, outputs, losses):
+        with np.errstate(all="ignore"):  # without L2 there is no penalty term at all
+            P = ref.forward(net.weights, net.biases, X)[-1]
+            want = ref.loss(P, y, "mse", net.weights if net.l2 else (), net.l2)
+        np.testing.assert_allclose(out, P, rtol=1e-12)
+        assert value == pytest.approx(want, rel=1e-12)
+    assert np.isinf(losses[3])

@@ -255,7 +255,8 @@ def _execute(todo, store, run_id, summary, n_workers, limit_blas, progress) -> N
 
 def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> None:
     for res in results:
-        res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
+        if "key" not in res:  # train_group computes them in the worker
+            res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
     store.write_results(results, run_id)
     for res in results:
         setattr(summary, res["status"], getattr(summary, res["status"]) + 1)

@@ -15,7 +15,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
+from sweeps.keys import config_id, job_key
 from sweeps.schema import KEY_DEFAULTS, SPLITS, now
+from sweeps.store import pack_result
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
@@ -72,7 +74,8 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
         ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``error``,
         ``traceback``, ``worker``, ``started``,
-        ``finished``. If anything in the group raises, every job of it is ``failed`` with
+        ``finished``; and for the store, ``key``, ``config_id`` and ``packed``
+        (``sweeps.store.pack_result``). If anything in the group raises, every job of it is ``failed`` with
         the error and traceback.
     """
     started, t0 = now(), time.perf_counter()
@@ -89,6 +92,10 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         res.update(stamp)
         if res["metrics"] is not None:
             res["metrics"]["wall_time"] = wall
+        # What the driver would otherwise compute for every job while the workers wait:
+        # the job's identity and its arrays packed as stored.
+        res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
+        res["packed"] = pack_result(res)
     return results
 
 

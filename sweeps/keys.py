@@ -90,17 +90,11 @@ def _unplain(obj):
 
 
 def _str_keys(config) -> bool:
-    """Whether every mapping key in ``config``, nested mappings and mappings in lists
-    included, is a string, as ``_normalize`` requires."""
-    return all(type(k) is str and _str_keys_in(v) for k, v in config.items())
-
-
-def _str_keys_in(value) -> bool:
-    if type(value) is dict:
-        return _str_keys(value)
-    if type(value) is list and value and type(value[0]) is not int:
-        return all(_str_keys_in(v) for v in value)
-    return True
+    """Whether every key of ``config`` and of the mappings in it (``task_params``, an
+    ``init`` table) is a string, as ``_normalize`` requires. Mappings inside lists, which
+    no spec makes, are not looked at."""
+    return all(type(k) is str and (type(v) is not dict or _str_keys(v))
+               for k, v in config.items())
 
 
 def _digest(text: str, version: int) -> str:

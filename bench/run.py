@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import csv_load  # noqa: E402
 import nncore_speed  # noqa: E402
+import sweep_scale  # noqa: E402
 import sweep_vs_sklearn  # noqa: E402
 import sweeps_speed  # noqa: E402
 import validation_cost  # noqa: E402
@@ -26,7 +27,11 @@ def main():
     print("\n## sweeps end to end (CLI)\n")
     print(sweeps_speed.main())
     print("\n## The sine preset end to end against scikit-learn + joblib (issue 12)\n")
+    print(sweep_vs_sklearn.engine_table())
+    print()
     print(sweep_vs_sklearn.main())
+    print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
+    print(sweep_scale.main())
 
 
 if __name__ == "__main__":

@@ -73,8 +73,8 @@ def main(epochs=5, jobs=2, cached_rounds=3):
         f"20,000 jobs (400 sine architectures x 50 seeds, {epochs} epochs), --jobs {jobs}", "",
         "| measurement | value |", "|---|---|",
         f"| first run, wall | {fresh:.1f} s ({fresh / 20000 * 1e3:.2f} ms per job) |",
-        "| driver RSS at 25 / 50 / 75 / 100 % of the run | "
-        + " / ".join(f"{rss[f]:.0f}" for f in sorted(rss)) + " MB |",
+        ("| driver RSS at 25 / 50 / 75 / 100 % of the run | "
+         + " / ".join(f"{rss[f]:.0f}" for f in sorted(rss)) + " MB |"),
         f"| driver RSS, peak | {max(r for _, r in samples):.0f} MB |",
         f"| same command again, all cached, wall (best / median of {cached_rounds}) | "
         f"{cached[0]:.2f} / {cached[len(cached) // 2]:.2f} s |",

@@ -23,8 +23,10 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-from sweeps.spec import load_spec
-from sweeps.tasks import make_task
+sys.path.insert(0, os.path.dirname(__file__))
+
+from sweeps.spec import load_spec  # noqa: E402
+from sweeps.tasks import make_task  # noqa: E402
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "MKL_NUM_THREADS": "1"}
@@ -63,6 +65,54 @@ def sklearn_seconds(configs, jobs=2):
     return time.perf_counter() - start
 
 
+def engine_table(epochs=200, seeds=5, rounds=3):
+    """The engine alone against scikit-learn: the 52 sine architectures, adam, full batch,
+    one BLAS thread, in this process; nncore with ``seeds`` replicas per call (float64 and
+    float32) and with 50, scikit-learn one net at a time. Medians of ``rounds``."""
+    from threadpoolctl import threadpool_limits
+
+    import nncore
+    from nncore_speed import ARCHITECTURES, sine_data
+
+    X, y = sine_data()
+
+    def sk(n_seeds):
+        for layers in ARCHITECTURES:
+            for seed in range(n_seeds):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    MLPRegressor(hidden_layer_sizes=layers[1:-1], activation="tanh",
+                                 solver="adam", learning_rate_init=0.01, batch_size=len(X),
+                                 max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
+                                 alpha=0.0, shuffle=False, random_state=seed).fit(X, y.ravel())
+        return len(ARCHITECTURES) * n_seeds
+
+    def ours(n_seeds, dtype="float64"):
+        for layers in ARCHITECTURES:
+            nncore.fit_replicas(layers, X, y, seeds=range(n_seeds), epochs=epochs,
+                                optimizer="adam", lr=0.01, dtype=dtype)
+        return len(ARCHITECTURES) * n_seeds
+
+    cases = {"scikit-learn `MLPRegressor`, one net at a time": (sk, (2,)),
+             f"nncore `fit_replicas`, {seeds} seeds per call, float64": (ours, (seeds,)),
+             f"nncore, {seeds} seeds per call, float32": (ours, (seeds, "float32")),
+             "nncore, 50 seeds per call, float64": (ours, (50,))}
+    rates = {name: [] for name in cases}
+    with threadpool_limits(1):
+        for _ in range(rounds):
+            for name, (fn, args) in cases.items():
+                start = time.perf_counter()
+                nets = fn(*args)
+                rates[name].append(nets / (time.perf_counter() - start))
+    med = {name: statistics.median(r) for name, r in rates.items()}
+    base = next(iter(med.values()))
+    lines = [f"52 sine architectures, {epochs} adam epochs, 1 BLAS thread, medians of "
+             f"{rounds} rounds in one process", "",
+             "| implementation | nets/s | x scikit-learn |", "|---|---|---|"]
+    lines += [f"| {name} | {m:.0f} | {m / base:.1f} |" for name, m in med.items()]
+    return "\n".join(lines)
+
+
 def main(epochs=None, rounds=2):
     """Return the Markdown table; ``epochs`` overrides the preset's 2000 (quick checks)."""
     overrides = () if epochs is None else (f"epochs={epochs}",)
@@ -95,4 +145,6 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    print(engine_table())
+    print()
     print(main(epochs=args.epochs, rounds=args.rounds))

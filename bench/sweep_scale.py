@@ -76,8 +76,8 @@ def main(epochs=5, jobs=2, cached_rounds=3):
         ("| driver RSS at 25 / 50 / 75 / 100 % of the run | "
          + " / ".join(f"{rss[f]:.0f}" for f in sorted(rss)) + " MB |"),
         f"| driver RSS, peak | {max(r for _, r in samples):.0f} MB |",
-        f"| same command again, all cached, wall (best / median of {cached_rounds}) | "
-        f"{cached[0]:.2f} / {cached[len(cached) // 2]:.2f} s |",
+        (f"| same command again, all cached, wall (best / median of {cached_rounds}) | "
+         f"{cached[0]:.2f} / {cached[len(cached) // 2]:.2f} s |"),
     ])
 
 

@@ -25,8 +25,8 @@ from sklearn.neural_network import MLPRegressor
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from sweeps.spec import load_spec  # noqa: E402
-from sweeps.tasks import make_task  # noqa: E402
+from sweeps.spec import load_spec
+from sweeps.tasks import make_task
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "MKL_NUM_THREADS": "1"}
@@ -69,10 +69,10 @@ def engine_table(epochs=200, seeds=5, rounds=3):
     """The engine alone against scikit-learn: the 52 sine architectures, adam, full batch,
     one BLAS thread, in this process; nncore with ``seeds`` replicas per call (float64 and
     float32) and with 50, scikit-learn one net at a time. Medians of ``rounds``."""
+    from nncore_speed import ARCHITECTURES, sine_data
     from threadpoolctl import threadpool_limits
 
     import nncore
-    from nncore_speed import ARCHITECTURES, sine_data
 
     X, y = sine_data()
 
@@ -106,8 +106,8 @@ def engine_table(epochs=200, seeds=5, rounds=3):
                 rates[name].append(nets / (time.perf_counter() - start))
     med = {name: statistics.median(r) for name, r in rates.items()}
     base = next(iter(med.values()))
-    lines = [f"52 sine architectures, {epochs} adam epochs, 1 BLAS thread, medians of "
-             f"{rounds} rounds in one process", "",
+    lines = [(f"52 sine architectures, {epochs} adam epochs, 1 BLAS thread, medians of "
+              f"{rounds} rounds in one process"), "",
              "| implementation | nets/s | x scikit-learn |", "|---|---|---|"]
     lines += [f"| {name} | {m:.0f} | {m / base:.1f} |" for name, m in med.items()]
     return "\n".join(lines)

@@ -93,8 +93,11 @@ def _str_keys(config) -> bool:
     """Whether every key of ``config`` and of the mappings in it (``task_params``, an
     ``init`` table) is a string, as ``_normalize`` requires. Mappings inside lists, which
     no spec makes, are not looked at."""
-    return all(type(k) is str and (type(v) is not dict or _str_keys(v))
-               for k, v in config.items())
+    return all(map(_IS_STR, config)) and all(
+        _str_keys(v) for v in config.values() if type(v) is dict)
+
+
+_IS_STR = str.__instancecheck__  # as a C-level predicate for map()
 
 
 def _digest(text: str, version: int) -> str:

@@ -137,7 +137,7 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         run_id = store.start_run(name=spec.name, spec_text=spec.source, planned=planned,
                                  record=run_record(backend=f"dask {scheduler}" if scheduler
                                                    else backend, n_jobs=n_jobs))
-        todo = _plan(spec.keyed_groups(), store.statuses(), summary, retry_failed, force)
+        todo = _plan(planned, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
             if progress:
@@ -206,27 +206,25 @@ def planned_jobs(spec) -> list:
     return list(zip(spec.keys(), spec))
 
 
-def _plan(groups, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
-    """Return the groups still to train (cached seeds removed); count the cached jobs.
+def _plan(planned: list, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
+    """Return the stacks still to train (``training.stack_groups``); count the cached jobs.
 
-    ``groups`` are ``Spec.keyed_groups()``: lists of ``(key, config)``.
+    ``planned`` is ``planned_jobs(spec)``. Only the jobs left to train are grouped, so a
+    cached rerun of a large sweep does no more than look its keys up.
     """
-    todo = []
-    for group in groups:
-        configs = []
-        for key, cfg in group:
-            status = statuses.get(key)
-            if status is None or force or (status == "failed" and retry_failed):
-                configs.append(cfg)
-            else:
-                summary.cached += 1
-                summary.cached_failed += status == "failed"
-        if configs:
-            todo.append(configs)
+    pending = []
+    for key, cfg in planned:
+        status = statuses.get(key)
+        if status is None or force or (status == "failed" and retry_failed):
+            pending.append([cfg])
+        else:
+            summary.cached += 1
+            summary.cached_failed += status == "failed"
     summary.pending = summary.planned - summary.cached
-    todo = stack_groups(todo)  # configs that differ in seed, lr, l2, init: one stack
-    # Longest first, so the slowest group does not start last and idle the other workers.
-    return sorted(todo, key=_cost, reverse=True)
+    # One stack per setting that may train together (the seeds of a config, and configs
+    # that differ only in lr, l2 or init); longest first, so the slowest does not start
+    # last and idle the other workers.
+    return sorted(stack_groups(pending), key=_cost, reverse=True)
 
 
 def _cost(group: list) -> float:

@@ -109,17 +109,13 @@ class Spec(Sequence):
 
     def groups(self):
         """Return lists of configs that differ only in ``seed``, in order of first job."""
-        return [[config for _, config in group] for group in self.keyed_groups()]
-
-    def keyed_groups(self):
-        """``groups()`` with each config's job key: lists of ``(key, config)`` pairs."""
         groups = {}
-        for key, config in zip(self._keys, self._configs):
+        for config in self._configs:
             # The repr of the config without its seed stands for its config_id: configs
             # are built key by key in one order, so equal ones have equal reprs, at a
-            # fraction of the cost of hashing (a 20,000-job sweep groups when it plans).
+            # fraction of the cost of hashing each.
             rest = repr([item for item in config.items() if item[0] != "seed"])
-            groups.setdefault(rest, []).append((key, _copy(config)))
+            groups.setdefault(rest, []).append(_copy(config))
         return list(groups.values())
 
 

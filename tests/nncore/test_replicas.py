@@ -166,8 +166,8 @@ def test_replicas_with_their_own_lr_l2_and_init_each_match_the_reference(optimiz
     l2s = [0.01, 0.0, 0.05, 0.01]
     inits = ["normal", "glorot", "normal", "glorot"]
     seeds = [0, 1, 2, 0]
-    settings = dict(activation="tanh", epochs=100, optimizer=optimizer,
-                    batch_size=batch_size)
+    settings = {"activation": "tanh", "epochs": 100, "optimizer": optimizer,
+                "batch_size": batch_size}
     stacked = nncore.fit_replicas([1, 6, 4, 1], X, y, seeds=seeds, lr=lrs, l2=l2s,
                                   init=inits, **settings)
     for net, seed, lr, l2, init in zip(stacked, seeds, lrs, l2s, inits):

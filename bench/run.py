@@ -9,6 +9,8 @@ import csv_load  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import report_rebuild  # noqa: E402
+import sweep_scale  # noqa: E402
+import sweep_vs_sklearn  # noqa: E402
 import sweeps_speed  # noqa: E402
 import validation_cost  # noqa: E402
 
@@ -30,6 +32,12 @@ def main():
     print(sweeps_speed.main())
     print("\n## Rebuilding a report (figures cached by their data)\n")
     print(report_rebuild.main())
+    print("\n## The sine preset end to end against scikit-learn + joblib (issue 12)\n")
+    print(sweep_vs_sklearn.engine_table())
+    print()
+    print(sweep_vs_sklearn.main())
+    print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
+    print(sweep_scale.main())
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ from .history import FitHistory
 from .init import INITS, glorot_bound, init_params
 from .losses import (DEFAULT_OUTPUT_LOSS, KINDS, LOSSES, canonical_name, check_output_loss,
                      choose_output_loss, output_units, predict_labels, required_output)
-from .mlp import MLP, count_params, fit_replicas
+from .mlp import MLP, count_params, evaluate_replicas, fit_replicas
 from .optimizers import OPTIMIZERS
 from .validation import class_targets, one_hot
 
 __all__ = ["MLP", "MLPRegressor", "MLPClassifier", "FitHistory", "fit_replicas",
+           "evaluate_replicas",
            "count_params", "init_params", "glorot_bound", "INITS", "ACTIVATIONS", "ALIASES",
            "LEAKY_SLOPE", "OUTPUTS", "LOSSES", "OPTIMIZERS",
            "KINDS", "DEFAULT_OUTPUT_LOSS", "required_output", "check_output_loss",

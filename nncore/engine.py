@@ -78,6 +78,15 @@ class Stack:
         """Return copies of replica ``s``'s weight and bias gradients as two lists."""
         return _split(self.grad_blocks, s)
 
+    def spread(self, values):
+        """A flat vector like ``params`` holding each replica's entry of ``values`` (S,)
+        at every one of its parameters: per-replica settings (lr, l2) for the flat buffer."""
+        flat = np.empty_like(self.params)
+        values = np.asarray(values, dtype=self.dtype)
+        for B in blocks_of(flat, [B.shape for B in self.blocks]):
+            B[...] = values[:, None, None]
+        return flat
+
     def weight_norms(self):
         """Sum of squared weights (biases excluded) for each replica, shape ``(S,)``."""
         return sum(np.einsum("sij,sij->s", B[:, :, :-1], B[:, :, :-1]) for B in self.blocks)
@@ -121,7 +130,7 @@ class Workspace:
         self.D = [D[:, :-1] for D in self.D_full] + [np.empty((S, sizes[-1], n_samples), dtype)]
         self.P = np.empty((S, sizes[-1], n_samples), dtype)  # output activations
         self.out_scratch = np.empty_like(self.P)
-        self.penalty = np.empty_like(stack.params)
+        self.penalty = np.zeros_like(stack.params)  # zero where a replica has no L2
         self.values = np.empty(S, dtype)
         # Layers after the first: (block, input, its ones row, output rows) forward, and
         # (delta, input^T, gradient block, block^T, delta below, input, scratch) backward.
@@ -141,16 +150,27 @@ class Network:
     """What the engine needs to know about a model besides its parameters.
 
     ``leaky_slope`` is bound into the hidden entry when ``activation`` is ``"leaky_relu"``.
+    ``l2`` is one float for every replica, or one per replica: an array ``(S,)`` of a
+    ``stack`` given with it (``l2_params`` then spreads it over the flat parameters).
+    Per-replica values give each replica exactly the arithmetic of a float: the products
+    and quotients are the same, element by element.
     """
 
-    def __init__(self, activation, output, loss, l2, leaky_slope=LEAKY_SLOPE):
+    def __init__(self, activation, output, loss, l2, leaky_slope=LEAKY_SLOPE, stack=None):
         self.hidden = hidden_activation(activation, leaky_slope)
         self.output = OUTPUTS[output]
         self.loss = LOSSES[loss]
         self.canonical = OUTPUTS[self.loss.canonical_output] is self.output
         # With its canonical output, a loss may compute its value from the delta P - Y.
         self.residual_loss = self.canonical and self.loss.from_residual
-        self.l2 = l2
+        self.l2, self.l2_params = l2, None
+        self.penalized = bool(np.any(l2))
+        if np.ndim(l2):
+            self.l2 = np.asarray(l2, dtype=np.float64)
+            self.l2_params = stack.spread(l2) * stack.weight_mask
+            # Replicas without L2 must not compute a penalty at all: 0 * inf is NaN, and
+            # a replica whose weights overflowed would get a NaN where alone it has none.
+            self.l2_where = self.l2_params != 0
 
 
 def inputs(X):
@@ -184,7 +204,10 @@ def loss_values(net, stack, Y_T, ws):
 
 
 def _add_penalty(net, stack, Y_T, values):
-    if net.l2:
+    if net.l2_params is not None:  # per replica; none where l2 = 0 (see Network)
+        values += np.where(net.l2 > 0, net.l2 / (2 * Y_T.shape[-1]) * stack.weight_norms(),
+                           0.0)
+    elif net.penalized:
         values += net.l2 / (2 * Y_T.shape[-1]) * stack.weight_norms()
     return values
 
@@ -217,7 +240,10 @@ def _backpropagate(net, stack, X_rows, n, ws):
             matmul(B_T, D, D_prev)
         hidden_backward(H_prev, D_prev, scratch)  # the ones row's delta is never read
     matmul(ws.D[0], X_rows, stack.grad_blocks[0])
-    if net.l2:
+    if net.l2_params is not None:  # w * (l2 / n): as w * 1 * (l2 / n), bit for bit
+        np.multiply(stack.params, net.l2_params / n, out=ws.penalty, where=net.l2_where)
+        stack.grads += ws.penalty
+    elif net.penalized:
         np.multiply(stack.params, stack.weight_mask, out=ws.penalty)
         ws.penalty *= net.l2 / n
         stack.grads += ws.penalty

@@ -201,14 +201,21 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
         Training data shared by every replica.
     seeds : list of int
         One replica per seed.
-    activation, output, loss, l2, dtype, leaky_slope
+    activation, output, loss, dtype, leaky_slope
         As for ``MLP``.
-    init : {"normal", "glorot"} or dict, default="normal"
+    l2 : float or list of float, default=0.0
+        As for ``MLP``, or one value per replica (a list as long as ``seeds``).
+    init : {"normal", "glorot"}, dict, or list of those, default="normal"
         As for ``MLP``: a scheme draws each replica's parameters from its own seed.
         Given arrays, ``{"weights": [...], "biases": [...]}``, *every* replica starts
         from the same arrays (each its own copy); the seeds then differ only in
         mini-batch order, so with full-batch training the replicas stay identical.
-    epochs, optimizer, lr, batch_size, validation_data, validation_freq, patience, min_delta,
+        A list as long as ``seeds`` gives each replica its own.
+    lr : float or list of float, default=0.01
+        As for ``MLP.fit``, or one value per replica (a list as long as ``seeds``).
+        Replicas with their own ``lr``, ``l2`` or ``init`` train in one stack and each
+        gets exactly what it gets trained alone.
+    epochs, optimizer, batch_size, validation_data, validation_freq, patience, min_delta,
     record_weights
         As for ``MLP.fit``.
     **optimizer_params
@@ -222,20 +229,74 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must list at least one seed")
-    nets = [MLP(layers, activation, output, loss, l2, seed, dtype, init=init,
-                leaky_slope=leaky_slope) for seed in seeds]
-    _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
+    l2s, inits = _per_replica("l2", l2, seeds), _per_replica("init", init, seeds)
+    nets = [MLP(layers, activation, output, loss, l2_s, seed, dtype, init=init_s,
+                leaky_slope=leaky_slope) for seed, l2_s, init_s in zip(seeds, l2s, inits)]
+    _fit_together(nets, X, y, epochs, optimizer, _per_replica("lr", lr, seeds), batch_size,
+                  optimizer_params,
                   validation_data, validation_freq, patience, min_delta, record_weights)
     return nets
+
+
+def evaluate_replicas(nets, X, y=None, dtype=np.float64):
+    """Outputs and losses of several networks of one architecture, as one stack.
+
+    What ``net.predict(X)`` and ``net.loss(X, y)`` give each net, with one forward pass
+    for all of them instead of one per net and call (on tiny nets, setting a pass up
+    costs more than running it).
+
+    Parameters
+    ----------
+    nets : list of MLP
+        Networks sharing layers, activation, output, loss and leaky slope; each keeps
+        its own ``l2``.
+    X : array-like, shape (n_samples, layers[0])
+    y : array-like or None, default=None
+        Targets as ``MLP.loss`` takes them; None skips the losses.
+    dtype : numpy dtype, default=float64
+        The type the nets are evaluated in, whatever type they trained in.
+
+    Returns
+    -------
+    outputs : list of ndarray, each (n_samples, layers[-1])
+    losses : ndarray (len(nets),), float64, or None without ``y``
+    """
+    first = nets[0]
+    X = check_X(X, first.layers[0], dtype)
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], dtype)
+    network = _stacked_network(nets, stack)
+    ws = engine.Workspace(stack, len(X))
+    P = engine.forward(network, stack, engine.inputs(X)[0], ws)
+    outputs = [P[s].T.copy() for s in range(len(nets))]
+    losses = None
+    if y is not None:
+        Y = check_targets(y, len(X), first.layers[-1], first.loss_name, dtype)
+        losses = engine.loss_values(network, stack, Y.T, ws).astype(np.float64)
+    return outputs, losses
+
+
+def _per_replica(name, value, seeds):
+    """``value`` once per seed: a list as long as ``seeds`` is taken as it is."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return [value] * len(seeds)
+    if len(value) != len(seeds):
+        raise ValueError(f"{name} must be one value, or a list of one per seed "
+                         f"({len(seeds)}); got {len(value)} values")
+    return list(value)
 
 
 def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
                   validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
                   record_weights=None):
-    """Train networks of one architecture and settings together, in place."""
+    """Train networks of one architecture and settings together, in place.
+
+    ``lr`` is one float, or a list of one per net; each net's ``l2`` is its own.
+    """
     first = nets[0]
     check_positive("epochs", epochs, integer=True)
-    check_positive("lr", lr)
+    lrs = _per_replica("lr", lr, nets)
+    for value in lrs:
+        check_positive("lr", value)
     if batch_size is not None:
         check_positive("batch_size", batch_size, integer=True)
     validate = validation_epochs(validation_freq, epochs)
@@ -248,8 +309,9 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
                              f"every epoch: validation_freq=1, got {validation_freq!r}")
     check_non_negative("min_delta", min_delta)
     opt = OPTIMIZERS[check_name("optimizer", optimizer, OPTIMIZERS)]
-    try:
-        opt = opt(lr, **optimizer_params)
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], first.dtype)
+    try:  # one lr for all: a float; else each replica's spread over its parameters
+        opt = opt(lrs[0] if len(set(lrs)) == 1 else stack.spread(lrs), **optimizer_params)
     except TypeError as err:
         raise ValueError(f"bad option for optimizer {optimizer!r}: {err}") from None
     X, Y = first._check_data(X, y)
@@ -260,10 +322,10 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         except (TypeError, ValueError):
             raise ValueError("validation_data must be a pair (X_val, y_val)") from None
         validation = first._check_data(X_val, y_val)
-    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], first.dtype)
+    network = _stacked_network(nets, stack)
     stopping = None if patience is None else EarlyStopping(stack, patience, min_delta)
     run = engine.train(
-        first._network(), stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
+        network, stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
         shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
         validate=validate, stopping=stopping,
         record=None if record_weights is None else epoch_mask(record_weights, epochs,
@@ -275,7 +337,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
         for B, best in zip(stack.blocks, stopping.best_blocks()):
             B[kept] = best[kept]
-    problems = _unusable(first._network(), stack, X, Y)
+    problems = _unusable(network, stack, X, Y)
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -300,6 +362,14 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
             if problem else "", val_losses=None if val is None else val[:runs],
             best_epoch=best, weight_stats=replica_stats(recorded, s, runs))
     return [net.history_ for net in nets]
+
+
+def _stacked_network(nets, stack):
+    """The engine's ``Network`` of nets that share all but their ``l2`` (one per replica
+    where they differ)."""
+    first, l2s = nets[0], [n.l2 for n in nets]
+    return engine.Network(first.activation, first.output, first.loss_name,
+                          l2s[0] if len(set(l2s)) == 1 else l2s, first.leaky_slope, stack)
 
 
 def _unusable(network, stack, X, Y):

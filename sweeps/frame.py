@@ -8,13 +8,13 @@ import numpy as np
 
 from sweeps.keys import job_key
 from sweeps.lock import run_is_live
-from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, METRICS,
-                           STATUS_COLUMNS, STATUSES, layers_text, task_column)
+from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, KEY_DEFAULTS,
+                           METRICS, STATUS_COLUMNS, STATUSES, layers_text, task_column)
 from sweeps.store import Store
 
 
 def _row(rec: dict, curves: bool, weights: bool) -> dict:
-    cfg = rec["config"]
+    cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
     layers = rec["layers"]
     row = {"key": rec["key"], "config_id": rec["config_id"], "task": cfg["task"],
            "hidden": tuple(cfg["hidden"]),

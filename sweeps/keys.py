@@ -70,8 +70,34 @@ def canonical_json(config) -> str:
     str
         Compact JSON with sorted keys; equal configs give equal text.
     """
+    # json alone gives the canonical text of plain values (every config of a spec), at a
+    # fraction of the cost of normalizing first: a 20,000-job sweep hashes every config
+    # when it plans. Where it could differ (-0.0, numpy values, non-finite or non-str
+    # keys), the text is made from the normalized form, which accepts and rejects as ever.
+    try:
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                          allow_nan=False, default=_unplain)
+        if "-0.0" not in text and _str_keys(config):
+            return text
+    except (TypeError, ValueError):
+        pass
     return json.dumps(_normalize(config), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=True, allow_nan=False)
+
+
+def _unplain(obj):
+    raise TypeError("not a plain JSON value")
+
+
+def _str_keys(config) -> bool:
+    """Whether every key of ``config`` and of the mappings in it (``task_params``, an
+    ``init`` table) is a string, as ``_normalize`` requires. Mappings inside lists, which
+    no spec makes, are not looked at."""
+    return all(map(_IS_STR, config)) and all(
+        _str_keys(v) for v in config.values() if type(v) is dict)
+
+
+_IS_STR = str.__instancecheck__  # as a C-level predicate for map()
 
 
 def _digest(text: str, version: int) -> str:

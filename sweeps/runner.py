@@ -20,7 +20,7 @@ from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
-from sweeps.training import train_group
+from sweeps.training import stack_groups, train_group
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -145,7 +145,7 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         run_id = store.start_run(name=spec.name, spec_text=spec.source, planned=planned,
                                  record=run_record(backend=f"dask {scheduler}" if scheduler
                                                    else backend, n_jobs=n_jobs))
-        todo = _plan(spec.groups(), store.statuses(), summary, retry_failed, force)
+        todo = _plan(planned, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
             if progress:
@@ -216,23 +216,25 @@ def planned_jobs(spec) -> list:
     return list(zip(spec.keys(), spec))
 
 
-def _plan(groups, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
-    """Return the groups still to train (cached seeds removed); count the cached jobs."""
-    todo = []
-    for group in groups:
-        configs = []
-        for cfg in group:
-            status = statuses.get(job_key(cfg))
-            if status is None or force or (status == "failed" and retry_failed):
-                configs.append(cfg)
-            else:
-                summary.cached += 1
-                summary.cached_failed += status == "failed"
-        if configs:
-            todo.append(configs)
+def _plan(planned: list, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
+    """Return the stacks still to train (``training.stack_groups``); count the cached jobs.
+
+    ``planned`` is ``planned_jobs(spec)``. Only the jobs left to train are grouped, so a
+    cached rerun of a large sweep does no more than look its keys up.
+    """
+    pending = []
+    for key, cfg in planned:
+        status = statuses.get(key)
+        if status is None or force or (status == "failed" and retry_failed):
+            pending.append([cfg])
+        else:
+            summary.cached += 1
+            summary.cached_failed += status == "failed"
     summary.pending = summary.planned - summary.cached
-    # Longest first, so the slowest group does not start last and idle the other workers.
-    return sorted(todo, key=_cost, reverse=True)
+    # One stack per setting that may train together (the seeds of a config, and configs
+    # that differ only in lr, l2 or init); longest first, so the slowest does not start
+    # last and idle the other workers.
+    return sorted(stack_groups(pending), key=_cost, reverse=True)
 
 
 def _cost(group: list) -> float:
@@ -261,7 +263,8 @@ def _execute(todo, store, run_id, summary, n_workers, limit_blas, progress) -> N
 
 def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> None:
     for res in results:
-        res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
+        if "key" not in res:  # train_group computes them in the worker
+            res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
     store.write_results(results, run_id)
     for res in results:
         setattr(summary, res["status"], getattr(summary, res["status"]) + 1)

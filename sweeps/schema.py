@@ -17,7 +17,7 @@ Column groups, in frame order::
     task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
     activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
     epochs, batch_size, l2, init, leaky_slope,       depth the number of hidden layers)
-    patience, min_delta, record_weights, seed
+    patience, min_delta, record_weights, dtype, seed
     <task parameters>                                one column each (see task_column)
     status, error, traceback                         how the job ended
     test_mse, val_mse, train_mse, test_accuracy,     metrics, NaN where not applicable
@@ -41,7 +41,12 @@ import numpy as np
 #: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
 CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
                "batch_size", "l2", "init", "leaky_slope", "patience", "min_delta",
-               "record_weights", "seed")
+               "record_weights", "dtype", "seed")
+
+#: Keys a resolved config holds only when they differ from this default, so that a job's
+#: key (``sweeps.keys``) is the one it had before the axis existed: ``dtype`` (the
+#: floating-point type the network trains in) came after results were stored.
+KEY_DEFAULTS = {"dtype": "float64"}
 
 #: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
 STATUSES = ("ok", "diverged", "failed")
@@ -140,7 +145,7 @@ def flat_config(config: Mapping) -> dict:
     flat = {"task": config["task"]}
     flat.update({task_column(k): v for k, v in config.get("task_params", {}).items()})
     flat.update({k: v for k, v in config.items() if k not in ("task", "task_params")})
-    return flat
+    return {**KEY_DEFAULTS, **flat}
 
 
 def config_columns(columns: Iterable[str]) -> list:

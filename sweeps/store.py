@@ -227,7 +227,10 @@ def unpack_arrays(blob: bytes) -> dict:
         return {name: data[name] for name in data.files}
 
 
-def _encode_job(rec: dict, run_id: int) -> tuple:
+def pack_result(rec: dict) -> dict:
+    """The array columns of a result as stored: ``{"curve": bytes or None, "weights": bytes
+    or None}``. Workers call it (``sweeps.training``) so that the driver, which writes
+    every result of a sweep, only inserts rows."""
     curve = weights = None
     if rec.get("curve_loss") is not None:
         arrays = {"epoch": rec["curve_epoch"], "loss": rec["curve_loss"]}
@@ -241,6 +244,12 @@ def _encode_job(rec: dict, run_id: int) -> tuple:
         arrays = {f"w{i}": w for i, w in enumerate(rec["weights"])}
         arrays.update({f"b{i}": b for i, b in enumerate(rec["biases"])})
         weights = pack_arrays(arrays)
+    return {"curve": curve, "weights": weights}
+
+
+def _encode_job(rec: dict, run_id: int) -> tuple:
+    packed = rec.get("packed") or pack_result(rec)
+    curve, weights = packed["curve"], packed["weights"]
     layers = rec.get("layers")
     return (rec["key"], rec["config_id"], _dumps(rec["config"]), rec["status"],
             None if layers is None else _dumps(list(layers)), rec.get("n_params"),

@@ -1,8 +1,9 @@
 """The worker side of a sweep: train one group of jobs and return plain result dicts.
 
-A group is a list of job configs that differ only in ``seed`` (``Spec.groups()``); its seeds
-are trained together by ``nncore.fit_replicas``. Workers never touch the store: they return
-results and the driver writes them.
+A group is a list of job configs that differ only in ``seed``, ``lr``, ``l2`` and ``init``
+(``stack_groups``); they are trained together, as the replicas of one stack, by
+``nncore.fit_replicas``, each with its own settings and exactly the numbers it gets trained
+alone. Workers never touch the store: they return results and the driver writes them.
 """
 import os
 import socket
@@ -14,10 +15,43 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
-from sweeps.schema import SPLITS, now
+from sweeps.keys import config_id, job_key
+from sweeps.schema import KEY_DEFAULTS, SPLITS, now
+from sweeps.store import pack_result
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
+
+#: The settings in which the replicas of one stack may differ (``nncore.fit_replicas``
+#: takes one value per replica). Jobs with and without L2 stay apart: a replica without
+#: it then never computes a penalty term (0 times a weight that overflowed is NaN).
+PER_REPLICA = ("seed", "lr", "l2", "init")
+
+#: Most replicas in one stack: on tiny nets the engine's cost per net is flat from about
+#: 20 replicas on, and smaller groups keep the workers evenly loaded.
+MAX_STACK = 40
+
+
+def stack_key(cfg: dict) -> str:
+    """What the jobs that may train in one stack share: all but ``PER_REPLICA``.
+
+    A repr, not a hash: configs are built key by key in one order, so equal settings
+    have equal reprs (and unequal ones never do), and planning a large sweep stays cheap.
+    """
+    shared = [item for item in cfg.items() if item[0] not in PER_REPLICA]
+    return repr((shared, cfg["l2"] > 0))
+
+
+def stack_groups(groups: list, max_stack: int = MAX_STACK) -> list:
+    """Merge groups of jobs that may train together (``stack_key``) into stacks of at
+    most ``max_stack`` jobs (a group is never split); order of first appearance."""
+    stacks = {}
+    for group in groups:
+        chunks = stacks.setdefault(stack_key(group[0]), [[]])
+        if chunks[-1] and len(chunks[-1]) + len(group) > max_stack:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [chunk for chunks in stacks.values() for chunk in chunks]
 
 
 def train_group(configs: list, *, limit_blas: bool = True) -> list:
@@ -26,7 +60,7 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     Parameters
     ----------
     configs : list of dict
-        Resolved job configs identical except for ``seed``.
+        Resolved job configs identical except for ``PER_REPLICA`` (``stack_groups``).
     limit_blas : bool, default=True
         Run with one BLAS/OpenMP thread, so parallel workers do not oversubscribe the
         cores. The threading backend passes False and limits once in the driver instead:
@@ -40,7 +74,8 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
         ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``error``,
         ``traceback``, ``worker``, ``started``,
-        ``finished``. If anything in the group raises, every job of it is ``failed`` with
+        ``finished``; and for the store, ``key``, ``config_id`` and ``packed``
+        (``sweeps.store.pack_result``). If anything in the group raises, every job of it is ``failed`` with
         the error and traceback.
     """
     started, t0 = now(), time.perf_counter()
@@ -57,6 +92,10 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         res.update(stamp)
         if res["metrics"] is not None:
             res["metrics"]["wall_time"] = wall
+        # What the driver would otherwise compute for every job while the workers wait:
+        # the job's identity and its arrays packed as stored.
+        res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
+        res["packed"] = pack_result(res)
     return results
 
 
@@ -68,14 +107,18 @@ def _train(configs: list, info: dict) -> list:
     nets = nncore.fit_replicas(
         layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
-        output=cfg["output"], loss=cfg["loss"], l2=cfg["l2"], epochs=cfg["epochs"],
-        optimizer=cfg["optimizer"], lr=cfg["lr"], batch_size=cfg["batch_size"],
+        output=cfg["output"], loss=cfg["loss"], l2=[c["l2"] for c in configs],
+        epochs=cfg["epochs"], optimizer=cfg["optimizer"], lr=[c["lr"] for c in configs],
+        batch_size=cfg["batch_size"],
         validation_data=((ds.X_val, _targets(ds, ds.y_val, layers[-1])) if len(ds.X_val)
                          else None),
         validation_freq=_validation_epochs(cfg), patience=cfg["patience"],
-        min_delta=cfg["min_delta"], init=cfg["init"], leaky_slope=cfg["leaky_slope"],
+        min_delta=cfg["min_delta"], init=[c["init"] for c in configs],
+        leaky_slope=cfg["leaky_slope"], dtype=cfg.get("dtype", KEY_DEFAULTS["dtype"]),
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
-    return [_result(c, net, ds, layers) for c, net in zip(configs, nets)]
+    with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
+        metrics = stack_metrics(nets, ds)
+    return [_result(c, net, m, layers) for c, net, m in zip(configs, nets, metrics)]
 
 
 def _validation_epochs(cfg: dict):
@@ -98,14 +141,12 @@ def _targets(ds, y, units: int) -> np.ndarray:
     return nncore.class_targets(y, units) if ds.kind == "classification" else y
 
 
-def _result(cfg: dict, net, ds, layers: list) -> dict:
+def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     # Measured at the curve's epochs (NaN where a diverged job's shorter curve picks others).
     curve_val_loss = (None if history.val_losses is None
                       else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
-    with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
-        metrics = job_metrics(net, ds)
     metrics["epochs_run"] = len(history)
     metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
     return {"config": cfg, "status": history.status, "layers": layers,
@@ -125,25 +166,37 @@ def job_metrics(net, ds) -> dict:
     one (sine: the quantity the material plots; the noisy targets are what the net saw,
     and validation is what a user would hold out: noisy too). Classification adds
     ``<split>_accuracy``: the fraction of labels predicted right
-    (``nncore.predict_labels``).
+    (``nncore.predict_labels``). The network is evaluated in float64, whatever type it
+    trained in.
 
     Returns
     -------
     dict
         Metric name -> float.
     """
-    metrics = {}
+    return stack_metrics([net], ds)[0]
+
+
+def stack_metrics(nets: list, ds) -> list:
+    """``job_metrics`` of networks of one architecture, one forward pass per split for all
+    (``nncore.evaluate_replicas``: each net gets exactly its own numbers)."""
+    metrics = [{} for _ in nets]
     for split in SPLITS:
         X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
         if not len(X):
             continue  # nothing held out (a truth table): no such metric, not a made-up one
-        metrics[f"{split}_loss"] = net.loss(X, _targets(ds, y, net.layers[-1]))
-        if ds.kind == "regression":
-            truth = ds.truth(X) if split == "test" and ds.truth is not None else y
-            metrics[f"{split}_mse"] = _mse(net.predict(X), truth)
-        else:
-            metrics[f"{split}_accuracy"] = _accuracy(net.predict(X), y)
-    return {name: float(value) for name, value in metrics.items()}
+        outputs, losses = nncore.evaluate_replicas(nets, X, _targets(ds, y,
+                                                                     nets[0].layers[-1]))
+        truth = y
+        if ds.kind == "regression" and split == "test" and ds.truth is not None:
+            truth = ds.truth(X)
+        for m, pred, loss in zip(metrics, outputs, losses):
+            m[f"{split}_loss"] = float(loss)
+            if ds.kind == "regression":
+                m[f"{split}_mse"] = _mse(pred, truth)
+            else:
+                m[f"{split}_accuracy"] = _accuracy(pred, y)
+    return metrics
 
 
 def _mse(pred: np.ndarray, y) -> float:

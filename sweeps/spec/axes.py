@@ -14,7 +14,7 @@ import tomllib
 import numpy as np
 
 import nncore
-from sweeps.schema import CONFIG_KEYS
+from sweeps.schema import CONFIG_KEYS, KEY_DEFAULTS
 from sweeps.tasks import TASKS
 
 #: Axes every job has, in the order jobs are enumerated: the keys of a resolved config
@@ -24,7 +24,11 @@ CORE_AXES = CONFIG_KEYS
 #: Values of axes a spec leaves out (``output`` and ``loss`` default from the task).
 DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 1000,
             "batch_size": None, "l2": 0.0, "init": "normal", "leaky_slope": nncore.LEAKY_SLOPE,
-            "patience": None, "min_delta": 0.0, "record_weights": False, "seed": 0}
+            "patience": None, "min_delta": 0.0, "record_weights": False, "seed": 0,
+            **KEY_DEFAULTS}
+
+#: The floating-point types a network may train in (its metrics are float64 either way).
+DTYPES = ("float64", "float32")
 
 #: Axes whose value may be None, and the word a spec writes for it (TOML has no null):
 #: full-batch training, no early stopping.
@@ -253,6 +257,10 @@ def check_value(axis: str, value, tables):
             return float(nncore.activations.check_leaky_slope(value))
         except (TypeError, ValueError) as exc:
             raise AxisError(f"bad leaky_slope {value!r}", str(exc)) from None
+    if axis == "dtype":
+        if value not in DTYPES:
+            raise AxisError(f"bad dtype {value!r}", " or ".join(DTYPES))
+        return value
     if axis == "record_weights":
         if not isinstance(value, bool):
             raise AxisError(f"bad record_weights {value!r}", "true or false")

@@ -14,6 +14,7 @@ import itertools
 import os
 
 import nncore
+from sweeps.schema import KEY_DEFAULTS
 from sweeps.spec.axes import (CORE_AXES, DEFAULTS, AxisError, check_value, expand_hidden,
                               expand_init, expand_list, name_tables, parse_override,
                               task_param)
@@ -233,6 +234,8 @@ class GridBuilder:
                   "output": output, "loss": loss}
         for key in CORE_AXES[CORE_AXES.index("optimizer"):]:
             config[key] = values.get(key, DEFAULTS[key])
+            if key in KEY_DEFAULTS and config[key] == KEY_DEFAULTS[key]:
+                del config[key]  # the default is left out: the job keeps its key
         layers = [ds.n_in, *config["hidden"], ds.output_units(output)]
         n_params = nncore.count_params(layers)
         if n_params > MAX_PARAMS:

@@ -153,3 +153,47 @@ def test_leaky_relu_replicas_match_reference(activation, slope, optimizer, batch
     alone = MLP([1, 6, 4, 1], activation=activation, leaky_slope=slope, l2=l2, seed=SEEDS[1])
     alone.fit(X, y, epochs=150, optimizer=optimizer, lr=LR[optimizer], batch_size=batch_size)
     _assert_matches_reference(alone, references[1])
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adagrad", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_replicas_with_their_own_lr_l2_and_init_each_match_the_reference(optimizer,
+                                                                         batch_size):
+    # One stack, each replica its own seed, lr, l2 and initialization scheme: each must be
+    # the reference network trained alone with its own settings.
+    X, y = _sine()
+    lrs = [LR[optimizer] * f for f in (1.0, 0.5, 0.25, 1.0)]
+    l2s = [0.01, 0.0, 0.05, 0.01]
+    inits = ["normal", "glorot", "normal", "glorot"]
+    seeds = [0, 1, 2, 0]
+    settings = {"activation": "tanh", "epochs": 100, "optimizer": optimizer,
+                "batch_size": batch_size}
+    stacked = nncore.fit_replicas([1, 6, 4, 1], X, y, seeds=seeds, lr=lrs, l2=l2s,
+                                  init=inits, **settings)
+    for net, seed, lr, l2, init in zip(stacked, seeds, lrs, l2s, inits):
+        reference = ref.train([1, 6, 4, 1], X, y, seed, lr=lr, l2=l2, init=init, **settings)
+        _assert_matches_reference(net, reference)
+
+
+def test_per_replica_settings_must_be_one_per_seed():
+    X, y = _sine()
+    with pytest.raises(ValueError, match="lr must be one value, or a list of one per seed"):
+        nncore.fit_replicas([1, 3, 1], X, y, seeds=[0, 1, 2], lr=[0.1, 0.2], epochs=2)
+
+
+def test_evaluate_replicas_gives_each_net_the_reference_outputs_and_loss():
+    # Nets of one architecture with their own l2 (one without any, whose weights have
+    # overflowed: its loss must stay its own, inf, not a NaN from 0 * inf).
+    X, y = _sine()
+    l2s = [0.0, 0.1, 0.03, 0.0]
+    nets = [MLP([1, 5, 3, 1], l2=l2, seed=s) for s, l2 in enumerate(l2s)]
+    nets[3].weights[2][0, 0] = np.inf
+    with np.errstate(all="ignore"):
+        outputs, losses = nncore.evaluate_replicas(nets, X, y)
+    for net, out, value in zip(nets, outputs, losses):
+        with np.errstate(all="ignore"):  # without L2 there is no penalty term at all
+            P = ref.forward(net.weights, net.biases, X)[-1]
+            want = ref.loss(P, y, "mse", net.weights if net.l2 else (), net.l2)
+        np.testing.assert_allclose(out, P, rtol=1e-12)
+        assert value == pytest.approx(want, rel=1e-12)
+    assert np.isinf(losses[3])

@@ -89,3 +89,14 @@ def assert_job_is_the_network_trained_alone(row, ds, net, *, activation, output,
             assert_close(row[metric], want[metric], metric)
         else:
             assert np.isnan(row[metric]), (metric, row[metric])
+
+
+def stored_metrics(out: Path) -> dict:
+    """``{key: {"status", "metrics"}}`` of every job in a sweep's store; the metrics
+    without ``wall_time`` (it differs run to run) nor the NaN ones (not applicable)."""
+    import sweeps
+
+    frame = sweeps.load(out, curves=False, weights=False)
+    return {row["key"]: {"status": row["status"],
+                         "metrics": {m: float(row[m]) for m in METRICS if row[m] == row[m]}}
+            for _, row in frame.iterrows()}

@@ -311,3 +311,32 @@ def test_a_job_whose_last_step_overflows_is_diverged_not_ok():
     (res,) = train_group([cfg])
     assert res["status"] == "diverged" and res["metrics"]["epochs_run"] == 1
     assert not np.isfinite(res["metrics"]["train_loss"])
+
+
+def test_jobs_differing_in_seed_lr_l2_or_init_share_a_stack_and_nothing_else_does():
+    base = _config("sine", SINE, [5], "identity", "mse")
+    groups = [[dict(base, seed=s, **change) for s in (0, 1, 2)] for change in (
+        {}, {"lr": 0.05}, {"l2": 0.1}, {"l2": 0.2, "init": "glorot"},   # 0, 1 | 2, 3
+        {"activation": "relu"}, {"hidden": [6]}, {"epochs": 81})]       # apart
+    from sweeps.training import stack_groups
+
+    stacks = stack_groups(groups, max_stack=40)
+    assert [len(s) for s in stacks] == [6, 6, 3, 3, 3]
+    assert stacks[0] == groups[0] + groups[1] and stacks[1] == groups[2] + groups[3]
+    # a cap on the replicas per stack splits between groups, never inside one
+    assert [len(s) for s in stack_groups(groups[:2] * 3, max_stack=7)] == [6, 6, 6]
+
+
+def test_a_stack_of_configs_gives_each_job_the_network_trained_alone():
+    cfgs = [_config("sine", SINE, [4], "identity", "mse", seed=s, lr=lr, l2=l2, init=init,
+                    optimizer="momentum")
+            for s, lr, l2, init in ((0, 0.05, 0.01, "normal"), (1, 0.1, 0.02, "glorot"),
+                                    (0, 0.02, 0.01, "glorot"))]
+    ds = make_task("sine", **SINE)
+    for res, cfg in zip(train_group(cfgs), cfgs):
+        net = nncore.MLP([1, 4, 1], l2=cfg["l2"], seed=cfg["seed"], init=cfg["init"])
+        net.fit(ds.X_train, ds.y_train, epochs=cfg["epochs"], optimizer="momentum",
+                lr=cfg["lr"])
+        assert res["config"] == cfg and res["status"] == "ok"
+        for got, want in zip(res["weights"] + res["biases"], net.weights + net.biases):
+            np.testing.assert_array_equal(got, want)

@@ -1,0 +1,229 @@
+"""The processes that train a sweep: a death fails one group, never the sweep; no orphans.
+
+Three guarantees, one per fault a long sweep meets:
+
+- **A worker's death fails only its group.** The loky pool is one single-worker executor
+  per slot (:func:`loky_results`): when a worker dies (the OOM killer's SIGKILL, a
+  segfault), exactly the group it was training is known, stored as ``failed`` with the
+  reason (:func:`death_reason`), and only that slot's executor is replaced; the other
+  workers go on. A shared pool cannot do this: loky kills every worker of a broken pool
+  and fails every pending task, so neither the culprit nor the innocents are known.
+- **Workers die with their driver**, whatever kills it, SIGKILL included
+  (:func:`die_with_parent`, every loky worker's initializer): the kernel's parent-death
+  signal on Linux, and a thread that polls the parent everywhere.
+- **A Dask cluster that goes away ends the sweep with one line** (:class:`ClusterLost`):
+  a lost scheduler, or no live worker for :func:`no_worker_timeout` seconds. A worker lost
+  mid-task is the scheduler's to retry (``distributed.scheduler.allowed-failures``); a
+  group that kills every worker it lands on is stored ``failed``.
+"""
+import ctypes
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
+from functools import partial
+
+from joblib.externals.loky import ProcessPoolExecutor
+from joblib.externals.loky.process_executor import BrokenProcessPool
+from joblib.parallel import ParallelBackendBase
+
+from sweeps.schema import now
+from sweeps.training import train_group
+
+#: Seconds between two looks of a worker at its parent (the fallback of PR_SET_PDEATHSIG).
+PARENT_POLL = 0.5
+#: Environment variable: seconds a Dask sweep waits with no live worker before giving up.
+NO_WORKER_TIMEOUT_ENV = "SWEEPS_DASK_NO_WORKER_TIMEOUT"
+DEFAULT_NO_WORKER_TIMEOUT = 60.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+class ClusterLost(RuntimeError):
+    """The Dask scheduler, or every Dask worker, is gone; every finished result is stored.
+
+    ``summary`` (set by the runner) says what was done; running the sweep again resumes.
+    """
+
+    summary = None
+
+
+def death_reason(exitcode) -> str:
+    """The ``error`` stored for the jobs of a group whose worker process died.
+
+    Parameters
+    ----------
+    exitcode : int or None
+        The worker's exit code as ``multiprocessing`` gives it: ``-N`` for signal ``N``.
+    """
+    if exitcode is None:
+        return "worker process died"
+    if exitcode < 0:
+        sig = -exitcode
+        # SIGKILL out of the blue is what the kernel's OOM killer sends.
+        why = "out of memory?" if sig == signal.SIGKILL else _signal_name(sig)
+        return f"worker process died: killed by signal {sig} ({why})"
+    return f"worker process died: exited with status {exitcode}"
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return "unknown signal"
+
+
+def lost_group(configs: list, reason: str, traceback: str | None = None) -> list:
+    """Result records (as :func:`sweeps.training.train_group` returns) failing a group."""
+    finished = now()
+    return [{"config": cfg, "status": "failed", "error": reason, "traceback": traceback,
+             "worker": None, "started": None, "finished": finished} for cfg in configs]
+
+
+# -- workers die with their driver ---------------------------------------------------------
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when ``parent_pid``, its driver, ends.
+
+    Run first in every worker (the loky initializer). On Linux the kernel sends SIGKILL
+    the moment the parent goes (``prctl(PR_SET_PDEATHSIG)``); everywhere, a daemon thread
+    looks every ``PARENT_POLL`` seconds whether the process was re-parented. Ctrl-C is the
+    driver's to handle (it stops the pool), so workers ignore SIGINT: a terminal sends it
+    to the whole foreground process group.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="sweeps-watch-parent").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would: nothing left to clean up
+
+
+# -- the loky pool -------------------------------------------------------------------------
+def loky_results(groups: list, n_workers: int):
+    """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
+
+    Results come as groups finish (unordered). A group whose worker died is yielded as
+    :func:`lost_group` records, and its slot gets a fresh worker. Closing the generator
+    (Ctrl-C in the driver) kills the workers.
+    """
+    pending = list(reversed(groups))  # pop() takes them in the given order
+    slots = [None] * n_workers
+    running = {}  # future -> (slot, group)
+    try:
+        while pending or running:
+            busy = {slot for slot, _ in running.values()}
+            for slot in range(n_workers):
+                if pending and slot not in busy:
+                    slots[slot] = slots[slot] or _new_executor()
+                    group = pending.pop()
+                    running[slots[slot].submit(train_group, group, limit_blas=True)] = (
+                        slot, group)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                slot, group = running.pop(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool as exc:
+                    slots[slot].shutdown(wait=False, kill_workers=True)
+                    slots[slot] = None  # replaced when the slot takes its next group
+                    results = lost_group(group, death_reason(_exit_code(exc)), str(exc))
+                yield results
+    finally:
+        for executor in slots:
+            if executor is not None:
+                executor.shutdown(wait=False, kill_workers=True)
+
+
+def _new_executor() -> ProcessPoolExecutor:
+    # One worker per executor: a broken executor names its one group. The thread-count
+    # variables are set before numpy loads (as joblib's inner_max_num_threads=1).
+    return ProcessPoolExecutor(
+        max_workers=1, initializer=die_with_parent, initargs=(os.getpid(),),
+        env={var: "1" for var in ParallelBackendBase.MAX_NUM_THREADS_VARS})
+
+
+def _exit_code(exc: BaseException):
+    """The dead worker's exit code, from loky's message ("... are {SIGKILL(-9)}")."""
+    match = re.search(r"exit codes of the workers are \{\w*\((-?\d+)\)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+# -- Dask ----------------------------------------------------------------------------------
+def no_worker_timeout() -> float:
+    """Seconds a Dask sweep waits with no live worker (``SWEEPS_DASK_NO_WORKER_TIMEOUT``)."""
+    text = os.environ.get(NO_WORKER_TIMEOUT_ENV, "")
+    try:
+        value = float(text) if text else DEFAULT_NO_WORKER_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{NO_WORKER_TIMEOUT_ENV} must be a number of seconds > 0; "
+                         f"got {text!r}")
+    return value
+
+
+def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
+    """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
+
+    Raises
+    ------
+    ClusterLost
+        When the scheduler is lost, or no worker is alive for ``timeout`` seconds.
+    """
+    from distributed import KilledWorker
+    from distributed import wait as dask_wait
+
+    futures = {client.submit(partial(train_group, limit_blas=True), group, pure=False): group
+               for group in groups}
+    seen_worker = time.monotonic()
+    while futures:
+        try:
+            done, _ = dask_wait(list(futures), timeout=poll,
+                                return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = ()
+        except (OSError, CancelledError):
+            raise ClusterLost(_scheduler_lost(client)) from None
+        for future in done:
+            group = futures.pop(future)
+            if future.status == "finished":
+                yield future.result()
+            elif future.status == "error":
+                exc = future.exception()
+                reason = (f"worker process died: {exc.allowed_failures + 1} Dask "
+                          "workers died running it" if isinstance(exc, KilledWorker)
+                          else f"{type(exc).__name__}: {exc}".splitlines()[0])
+                yield lost_group(group, reason)
+            else:  # cancelled: the client lost the scheduler
+                raise ClusterLost(_scheduler_lost(client))
+        if not done:
+            if _live_workers(client):
+                seen_worker = time.monotonic()
+            elif time.monotonic() - seen_worker > timeout:
+                raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
+                                  f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
+    # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+def _live_workers(client) -> int:
+    if client.status != "running":  # reconnecting, or closed after failing to
+        raise ClusterLost(_scheduler_lost(client))
+    try:
+        return len(client.nthreads())
+    except (OSError, CancelledError):
+        raise ClusterLost(_scheduler_lost(client)) from None
+
+
+def _scheduler_lost(client) -> str:
+    address = getattr(client.scheduler, "address", None) or "its address"
+    return f"lost the connection to the Dask scheduler at {address}"

@@ -361,8 +361,12 @@ def _dask_client(n_jobs, scheduler):
 
     # The runner reports a lost scheduler or worker itself, in one line: distributed's own
     # log records of it (reconnection attempts, a worker's death) would bury that line.
-    log = logging.getLogger("distributed")
-    level, log.level = log.level, logging.CRITICAL
+    # Its loggers have levels of their own (distributed.client, ...): quiet each of them.
+    logs = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+            if name == "distributed" or name.startswith("distributed.")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
     try:
         if scheduler:
             try:
@@ -375,7 +379,11 @@ def _dask_client(n_jobs, scheduler):
             return
         with LocalCluster(n_workers=_n_workers(n_jobs), threads_per_worker=1,
                           processes=True, host="127.0.0.1", dashboard_address=None,
+                          # no dashboard, but the scheduler's HTTP routes still listen:
+                          # on a free port, not 8787 (taken: a warning on stderr)
+                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
     finally:
-        log.level = level
+        for log, level in zip(logs, levels):
+            log.setLevel(level)

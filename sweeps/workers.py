@@ -124,10 +124,8 @@ def loky_results(groups: list, n_workers: int):
             busy = {slot for slot, _ in running.values()}
             for slot in range(n_workers):
                 if pending and slot not in busy:
-                    slots[slot] = slots[slot] or _new_executor()
                     group = pending.pop()
-                    running[slots[slot].submit(train_group, group, limit_blas=True)] = (
-                        slot, group)
+                    running[_submit(slots, slot, group)] = (slot, group)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 slot, group = running.pop(future)
@@ -142,6 +140,20 @@ def loky_results(groups: list, n_workers: int):
         for executor in slots:
             if executor is not None:
                 executor.shutdown(wait=False, kill_workers=True)
+
+
+def _submit(slots: list, slot: int, group: list):
+    """Hand ``group`` to the worker of ``slots[slot]``, starting a worker if it has none
+    or if its worker died while idle (nothing was lost then: start another)."""
+    for _ in range(2):
+        if slots[slot] is None:
+            slots[slot] = _new_executor()
+        try:
+            return slots[slot].submit(train_group, group, limit_blas=True)
+        except BrokenProcessPool:
+            slots[slot].shutdown(wait=False, kill_workers=True)
+            slots[slot] = None
+    raise BrokenProcessPool("a new worker process died before it took any work")
 
 
 def _new_executor() -> ProcessPoolExecutor:
@@ -194,25 +206,42 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
             done = ()
         except (OSError, CancelledError):
             raise ClusterLost(_scheduler_lost(client)) from None
+        progressed = False
         for future in done:
-            group = futures.pop(future)
-            if future.status == "finished":
-                yield future.result()
-            elif future.status == "error":
-                exc = future.exception()
-                reason = (f"worker process died: {exc.allowed_failures + 1} Dask "
-                          "workers died running it" if isinstance(exc, KilledWorker)
-                          else f"{type(exc).__name__}: {exc}".splitlines()[0])
-                yield lost_group(group, reason)
-            else:  # cancelled: the client lost the scheduler
-                raise ClusterLost(_scheduler_lost(client))
-        if not done:
+            results = _group_results(client, future, futures[future], KilledWorker, poll)
+            if results is not None:
+                del futures[future]
+                progressed = True
+                yield results
+        if not progressed:
             if _live_workers(client):
                 seen_worker = time.monotonic()
             elif time.monotonic() - seen_worker > timeout:
                 raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
                                   f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+def _group_results(client, future, group: list, KilledWorker, timeout: float):
+    """The results of a finished Dask future, or its group failed if its workers died.
+
+    None if they did not come within ``timeout`` seconds: the worker holding them died,
+    and the scheduler computes them again (the future is waited for again, and the wait
+    for a live worker is bounded).
+    """
+    if future.status == "cancelled":  # the client lost the scheduler
+        raise ClusterLost(_scheduler_lost(client))
+    try:
+        return future.result(timeout=timeout)
+    except TimeoutError:
+        return None
+    except KilledWorker as exc:  # the scheduler gave up after allowed-failures deaths
+        return lost_group(group, f"worker process died: {exc.allowed_failures + 1} Dask "
+                                 "workers died running it")
+    except (OSError, CancelledError):  # fetching the result from its worker failed
+        raise ClusterLost(_scheduler_lost(client)) from None
+    except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
+        return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def _live_workers(client) -> int:

@@ -118,28 +118,64 @@ def loky_results(groups: list, n_workers: int):
     """
     pending = list(reversed(groups))  # pop() takes them in the given order
     slots = [None] * n_workers
-    running = {}  # future -> (slot, group)
+    running = {}  # future -> (slot, group, worker process or None)
+    dead_since = {}  # future -> when its worker was first seen dead with no answer
     try:
         while pending or running:
-            busy = {slot for slot, _ in running.values()}
+            busy = {slot for slot, _, _ in running.values()}
             for slot in range(n_workers):
                 if pending and slot not in busy:
                     group = pending.pop()
-                    running[_submit(slots, slot, group)] = (slot, group)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                slot, group = running.pop(future)
-                try:
-                    results = future.result()
-                except BrokenProcessPool as exc:
-                    slots[slot].shutdown(wait=False, kill_workers=True)
-                    slots[slot] = None  # replaced when the slot takes its next group
-                    results = lost_group(group, death_reason(_exit_code(exc)), str(exc))
-                yield results
+                    future = _submit(slots, slot, group)
+                    running[future] = (slot, group, _worker_process(slots[slot]))
+            done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
+            for future in list(running):
+                slot, group, process = running[future]
+                exitcode = None if process is None else process.exitcode
+                if future not in done:
+                    if exitcode is None or not _overdue(dead_since, future):
+                        continue
+                    # Killed while sending its result: loky waits for the rest of the
+                    # message forever. Unblock it; the group is lost all the same.
+                    _close_result_pipe(slots[slot])
+                elif not isinstance(future.exception(), BrokenProcessPool):
+                    del running[future]
+                    yield future.result()
+                    continue
+                del running[future]
+                dead_since.pop(future, None)
+                slots[slot].shutdown(wait=False, kill_workers=True)
+                slots[slot] = None  # replaced when the slot takes its next group
+                if exitcode is None and future.done():
+                    exitcode = _exit_code(future.exception())
+                yield lost_group(group, death_reason(exitcode),
+                                 str(future.exception()) if future.done() else None)
     finally:
         for executor in slots:
             if executor is not None:
                 executor.shutdown(wait=False, kill_workers=True)
+
+
+def _overdue(dead_since: dict, future, grace: float = 2.0) -> bool:
+    """Whether ``future``'s dead worker has had ``grace`` seconds for loky to report it."""
+    first = dead_since.setdefault(future, time.monotonic())
+    return time.monotonic() - first > grace
+
+
+def _worker_process(executor):
+    """The one worker process of ``executor`` (loky starts it in ``submit``), or None."""
+    processes = getattr(executor, "_processes", None) or {}
+    return next(iter(list(processes.values())), None)
+
+
+def _close_result_pipe(executor) -> None:
+    """Close the driver's end of the pipe the results come by: loky then reads the end of
+    it, finds the executor broken and releases its threads (else the interpreter's exit
+    would wait for them forever)."""
+    queue = getattr(executor, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _submit(slots: list, slot: int, group: list):

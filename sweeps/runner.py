@@ -361,9 +361,11 @@ def _dask_client(n_jobs, scheduler):
 
     # The runner reports a lost scheduler or worker itself, in one line: distributed's own
     # log records of it (reconnection attempts, a worker's death) would bury that line.
-    # Its loggers have levels of their own (distributed.client, ...): quiet each of them.
-    logs = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-            if name == "distributed" or name.startswith("distributed.")]
+    # Its loggers have levels of their own (distributed.client, ...): quiet each of them,
+    # and asyncio's, which reports the fetch of a lost result abandoned after a timeout.
+    names = dict.fromkeys(["asyncio", *logging.root.manager.loggerDict])
+    logs = [logging.getLogger(name) for name in names
+            if name == "asyncio" or name.split(".")[0] == "distributed"]
     levels = [log.level for log in logs]
     for log in logs:
         log.setLevel(logging.CRITICAL)

@@ -22,7 +22,13 @@ from sweeps.lock import run_lock
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
 from sweeps.training import train_group
-from sweeps.workers import ClusterLost, dask_results, loky_results, no_worker_timeout
+from sweeps.workers import (
+    ClusterLost,
+    dask_results,
+    loky_results,
+    no_worker_timeout,
+    quiet_cluster_logs,
+)
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -359,17 +365,7 @@ def _dask_client(n_jobs, scheduler):
 
     from distributed import Client, LocalCluster
 
-    # The runner reports a lost scheduler or worker itself, in one line: distributed's own
-    # log records of it (reconnection attempts, a worker's death) would bury that line.
-    # Its loggers have levels of their own (distributed.client, ...): quiet each of them,
-    # and asyncio's, which reports the fetch of a lost result abandoned after a timeout.
-    names = dict.fromkeys(["asyncio", *logging.root.manager.loggerDict])
-    logs = [logging.getLogger(name) for name in names
-            if name == "asyncio" or name.split(".")[0] == "distributed"]
-    levels = [log.level for log in logs]
-    for log in logs:
-        log.setLevel(logging.CRITICAL)
-    try:
+    with quiet_cluster_logs():
         if scheduler:
             try:
                 client = Client(scheduler)
@@ -386,6 +382,3 @@ def _dask_client(n_jobs, scheduler):
                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
-    finally:
-        for log, level in zip(logs, levels):
-            log.setLevel(level)

@@ -17,6 +17,7 @@ Three guarantees, one per fault a long sweep meets:
   group that kills every worker it lands on is stored ``failed``.
 """
 import ctypes
+import logging
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
+from contextlib import contextmanager
 from functools import partial
 
 from joblib.externals.loky import ProcessPoolExecutor
@@ -278,6 +280,29 @@ def _group_results(client, future, group: list, KilledWorker, timeout: float):
         raise ClusterLost(_scheduler_lost(client)) from None
     except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
         return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+@contextmanager
+def quiet_cluster_logs():
+    """Silence distributed's log records (and asyncio's) while a Dask sweep runs.
+
+    The runner reports a lost scheduler or worker itself, in one line; distributed's own
+    records of it (reconnection attempts, a worker's death, with tracebacks) would bury
+    that line. Its loggers have levels of their own (``distributed.client``, ...): each is
+    quieted, and asyncio's, which reports the fetch of a lost result abandoned after a
+    timeout. The levels are restored afterwards.
+    """
+    names = dict.fromkeys(["asyncio", *logging.root.manager.loggerDict])
+    logs = [logging.getLogger(name) for name in names
+            if name == "asyncio" or name.split(".")[0] == "distributed"]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for log, level in zip(logs, levels):
+            log.setLevel(level)
 
 
 def _live_workers(client) -> int:

@@ -206,6 +206,9 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
     SweepInterrupted
         On Ctrl-C (also in a notebook): every finished result is kept, and running the
         same call again resumes.
+    sweeps.workers.ClusterLost
+        On Dask, when the scheduler or every worker is gone; as for Ctrl-C, every
+        finished result is kept and running the same call again resumes.
     """
     from sweeps.frame import load
     from sweeps.progress import ProgressBar

@@ -111,12 +111,13 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 # -- the loky pool -------------------------------------------------------------------------
-def loky_results(groups: list, n_workers: int):
+def loky_results(groups: list, n_workers: int, *, train=train_group):
     """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
 
     Results come as groups finish (unordered). A group whose worker died is yielded as
     :func:`lost_group` records, and its slot gets a fresh worker. Closing the generator
-    (Ctrl-C in the driver) kills the workers.
+    (Ctrl-C in the driver) kills the workers. ``train(group, limit_blas=True)`` runs in
+    the workers (:func:`sweeps.training.train_group`).
     """
     pending = list(reversed(groups))  # pop() takes them in the given order
     slots = [None] * n_workers
@@ -128,7 +129,7 @@ def loky_results(groups: list, n_workers: int):
             for slot in range(n_workers):
                 if pending and slot not in busy:
                     group = pending.pop()
-                    future = _submit(slots, slot, group)
+                    future = _submit(slots, slot, train, group)
                     running[future] = (slot, group, _worker_process(slots[slot]))
             done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
             for future in list(running):
@@ -180,14 +181,14 @@ def _close_result_pipe(executor) -> None:
         writer.close()
 
 
-def _submit(slots: list, slot: int, group: list):
+def _submit(slots: list, slot: int, train, group: list):
     """Hand ``group`` to the worker of ``slots[slot]``, starting a worker if it has none
     or if its worker died while idle (nothing was lost then: start another)."""
     for _ in range(2):
         if slots[slot] is None:
             slots[slot] = _new_executor()
         try:
-            return slots[slot].submit(train_group, group, limit_blas=True)
+            return slots[slot].submit(train, group, limit_blas=True)
         except BrokenProcessPool:
             slots[slot].shutdown(wait=False, kill_workers=True)
             slots[slot] = None

@@ -114,39 +114,38 @@ def test_a_killed_worker_fails_only_its_group_and_retry_completes_it(tmp_path, r
 
 
 def _killed_while_sending(group, limit_blas=True):
-    """Return 64 MB, and SIGKILL this worker 0.08 s in: often while loky sends it."""
-    threading.Timer(0.08, os.kill, (os.getpid(), signal.SIGKILL)).start()
-    return [b"x" * 64_000_000]
+    """Die as a worker SIGKILLed while it sends its result: write the start of a 10 MB
+    message to loky's result pipe (this worker's one SimpleQueue), then SIGKILL itself."""
+    import gc
+    import struct
+
+    from joblib.externals.loky.backend.queues import SimpleQueue
+
+    queue = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+    queue._writer._send(struct.pack("!i", 10_000_000) + b"\x80")
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_worker_killed_while_sending_its_result_fails_its_group_without_a_hang():
-    # loky, on its own, then waits for the rest of the message forever. Whether the kill
-    # lands mid-send is up to the machine: try up to 8 times until it does once (loky
-    # then has no exception to give: the record has no traceback).
+    # loky, on its own, then waits for the rest of the message for ever.
     def managers():
         return sum(t.name == "ExecutorManagerThread" for t in threading.enumerate())
 
-    before, hit = managers(), False
-    for _ in range(8):
-        got = []
-        runner = threading.Thread(target=lambda got=got: got.extend(
-            loky_results([[{"seed": 0}]], 1, train=_killed_while_sending)), daemon=True)
-        runner.start()
-        runner.join(timeout=60)
-        assert not runner.is_alive(), "the pool hung on a worker killed mid-result"
-        assert [[(r["status"], r["error"]) for r in res] for res in got] == [
-            [("failed", REASON)]]
-        hit = got[0][0]["traceback"] is None
-        if hit:
-            break
-    # loky's thread of the dead worker is released, not left reading the pipe for ever
-    # (which would also hang the interpreter's exit).
+    before, got = managers(), []
+    runner = threading.Thread(target=lambda: got.extend(
+        loky_results([[{"seed": 0}], [{"seed": 1}]], 2, train=_killed_while_sending)),
+        daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "the pool hung on a worker killed mid-result"
+    assert sorted([(r["config"]["seed"], r["status"], r["error"]) for r in res]
+                  for res in got) == [[(0, "failed", REASON)], [(1, "failed", REASON)]]
+    # loky's threads of the dead workers are released, not left reading the pipe for
+    # ever (which would also hang the interpreter's exit).
     deadline = time.monotonic() + 30
     while managers() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert managers() <= before
-    if not hit:
-        pytest.skip("in 8 tries the kill never landed while the result was being sent")
 
 
 def test_no_worker_outlives_a_sigkilled_driver_and_resume_completes(tmp_path):

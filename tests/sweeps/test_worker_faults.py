@@ -290,3 +290,16 @@ def test_dask_workers_killed_mid_task_are_replaced_and_only_their_groups_retried
     df = sweeps.load(out, curves=False, weights=False)
     pids = {int(w.rsplit(":", 1)[1]) for w in df["worker"]}
     assert not pids & {p.pid for p in killed} or len(pids) > 2  # new workers trained
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "nan", "inf"])
+def test_a_bad_no_worker_timeout_is_refused_before_anything_starts(tmp_path, value):
+    spec_path, out = two_seed_spec(tmp_path), tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sweeps", "run", str(spec_path), "--out", str(out),
+         "--backend", "dask"], check=False, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "SWEEPS_DASK_NO_WORKER_TIMEOUT": value})
+    assert proc.returncode == 2
+    assert_one_line(proc.stderr, "SWEEPS_DASK_NO_WORKER_TIMEOUT must be a number of seconds",
+                    repr(value))
+    assert not out.exists()

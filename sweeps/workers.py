@@ -271,8 +271,14 @@ def _group_results(client, future, group: list, KilledWorker, timeout: float):
     if future.status == "cancelled":  # the client lost the scheduler
         raise ClusterLost(_scheduler_lost(client))
     try:
+        if future.status == "finished" and not client.who_has(future).get(future.key):
+            # Its data died with its worker: asking for it would wait for the scheduler
+            # to compute it again, and a fetch abandoned on timeout lingers in the
+            # client's event loop (asyncio reports it when the client closes).
+            return None
         return future.result(timeout=timeout)
     except TimeoutError:
+        _forget_abandoned_fetches(client)
         return None
     except KilledWorker as exc:  # the scheduler gave up after allowed-failures deaths
         return lost_group(group, f"worker process died: {exc.allowed_failures + 1} Dask "
@@ -281,6 +287,23 @@ def _group_results(client, future, group: list, KilledWorker, timeout: float):
         raise ClusterLost(_scheduler_lost(client)) from None
     except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
         return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def _forget_abandoned_fetches(client) -> None:
+    """A fetch abandoned on timeout ends, when the client closes, in an ``AllExit`` that
+    nobody awaits: asyncio would print it ("Task exception was never retrieved"), at the
+    interpreter's exit, under the runner's one line. Drop just those reports."""
+    from distributed.client import AllExit
+
+    loop = getattr(client.loop, "asyncio_loop", None)
+    if loop is None:
+        return
+
+    def handler(loop, context):
+        if not isinstance(context.get("exception"), AllExit):
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 @contextmanager

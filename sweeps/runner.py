@@ -11,6 +11,7 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from joblib import Parallel, cpu_count, delayed, parallel_config
@@ -21,6 +22,13 @@ from sweeps.lock import run_lock
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
 from sweeps.training import stack_groups, train_group
+from sweeps.workers import (
+    ClusterLost,
+    dask_results,
+    loky_results,
+    no_worker_timeout,
+    quiet_cluster_logs,
+)
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -32,6 +40,8 @@ class RunSummary:
     ``ok``, ``diverged`` and ``failed`` count jobs trained by this run; ``cached`` counts
     jobs skipped because the store already held them (``cached_failed`` of those had
     failed: rerun with ``retry_failed`` to train them again); ``pending`` jobs are neither.
+    ``failed_groups`` counts the groups with a failed job in this run (a group whose worker
+    process died fails whole).
     """
 
     name: str
@@ -43,6 +53,7 @@ class RunSummary:
     cached: int = 0
     cached_failed: int = 0
     pending: int = 0
+    failed_groups: int = 0
     interrupted: bool = False
     started: float = field(default_factory=time.monotonic)
 
@@ -129,6 +140,17 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         If another process is running a sweep into ``out_dir``.
     sweeps.store.StoreError
         If ``out_dir/sweep.db`` exists but is not a sweeps store (it is left untouched).
+    sweeps.workers.ClusterLost
+        If the Dask scheduler is lost, or no Dask worker is alive for
+        ``SWEEPS_DASK_NO_WORKER_TIMEOUT`` seconds (default 60); finished results are kept,
+        ``summary`` says how many, and running again resumes.
+
+    Notes
+    -----
+    A worker process that dies (killed by the OOM killer, a crash) fails only the group
+    it was training: its jobs are stored ``failed`` with the reason, a new worker takes
+    its place and the sweep goes on (``retry_failed`` trains them again). Workers end
+    with the driver, however it ends.
     """
     from sweeps.spec import load_spec
 
@@ -151,9 +173,12 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
             if progress:
                 progress(summary)
             if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
-                with _parallel_backend(backend, n_jobs, scheduler) as (n_workers, blas):
-                    _execute(todo, store, run_id, summary, n_workers, blas, progress)
+                with _parallel_backend(backend, n_jobs, scheduler) as results_of:
+                    _execute(todo, store, run_id, summary, results_of, progress)
             outcome = "complete"
+        except ClusterLost as exc:
+            exc.summary = summary
+            raise
         except KeyboardInterrupt as exc:
             outcome, summary.interrupted = "interrupted", True
             raise SweepInterrupted(summary, getattr(exc, "signum", signal.SIGINT)) from None
@@ -191,6 +216,9 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
         is kept, and running the same call again resumes. The cell stops, as on any
         interrupt, with a one-line message (jobs done, where the results are, how to
         resume) instead of a traceback; ``sweeps.load(out)`` reads what was kept.
+    sweeps.workers.ClusterLost
+        On Dask, when the scheduler or every worker is gone; as for Ctrl-C, every
+        finished result is kept and running the same call again resumes.
     """
     from sweeps.frame import load
     from sweeps.progress import ProgressBar
@@ -244,9 +272,8 @@ def _cost(group: list) -> float:
     return len(group) * cfg["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
 
 
-def _execute(todo, store, run_id, summary, n_workers, limit_blas, progress) -> None:
-    outputs = Parallel(n_jobs=n_workers, return_as="generator_unordered")(
-        delayed(train_group)(group, limit_blas=limit_blas) for group in todo)
+def _execute(todo, store, run_id, summary, results_of, progress) -> None:
+    outputs = results_of(todo)
     try:
         with _deferred_interrupts() as commit_section:
             for results in outputs:
@@ -268,6 +295,7 @@ def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> No
     store.write_results(results, run_id)
     for res in results:
         setattr(summary, res["status"], getattr(summary, res["status"]) + 1)
+    summary.failed_groups += any(res["status"] == "failed" for res in results)
     summary.pending -= len(results)
 
 
@@ -320,18 +348,31 @@ def _n_workers(n_jobs) -> int:
 
 @contextmanager
 def _parallel_backend(backend: str, n_jobs, scheduler):
-    """Configure joblib; yield ``(n_jobs for Parallel, whether workers limit BLAS)``."""
+    """Set up the workers; yield a function: the groups -> an iterator of their results.
+
+    The results come unordered, one list per group, as each group finishes; a group whose
+    worker died comes as failed records (:mod:`sweeps.workers`).
+    """
+    n_workers = _n_workers(n_jobs)
     if backend == "threading":
         # Thread-pool limits are process-wide: set once here, not by each thread.
         with parallel_config(backend="threading"), threadpool_limits(1):
-            yield _n_workers(n_jobs), False
-    elif backend == "loky":
-        # inner_max_num_threads sets OMP_NUM_THREADS & co in the worker processes.
+            yield partial(_joblib_results, n_workers=n_workers, limit_blas=False)
+    elif backend == "loky" and n_workers == 1:
+        # joblib's n_jobs=1: the driver trains, no process to start (nor to lose).
         with parallel_config(backend="loky", inner_max_num_threads=1):
-            yield _n_workers(n_jobs), True
+            yield partial(_joblib_results, n_workers=1, limit_blas=True)
+    elif backend == "loky":
+        yield partial(loky_results, n_workers=n_workers)
     else:
-        with _dask_client(n_jobs, scheduler), parallel_config(backend="dask"):
-            yield -1, True  # the cluster's workers decide the parallelism
+        timeout = no_worker_timeout()  # a bad value is refused before the cluster starts
+        with _dask_client(n_jobs, scheduler) as client:
+            yield partial(dask_results, client, timeout=timeout)
+
+
+def _joblib_results(groups, n_workers, limit_blas):
+    return Parallel(n_jobs=n_workers, return_as="generator_unordered")(
+        delayed(train_group)(group, limit_blas=limit_blas) for group in groups)
 
 
 @contextmanager
@@ -340,11 +381,20 @@ def _dask_client(n_jobs, scheduler):
 
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        with Client(scheduler) as client:
+    with quiet_cluster_logs():
+        if scheduler:
+            try:
+                client = Client(scheduler)
+            except OSError as exc:
+                raise ClusterLost(f"cannot reach the Dask scheduler at {scheduler}: "
+                                  f"{exc}".splitlines()[0]) from None
+            with client:
+                yield client
+            return
+        with LocalCluster(n_workers=_n_workers(n_jobs), threads_per_worker=1,
+                          processes=True, host="127.0.0.1", dashboard_address=None,
+                          # no dashboard, but the scheduler's HTTP routes still listen:
+                          # on a free port, not 8787 (taken: a warning on stderr)
+                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
-        return
-    with LocalCluster(n_workers=_n_workers(n_jobs), threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        yield client

@@ -26,7 +26,9 @@ examples:
   sweeps run sine --report                     and write runs/sine/report/ at the end
 
 Rerunning the same command resumes: finished jobs (ok or diverged) are never retrained,
-failed ones only with --retry-failed, all of them with --force.
+failed ones only with --retry-failed, all of them with --force. A worker process that dies
+fails only its group. On Dask, the run ends (exit 1, results kept) when the scheduler is
+lost or no worker is alive for SWEEPS_DASK_NO_WORKER_TIMEOUT seconds (default: 60).
 """
 _LIST_EXAMPLES = """\
 examples:

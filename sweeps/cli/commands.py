@@ -92,8 +92,14 @@ def run(args) -> int:
     """``sweeps run``: train what the store lacks, print a summary line."""
     from sweeps.lock import SweepLockedError
     from sweeps.runner import SweepInterrupted, run_sweep
+    from sweeps.workers import ClusterLost, no_worker_timeout
 
     spec = _load_spec(args)
+    if args.backend == "dask" or args.scheduler:
+        try:
+            no_worker_timeout()
+        except ValueError as exc:
+            raise CommandError(str(exc), EXIT_USAGE) from None
     out = _out_dir(args, spec)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     # joblib counts the groups it drops when a run stops early (a full disk), as the
@@ -114,6 +120,12 @@ def run(args) -> int:
         if args.report:
             _report_after_run(out)
         return 128 + exc.signum  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
+    except ClusterLost as exc:
+        s = exc.summary
+        done = "" if s is None else (f"; {s.done} of {s.planned} jobs done ({s.done - s.cached}"
+                                     f" in this run), {s.pending} pending")
+        raise CommandError(f"{exc}{done}; finished results are saved in {out}. Run the same "
+                           "command again to resume.") from None
     except SweepLockedError as exc:
         raise CommandError(str(exc), EXIT_LOCKED) from None
     except StoreError as exc:
@@ -126,7 +138,10 @@ def run(args) -> int:
     if s.any_failed:
         retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
                  "again)" if s.cached_failed else "")
-        print(f"failures: see `sweeps status {out}`{retry}", file=sys.stderr)
+        lost = (f"{s.failed} jobs in {s.failed_groups} group"
+                f"{'s' if s.failed_groups != 1 else ''} failed in this run; "
+                if s.failed else "")
+        print(f"failures: {lost}see `sweeps status {out}`{retry}", file=sys.stderr)
     if args.report:
         _report_after_run(out)
     return EXIT_FAILED if s.any_failed else EXIT_OK

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 #: Bump when a figure function draws something different from the same data and options.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_NAME = "cache.json"
 
 

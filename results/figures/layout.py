@@ -154,6 +154,15 @@ def value_scale(values, *, metric=None):
     return "log" if values.max() / values.min() > LOG_SPAN else "linear"
 
 
+def metric_range(metric: str) -> tuple:
+    """The values ``metric`` can take: [0, 1] for an accuracy, [0, inf) for the rest.
+
+    Every stored metric is an accuracy, an error or a loss (or an epoch count); a drawn
+    interval is clipped to this range, as a 2-seed Student t interval easily leaves it.
+    """
+    return (0.0, 1.0) if "accuracy" in metric else (0.0, np.inf)
+
+
 def log_axis(ax, which="y"):
     """Log scale with plain tick labels (20, 50, 100; 0.001 ...), no crowded minor labels.
 

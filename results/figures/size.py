@@ -1,18 +1,20 @@
 """A metric against parameter count for the whole grid at once.
 
 Each config is one point: the mean over its ``ok`` seeds, with a vertical line spanning the
-95% Student t confidence interval of that mean (none for a single seed). With
+95% Student t confidence interval of that mean (none for a single seed), clipped to the
+metric's range (an accuracy to [0, 1], an error to values >= 0). With
 ``show_train`` the matching training metric is drawn as a hollow marker of the same colour:
 a training error that keeps falling while the test error rises with size is over-fitting;
 both high at small sizes is under-fitting.
 """
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.lines import Line2D
 
 from results.figures.facets import facet_panels, figure_legend, palette
 from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
-                                    value_scale)
+                                    metric_range, value_scale)
 from results.frame import per_config, prepare, require_single
 
 
@@ -79,8 +81,11 @@ def _draw(ax, points, metrics, hue, palette):
     for value, group in points.groupby(hue, sort=True):
         color = palette[value]
         test = metrics[0]
-        ax.vlines(group["n_params"], group[f"{test}_ci_low"], group[f"{test}_ci_high"],
-                  color=color, lw=0.6, alpha=0.5)
+        # Clipped to what the metric can be: with 2-5 seeds the t interval of an accuracy
+        # often reaches past 1 (or an error below 0), which would only stretch the axis.
+        low, high = (np.clip(group[f"{test}_ci_{end}"], *metric_range(test))
+                     for end in ("low", "high"))
+        ax.vlines(group["n_params"], low, high, color=color, lw=0.6, alpha=0.5)
         ax.scatter(group["n_params"], group[f"{test}_mean"], color=color, s=14, lw=0,
                    zorder=3)
         if len(metrics) > 1:

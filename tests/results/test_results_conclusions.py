@@ -50,12 +50,29 @@ def test_size_figure_draws_each_configs_interval(moons_df):
     for _, rows in ok.groupby(ok["hidden"].map(tuple)):
         values = rows["val_accuracy"].to_numpy()
         if values.std() > 0:
-            expected.append(stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
-                                             scale=stats.sem(values)))
+            low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
+                                         scale=stats.sem(values))
+            expected.append((max(low, 0.0), min(high, 1.0)))  # an accuracy's range
     drawn = sorted((s[0, 1], s[1, 1]) for s in segments if s[0, 1] != s[1, 1])
     np.testing.assert_allclose(drawn, sorted(expected), rtol=1e-12)
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert any("95% CI over seeds" in label for label in labels)
+
+
+def test_size_figure_clips_an_interval_to_the_metrics_range(moons_df):
+    """Two seeds at 0.5 and 1.0: the t interval is 0.75 +- 12.7 * 0.25 = [-2.43, 3.93]."""
+    one = moons_df[(moons_df["status"] == "ok") & (moons_df["activation"] == "tanh")]
+    config = one["config_id"].iloc[0]
+    rows = one[one["config_id"] == config].head(2).copy()
+    rows["val_accuracy"] = [0.5, 1.0]
+    fig = metric_vs_size(rows, metric="val_accuracy", show_train=False)
+    ax = [a for a in fig.axes if a.has_data()][0]
+    (segment,) = np.concatenate([c.get_segments() for c in ax.collections
+                                 if hasattr(c, "get_segments")])
+    low, high = stats.t.interval(0.95, 1, loc=0.75, scale=0.25)
+    np.testing.assert_allclose([low, high], [-2.4266, 3.9266], atol=1e-4)  # by hand
+    np.testing.assert_allclose(segment[:, 1], [0.0, 1.0])
+    assert -0.1 < ax.get_ylim()[0] and ax.get_ylim()[1] < 1.1
 
 
 # -- choosing on validation --------------------------------------------------------------

@@ -221,12 +221,17 @@ def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
     return idx + 1, np.asarray(history, dtype=np.float64)[idx]
 
 
-def _failed(cfg: dict, exc: Exception, layers) -> dict:
-    message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+def failed_record(cfg: dict, error: str, traceback_text: str | None = None,
+                  layers=None) -> dict:
+    """The result record of a ``failed`` job: ``error`` is the one line ``sweeps status``
+    shows; nothing trained, so every array and metric is None."""
     n_params = None if layers is None else nncore.count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
             "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
-            "weight_stats": None,
-            "weights": None,
-            "biases": None, "error": message,
-            "traceback": "".join(traceback.format_exception(exc))}
+            "weight_stats": None, "weights": None, "biases": None, "error": error,
+            "traceback": traceback_text}
+
+
+def _failed(cfg: dict, exc: Exception, layers) -> dict:
+    message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    return failed_record(cfg, message, "".join(traceback.format_exception(exc)), layers)

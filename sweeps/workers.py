@@ -33,7 +33,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import ParallelBackendBase
 
 from sweeps.schema import now
-from sweeps.training import train_group
+from sweeps.training import failed_record, train_group
 
 #: Seconds between two looks of a worker at its parent (the fallback of PR_SET_PDEATHSIG).
 PARENT_POLL = 0.5
@@ -79,9 +79,8 @@ def _signal_name(sig: int) -> str:
 
 def lost_group(configs: list, reason: str, traceback: str | None = None) -> list:
     """Result records (as :func:`sweeps.training.train_group` returns) failing a group."""
-    finished = now()
-    return [{"config": cfg, "status": "failed", "error": reason, "traceback": traceback,
-             "worker": None, "started": None, "finished": finished} for cfg in configs]
+    stamp = {"worker": None, "started": None, "finished": now()}
+    return [{**failed_record(cfg, reason, traceback), **stamp} for cfg in configs]
 
 
 # -- workers die with their driver ---------------------------------------------------------

@@ -331,14 +331,15 @@ class Store:
             _create(path)
         elif not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise read_only(path)
-        store = cls._connect(path, out_dir, readonly=False)
+        # Its pages were just checked read-only (or it was just built): once is enough.
+        store = cls._connect(path, out_dir, readonly=False, check_pages=False)
         # NORMAL is durable against process crashes in WAL mode; only an OS crash or
         # power loss can drop the last commits, never corrupt the file.
         store._conn.execute("PRAGMA synchronous = NORMAL")
         return store
 
     @classmethod
-    def _connect(cls, path: Path, out_dir, readonly: bool) -> "Store":
+    def _connect(cls, path: Path, out_dir, readonly: bool, check_pages=True) -> "Store":
         if readonly:
             # mode=ro: a reader must never create or modify anything. In a directory no
             # one may write to no run can be writing: immutable lets SQLite read the file
@@ -360,7 +361,8 @@ class Store:
         store = cls(conn, path)
         try:
             store._check_schema(out_dir)
-            store._check_integrity()
+            if check_pages:
+                store._check_integrity()
         except BaseException:
             conn.close()
             raise

@@ -183,15 +183,20 @@ def _running_count(page):
     return (int(found[1]), int(found[2]), REFRESH in text) if found else None
 
 
+def _start_watch(out):
+    """``python -m sweeps report OUT --watch --every 1`` in a subprocess."""
+    return subprocess.Popen([sys.executable, "-m", "sweeps", "report", str(out), "--watch",
+                             "--every", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
 def test_watch_follows_a_running_sweep_and_exits_when_it_ends(tmp_path):
     out = tmp_path / "out"
     sweep = start_run(slow_spec(tmp_path, n_groups=40, epochs=20000), out, "--jobs", "1")
     watch = None
     try:
         wait_for_rows(out, 1, sweep)
-        watch = subprocess.Popen([sys.executable, "-m", "sweeps", "report", str(out),
-                                  "--watch", "--every", "1"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+        watch = _start_watch(out)
         page, seen, deadline = out / "report" / "index.html", [], time.monotonic() + 90
         while time.monotonic() < deadline and (len(seen) < 2 or seen[-1] <= seen[0]):
             state = _running_count(page)
@@ -224,9 +229,7 @@ def test_ctrl_c_stops_a_watch_and_run_report_writes_the_report_when_interrupted(
     watch = None
     try:
         wait_for_rows(out, 1, sweep)
-        watch = subprocess.Popen([sys.executable, "-m", "sweeps", "report", str(out),
-                                  "--watch", "--every", "1"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+        watch = _start_watch(out)
         page, deadline = out / "report" / "index.html", time.monotonic() + 60
         while not (_running_count(page) or (0, 0, False))[2]:
             assert time.monotonic() < deadline and watch.poll() is None

@@ -9,8 +9,8 @@ from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
 from .stopping import EarlyStopping
 from .validation import (
-    check_layers, check_name, check_non_negative, check_positive, check_targets, check_X,
-    epoch_mask, validation_epochs,
+    check_dtype, check_layers, check_name, check_non_negative, check_positive, check_targets,
+    check_X, epoch_mask, validation_epochs,
 )
 from .weight_stats import replica_stats
 
@@ -45,7 +45,8 @@ class MLP:
         scikit-learn's ``alpha``.
     seed : int, default=0
         Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
-    dtype : numpy dtype, default=float64
+    dtype : {float64, float32}, default=float64
+        What the parameters and every computation are stored in.
     init : {"normal", "glorot"} or dict, default="normal"
         ``"normal"``: weights ~ N(0, 1/fan_in), biases ~ N(0, 1). ``"glorot"``:
         scikit-learn's MLP initialization, weights and biases uniform in
@@ -77,7 +78,7 @@ class MLP:
         self.l2 = check_non_negative("l2", l2)
         self.leaky_slope = check_leaky_slope(leaky_slope)
         self.init = check_init(init)
-        self.seed, self.dtype = seed, np.dtype(dtype)
+        self.seed, self.dtype = seed, check_dtype(dtype)
         self.weights, self.biases = init_params(self.layers, init, seed,
                                                 activation=activation, dtype=self.dtype)
         self.history_ = None

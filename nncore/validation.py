@@ -32,6 +32,22 @@ def check_layers(layers):
     return [int(s) for s in sizes]
 
 
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+"""The dtypes nncore trains in (its compiled loops exist for these two)."""
+
+
+def check_dtype(dtype):
+    """Return ``dtype`` as a numpy dtype if it is float64 or float32, else raise."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved not in DTYPES:  # (None == dtype("float64") is true)
+        got = resolved.name if resolved is not None else repr(dtype)
+        raise ValueError(f"dtype must be float64 or float32; got {got}")
+    return resolved
+
+
 def check_positive(name, value, integer=False):
     """Raise unless ``value`` is a finite number > 0 (an integer if ``integer``)."""
     kind = numbers.Integral if integer else numbers.Real

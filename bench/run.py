@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import csv_load  # noqa: E402
+import engine_floor  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import report_rebuild  # noqa: E402
@@ -36,6 +37,8 @@ def main():
     print(sweep_vs_sklearn.engine_table())
     print()
     print(sweep_vs_sklearn.main())
+    print("\n## The engine against its bit-exact floor (issue 12)\n")
+    print(engine_floor.main())
     print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
     print(sweep_scale.main())
 

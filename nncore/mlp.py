@@ -45,7 +45,7 @@ class MLP:
         scikit-learn's ``alpha``.
     seed : int, default=0
         Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
-    dtype : {float64, float32}, default=float64
+    dtype : numpy floating dtype, default=float64
         What the parameters and every computation are stored in.
     init : {"normal", "glorot"} or dict, default="normal"
         ``"normal"``: weights ~ N(0, 1/fan_in), biases ~ N(0, 1). ``"glorot"``:

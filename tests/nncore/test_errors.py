@@ -22,6 +22,9 @@ y = np.sin(X)
     (dict(leaky_slope=1.0), r"0 <= leaky_slope < 1; got 1.0"),
     (dict(leaky_slope=float("nan")), r"leaky_slope must be a finite number"),
     (dict(leaky_slope="0.1"), r"leaky_slope must be a finite number"),
+    (dict(dtype=np.int64), r"dtype must be a floating type like float64 or float32; got int64"),
+    (dict(dtype="banana"), r"dtype must be a floating type .*; got 'banana'"),
+    (dict(dtype=complex), r"dtype must be a floating type .*; got complex128"),
 ])
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -118,8 +118,8 @@ def main(S=5, epochs=300, rounds=3):
         "", "| what | us per net and epoch |", "|---|---|",
         f"| the whole engine (`fit_replicas`) | {whole:.1f} |",
         f"| only its matrix products and `tanh` calls (the bits to keep) | {unavoidable:.1f} |",
-        "", f"Largest relative change of a test MSE (6 architectures x 5 seeds, 2000 adam "
-        f"epochs) when tanh is off by a few units in the last place: {drift:.1e}",
+        "", (f"Largest relative change of a test MSE (6 architectures x 5 seeds, 2000 adam "
+             f"epochs) when tanh is off by a few units in the last place: {drift:.1e}"),
     ])
 
 

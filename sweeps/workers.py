@@ -122,18 +122,14 @@ def loky_results(groups: list, n_workers: int, *, train=train_group):
     slots = [None] * n_workers
     running = {}  # future -> (slot, group, worker process or None)
     dead_since = {}  # future -> when its worker was first seen dead with no answer
-
-    def start(slot):
-        group = pending.pop()
-        future = _submit(slots, slot, train, group)
-        running[future] = (slot, group, _worker_process(slots[slot]))
-
     try:
         while pending or running:
             busy = {slot for slot, _, _ in running.values()}
             for slot in range(n_workers):
                 if pending and slot not in busy:
-                    start(slot)
+                    group = pending.pop()
+                    future = _submit(slots, slot, train, group)
+                    running[future] = (slot, group, _worker_process(slots[slot]))
             done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
             for future in list(running):
                 slot, group, process = running[future]
@@ -146,16 +142,7 @@ def loky_results(groups: list, n_workers: int, *, train=train_group):
                     _close_result_pipe(slots[slot])
                 elif not isinstance(future.exception(), BrokenProcessPool):
                     del running[future]
-                    result = future.result()
-                    # The worker's next group first: it trains while the driver stores
-                    # this one and updates the progress bar (the consumer of the yield).
-                    try:
-                        if pending:
-                            start(slot)
-                    except BrokenProcessPool:
-                        yield result  # a result that arrived is never dropped
-                        raise
-                    yield result
+                    yield future.result()
                     continue
                 del running[future]
                 dead_since.pop(future, None)

@@ -17,21 +17,14 @@ import statistics
 import time
 
 import numpy as np
+from nncore_speed import ARCHITECTURES as TWO_AND_THREE_LAYERS
+from nncore_speed import sine_data
 from threadpoolctl import threadpool_limits
 
 import nncore
 from nncore import activations, engine
 
-ARCHITECTURES = (
-    [[1, i, j, 1] for i in range(5, 30, 5) for j in range(5, 30, 5)]
-    + [[1, i, j, k, 1] for i in range(5, 20, 5) for j in range(5, 20, 5) for k in range(5, 20, 5)]
-    + [[1, h, 1] for h in (3, 5, 10, 15)]
-)
-
-
-def sine_data():
-    X = np.linspace(0, 1, 30).reshape(-1, 1)
-    return X, np.sin(2 * np.pi * X) + np.random.default_rng(0).normal(0, 0.1, X.shape)
+ARCHITECTURES = TWO_AND_THREE_LAYERS + [[1, h, 1] for h in (3, 5, 10, 15)]  # the preset's 56
 
 
 def products_and_tanh(layers, S, X, epochs):

@@ -46,7 +46,8 @@ class MLP:
     seed : int, default=0
         Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
     dtype : numpy floating dtype, default=float64
-        What the parameters and every computation are stored in.
+        The type of the parameters and of every computation (sweeps offer float64 and
+        float32).
     init : {"normal", "glorot"} or dict, default="normal"
         ``"normal"``: weights ~ N(0, 1/fan_in), biases ~ N(0, 1). ``"glorot"``:
         scikit-learn's MLP initialization, weights and biases uniform in

@@ -1,11 +1,11 @@
 """How far the engine is from the fastest it can be without changing a single bit.
 
-Training these nets is chaotic: one unit in the last place, anywhere, changes a test MSE
-after 2000 adam epochs by up to 10 % (``chaos()``). Float64 results must not change, so a
-faster engine has to give the same bits, and the bits are fixed by two things no
-reimplementation reproduces: OpenBLAS's products (their summation order depends on the
-shape: gemm, gemv, small-matrix kernels) and numpy's vectorized ``tanh`` (it differs
-from the C library's in about a quarter of its results). Everything else in a step
+Training these nets is chaotic: a few units in the last place of ``tanh`` change a test
+MSE after 2000 adam epochs by about 10 % (``chaos()``). Float64 results must not change, so
+a faster engine has to give the same bits, and two kinds of call fix them: OpenBLAS's
+products (their summation order depends on the shape: gemm, gemv, small-matrix kernels)
+and numpy's vectorized ``tanh`` (it differs from the C library's in about a quarter of its
+results). Another implementation gets those bits only by making the same calls. Everything else in a step
 (optimizer, derivatives, loss, bookkeeping) could in principle cost nothing.
 
 ``floor()`` times exactly those unavoidable calls, with the engine's own buffers and in
@@ -29,8 +29,8 @@ ARCHITECTURES = TWO_AND_THREE_LAYERS + [[1, h, 1] for h in (3, 5, 10, 15)]  # th
 
 def products_and_tanh(layers, S, X, epochs):
     """The matrix products and ``tanh`` calls of ``epochs`` full-batch steps, nothing else."""
-    stack = nncore.fit_replicas(layers, X, np.zeros((len(X), 1)), seeds=range(S), epochs=1)
-    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in stack])
+    nets = nncore.fit_replicas(layers, X, np.zeros((len(X), 1)), seeds=range(S), epochs=1)
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets])
     ws = engine.Workspace(stack, len(X))
     X_T, X_rows = engine.inputs(X)
     for D in ws.D_full + ws.D:

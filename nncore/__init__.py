@@ -5,13 +5,13 @@
 >>> history = net.fit(X, y, epochs=2000, optimizer="adam", lr=0.01)  # doctest: +SKIP
 """
 from .activations import ACTIVATIONS, ALIASES, LEAKY_SLOPE, OUTPUTS
+from .checks import class_targets, one_hot
 from .history import FitHistory
 from .init import INITS, glorot_bound, init_params
 from .losses import (DEFAULT_OUTPUT_LOSS, KINDS, LOSSES, canonical_name, check_output_loss,
                      choose_output_loss, output_units, predict_labels, required_output)
 from .mlp import MLP, count_params, evaluate_replicas, fit_replicas
 from .optimizers import OPTIMIZERS
-from .validation import class_targets, one_hot
 
 __all__ = ["MLP", "MLPRegressor", "MLPClassifier", "FitHistory", "fit_replicas",
            "evaluate_replicas",
@@ -28,7 +28,7 @@ def __getattr__(name):
     # The scikit-learn estimators import scikit-learn (~0.7 s); load them on first use so
     # that sweep workers, which only train, start fast.
     if name in ("MLPRegressor", "MLPClassifier"):
-        from . import estimators
+        from . import sklearn
 
-        return getattr(estimators, name)
+        return getattr(sklearn, name)
     raise AttributeError(f"module 'nncore' has no attribute {name!r}")

@@ -3,15 +3,16 @@ import numpy as np
 
 from . import engine
 from .activations import ACTIVATIONS, LEAKY_SLOPE, OUTPUTS, check_leaky_slope
+from .checks import (
+    check_dtype, check_layers, check_name, check_non_negative, check_positive, check_targets,
+    check_X,
+)
+from .epochs import epoch_mask, validation_epochs
 from .history import FitHistory
 from .init import check_init, init_params
 from .losses import LOSSES, check_output_loss
 from .optimizers import OPTIMIZERS
 from .stopping import EarlyStopping
-from .validation import (
-    check_dtype, check_layers, check_name, check_non_negative, check_positive, check_targets,
-    check_X, epoch_mask, validation_epochs,
-)
 from .weight_stats import replica_stats
 
 

@@ -97,26 +97,3 @@ class Adam:
 OPTIMIZERS = {"gd": GD, "momentum": Momentum, "adagrad": Adagrad, "adam": Adam}
 """Optimizer classes by name; each takes ``lr`` first, then its own keyword options."""
 
-
-class Nesterov:
-    """Nesterov's momentum: ``v = momentum * v - lr * grad; w += momentum * v - lr * grad``.
-
-    scikit-learn's ``SGDOptimizer`` with ``nesterovs_momentum=True`` (its default), in the
-    same order of operations. Not in ``OPTIMIZERS``: the scikit-learn estimators use it
-    through ``solver="sgd"``.
-    """
-
-    def __init__(self, lr, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
-        self.velocity = self.scratch = None
-
-    def update(self, params, grads):
-        if self.velocity is None:
-            self.velocity = np.zeros_like(params)
-            self.scratch = np.empty_like(params)
-        grads *= self.lr
-        self.velocity *= self.momentum
-        self.velocity -= grads
-        np.multiply(self.velocity, self.momentum, out=self.scratch)
-        self.scratch -= grads
-        params += self.scratch

@@ -17,9 +17,9 @@ Conventions, and how they map onto nncore:
 import numpy as np
 from scipy.special import xlogy
 
-from . import engine
-from .activations import Activation
-from .losses import LOSSES, Loss
+from .. import engine
+from ..activations import Activation
+from ..losses import LOSSES, Loss
 
 
 def _exp(Z):

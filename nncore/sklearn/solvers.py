@@ -8,7 +8,7 @@ mini-batch order. Each epoch is one call of ``engine.train``, so the gradients a
 are the engine's (one training code path); only what scikit-learn decides *between* epochs
 lives here. ``solver="lbfgs"`` minimizes the engine's loss and gradient with
 ``scipy.optimize.minimize``, as scikit-learn does with its own.
-``sklearn_losses`` builds the engine's network for scikit-learn's losses.
+``losses`` builds the engine's network for scikit-learn's losses.
 """
 import functools
 import itertools
@@ -22,10 +22,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
 from threadpoolctl import ThreadpoolController
 
-from . import engine
-from .init import init_params
-from .optimizers import GD, Adagrad, Adam, Momentum, Nesterov
-from .sklearn_losses import with_weights
+from .. import engine
+from ..init import init_params
+from ..optimizers import GD, Adagrad, Adam, Momentum
+from .losses import with_weights
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad")
 
@@ -61,6 +61,30 @@ def outputs(net, stack, X):
     ws = engine.Workspace(stack, len(X))
     with np.errstate(all="ignore"):  # a diverged network predicts NaN, as scikit-learn's
         return engine.forward(net, stack, engine.inputs(X)[0], ws)[0].T.copy()
+
+
+class Nesterov:
+    """Nesterov's momentum: ``v = momentum * v - lr * grad; w += momentum * v - lr * grad``.
+
+    scikit-learn's ``SGDOptimizer`` with ``nesterovs_momentum=True`` (its default), in the
+    same order of operations. Not in nncore's ``OPTIMIZERS``: only the estimators'
+    ``solver="sgd"`` uses it.
+    """
+
+    def __init__(self, lr, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+        self.velocity = self.scratch = None
+
+    def update(self, params, grads):
+        if self.velocity is None:
+            self.velocity = np.zeros_like(params)
+            self.scratch = np.empty_like(params)
+        grads *= self.lr
+        self.velocity *= self.momentum
+        self.velocity -= grads
+        np.multiply(self.velocity, self.momentum, out=self.scratch)
+        self.scratch -= grads
+        params += self.scratch
 
 
 class Schedule:
@@ -147,7 +171,7 @@ def fit_stochastic(est, X, y, sample_weight, net, incremental):
     """scikit-learn's ``_fit_stochastic`` on ``est`` (sgd, adam, adagrad): epochs of the engine.
 
     ``y`` is the 2-D training target, ``sample_weight`` None or one weight per sample
-    (then ``net`` is ``sklearn_losses.network(..., weighted=True)``). ``est.coefs_`` and
+    (then ``net`` is ``losses.network(..., weighted=True)``). ``est.coefs_`` and
     ``est.intercepts_`` are read and written back; sets ``loss_``, ``loss_curve_``,
     ``n_iter_``, ``t_``, ``best_loss_`` / ``validation_scores_`` /
     ``best_validation_score_`` as scikit-learn does.

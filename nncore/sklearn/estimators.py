@@ -5,9 +5,8 @@ fitted attributes, ``partial_fit``, ``warm_start``, early stopping, learning-rat
 schedules, ``solver="lbfgs"`` and the same input validation (scikit-learn's own
 ``_parameter_constraints`` and ``validate_data``). Two additions: ``solver="adagrad"`` and
 the hidden activations ``"sigmoid"`` (scikit-learn's ``"logistic"``) and
-``"leaky_relu"``. ``sklearn_solvers`` holds the training loops and the conventions
+``"leaky_relu"``. ``solvers`` holds the training loops, ``losses`` the conventions
 (``alpha`` is nncore's ``l2``; ``squared_error`` is nncore's ``mse`` over the outputs).
-
 """
 from numbers import Integral, Real
 from typing import ClassVar
@@ -19,11 +18,8 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import (_check_partial_fit_first_call, type_of_target,
+                                      unique_labels)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -32,8 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import sklearn_losses
-from . import sklearn_solvers as solvers
+from . import losses, solvers
 
 SKLEARN_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"}
 ACTIVATIONS = SKLEARN_ACTIVATIONS | {"sigmoid", "leaky_relu"}
@@ -129,8 +124,8 @@ class _BaseMLP(BaseEstimator):
 
     def _network(self, weighted=False):
         loss = getattr(self, "loss", "log_loss")
-        return sklearn_losses.network(self.activation, self.out_activation_, loss, self.alpha,
-                                      self.n_outputs_, weighted)
+        return losses.network(self.activation, self.out_activation_, loss, self.alpha,
+                              self.n_outputs_, weighted)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -165,7 +160,7 @@ class _BaseMLP(BaseEstimator):
         layer_units = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
         y = np.asarray(y, dtype=float).reshape(len(y), -1)
         if sample_weight is not None:
-            y = sklearn_losses.with_weights(y, np.asarray(sample_weight))
+            y = losses.with_weights(y, np.asarray(sample_weight))
         return solvers.loss_grad(packed, self._network(sample_weight is not None),
                                  np.asarray(X, dtype=float), y, layer_units)
 

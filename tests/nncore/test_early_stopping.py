@@ -5,7 +5,7 @@ trained long enough that the validation loss turns up again.
 """
 import numpy as np
 import pytest
-import reference_mlp as ref
+import reference as ref
 
 import nncore
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import MinMaxScaler
 from threadpoolctl import threadpool_limits
 
 import nncore
-import reference_mlp as ref
+import reference as ref
 
 
 
@@ -172,8 +172,8 @@ def test_sample_weights_weigh_as_in_scikit_learn(kind, solver):
 @pytest.mark.parametrize("solver, activation", [("adagrad", "tanh"), ("adam", "leaky_relu"),
                                                 ("sgd", "sigmoid")])
 def test_our_additions_train_as_the_reference_loop(solver, activation):
-    # scikit-learn has no adagrad and no leaky ReLU: the plain numpy loop of
-    # reference_mlp is the reference, from the weights the estimator started with.
+    # scikit-learn has no adagrad and no leaky ReLU: the plain numpy loop of tests/reference
+    # is the reference, from the weights the estimator started with.
     rng = np.random.default_rng(2)
     X = rng.normal(size=(50, 3))
     y = np.sin(X @ rng.normal(size=3))

@@ -4,7 +4,7 @@ import itertools
 import numpy as np
 import pytest
 
-import reference_mlp as ref
+import reference as ref
 from nncore import ACTIVATIONS, MLP
 
 HIDDEN = ["tanh", "sigmoid", "relu", "identity", "leaky_relu"]  # leaky_relu: slope 0.01

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import nncore
-import reference_mlp as ref
+import reference as ref
 from nncore import MLP
 
 # nncore's activation names as scikit-learn spells them; scikit-learn has no leaky relu:

@@ -1,6 +1,6 @@
 """Stacked replicas train exactly as independent networks would, per the reference loop.
 
-The reference is ``reference_mlp.train``: a plain per-network numpy loop written from the
+The reference is ``reference.train``: a plain per-network numpy loop written from the
 documented semantics (initialization, mini-batch order, loss, scikit-learn's update
 rules), sharing no code with nncore's stacked engine.
 """
@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import make_moons
 
 import nncore
-import reference_mlp as ref
+import reference as ref
 from nncore import MLP
 
 SEEDS = [0, 1, 2, 3, 4]

@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.linear_model import LogisticRegression
 
-import reference_mlp as ref
+import reference as ref
 from nncore import MLP
 
 SINE_ARCHITECTURES = (

@@ -26,6 +26,7 @@ import tomllib
 
 import numpy as np
 import sweeps
+from reference import predict
 from sweeps.runner import planned_jobs
 from sweeps.spec import Spec
 from sweeps.store import Store
@@ -157,17 +158,9 @@ def small_sweep(out_dir, name, task, hidden, *, seeds=(0, 1), **params):
     return load_results(out_dir)
 
 
-def forward_tanh(weights, biases, X):
-    """A plain forward pass (tanh hidden layers, identity output), independent of nncore."""
-    a = X
-    for W, b in zip(weights[:-1], biases[:-1]):
-        a = np.tanh(a @ W + b)
-    return a @ weights[-1] + biases[-1]
-
-
 def sine_test_mse(row):
     """Test MSE of a stored sine net, recomputed: its fit on the clean curve sin(2 pi x)
     at ``n_test`` evenly spaced points of [0, 1] (the sine task's test set)."""
     x = np.linspace(0.0, 1.0, int(row["n_test"]))[:, None]
-    pred = forward_tanh(row["weights"], row["biases"], x)
+    pred = predict(row["weights"], row["biases"], x, "tanh", "identity")
     return float(np.mean((pred - np.sin(2 * np.pi * x)) ** 2))

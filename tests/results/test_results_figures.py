@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 from matplotlib.collections import QuadMesh
+from reference import predict
 from results_testdata import (MOONS_FAILING, MOONS_HIDDEN, SINE_DIVERGING, SINE_FAILING,
-                              SINE_HIDDEN, forward_tanh, small_sweep)
+                              SINE_HIDDEN, small_sweep)
 from sweeps.tasks import make_task
 
 from results import (boundary_comparison, decision_boundaries, error_heatmaps, fit_grid,
@@ -40,7 +41,7 @@ def test_fit_grid_curve_is_the_seed_mean_of_the_stored_networks(sine_df):
     assert len(mean_line) == 1
     x, y = mean_line[0].get_data()
     rows = ok_rows(sine_df, (6, 6, 6))
-    expected = np.mean([forward_tanh(r.weights, r.biases, x[:, None])[:, 0]
+    expected = np.mean([predict(r.weights, r.biases, x[:, None], "tanh", "identity")[:, 0]
                         for r in rows.itertuples()], axis=0)
     np.testing.assert_allclose(y, expected, rtol=1e-9, atol=1e-12)
     assert f"MSE {rows['test_mse'].mean():.2g}" in ax.get_title()

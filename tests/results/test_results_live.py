@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from results_testdata import run, small_sweep, spec_from_toml
+from sweep_helpers import rows, slow_spec, start_run, wait_for_rows
 
 import sweeps
 from results import build_report, metric_vs_size
@@ -22,9 +22,6 @@ from results.figures.layout import value_scale
 from results.frame import prepare
 from results.report import build
 from results.report_cache import figure_digest
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sweeps"))
-from sweep_helpers import rows, slow_spec, start_run, wait_for_rows
 
 RUNNING = re.compile(r"running: (\d+) of (\d+) jobs done")
 REFRESH = "http-equiv='refresh'"

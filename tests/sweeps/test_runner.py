@@ -8,9 +8,8 @@ import sqlite3
 
 import numpy as np
 import pytest
-from nn_reference import train_directly
 from sweep_helpers import (assert_job_is_the_network_trained_alone, rows, slow_spec,
-                           start_run, wait_for_rows, write_spec)
+                           start_run, train_directly, wait_for_rows, write_spec)
 
 import sweeps
 from sweeps.lock import SweepLockedError

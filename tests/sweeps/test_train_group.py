@@ -1,8 +1,8 @@
 """The worker side: ``train_group`` and ``job_metrics``.
 
-References (nn_reference.py): metrics from scikit-learn and losses written out with numpy,
-both on outputs of a numpy forward pass; networks trained one at a time with
-``nncore.MLP(...).fit``; layer sizes and parameter counts worked out by hand.
+References (``reference``, tests/reference/): metrics from scikit-learn and losses
+written out with numpy, both on outputs of its plain forward pass; networks trained one
+at a time with ``nncore.MLP(...).fit``; layer sizes and parameter counts worked out by hand.
 """
 import os
 import socket
@@ -10,9 +10,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-from nn_reference import (assert_close, assert_curve_is_history, expected_metrics, forward,
-                          loss_value, train_directly)
+from reference import expected_metrics, loss_value, predict
 from sklearn.metrics import mean_squared_error
+from sweep_helpers import assert_close, assert_curve_is_history, train_directly
 
 import nncore
 from sweeps.tasks import make_task
@@ -127,8 +127,8 @@ def test_sine_mse_train_against_the_noisy_targets_test_against_the_clean_curve()
     got = job_metrics(net, ds)
     x_train, x_test = np.linspace(0, 1, 30)[:, None], np.linspace(0, 1, 1000)[:, None]
     noisy = np.sin(2 * np.pi * x_train) + np.random.default_rng(0).normal(0, 0.3, (30, 1))
-    p_train = forward(net.weights, net.biases, x_train, "tanh", "identity")
-    p_test = forward(net.weights, net.biases, x_test, "tanh", "identity")
+    p_train = predict(net.weights, net.biases, x_train, "tanh", "identity")
+    p_test = predict(net.weights, net.biases, x_test, "tanh", "identity")
     assert_close(got["train_mse"], mean_squared_error(noisy, p_train), "train_mse")
     assert_close(got["test_mse"], mean_squared_error(np.sin(2 * np.pi * x_test), p_test),
                  "test_mse")
@@ -147,7 +147,7 @@ def test_regression_without_a_truth_is_scored_on_the_held_out_targets(tmp_path):
     net = nncore.MLP([2, 4, 1], seed=1)
     net.fit(ds.X_train, ds.y_train, epochs=50)
     got = job_metrics(net, ds)
-    p_test = forward(net.weights, net.biases, ds.X_test, "tanh", "identity")
+    p_test = predict(net.weights, net.biases, ds.X_test, "tanh", "identity")
     assert_close(got["test_mse"], mean_squared_error(ds.y_test, p_test), "test_mse")
     assert_close(got["test_loss"], 0.5 * got["test_mse"], "test_loss = mse / 2, one output")
 
@@ -188,12 +188,12 @@ def test_the_curve_starts_at_the_untrained_loss_and_keeps_300_points_of_a_long_r
     res = train_group([cfg])[0]
     ds = make_task("sine", **SINE)
     untrained = nncore.MLP([1, 3, 1], seed=0)  # full batch: epoch 1's loss is measured
-    first = loss_value(forward(untrained.weights, untrained.biases, ds.X_train, "tanh",
+    first = loss_value(predict(untrained.weights, untrained.biases, ds.X_train, "tanh",
                                "identity"), ds.y_train, "regression", "mse",
                        untrained.weights, 0.01)  # before the first update
     # ... and epoch 450's after 449 updates
     _, before_last = _direct({**cfg, "epochs": epochs - 1})
-    last = loss_value(forward(before_last.weights, before_last.biases, ds.X_train, "tanh",
+    last = loss_value(predict(before_last.weights, before_last.biases, ds.X_train, "tanh",
                               "identity"), ds.y_train, "regression", "mse",
                       before_last.weights, 0.01)
     assert res["curve_epoch"][0] == 1 and res["curve_epoch"][-1] == epochs

@@ -4,7 +4,7 @@ Run once, before the engine and runner changes of issue 12 (commit b4e074a); run
 again with later code would only copy that code's numbers, so do not, unless a change of
 ``RESULTS_VERSION`` has changed what every job means.
 
-    PYTHONPATH=. python tests/data/float64_reference/make_reference.py
+    PYTHONPATH=.:tests python tests/data/float64_reference/make_reference.py
 """
 import json
 import subprocess
@@ -12,10 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent.parent / "sweeps"))
-
 from sweep_helpers import stored_metrics
+
+HERE = Path(__file__).parent
 
 
 def main():

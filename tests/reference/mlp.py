@@ -1,4 +1,4 @@
-"""A plain per-network numpy MLP: the independent reference for nncore's training loop.
+"""A plain per-network numpy MLP: the one independent reference every test compares with.
 
 Written from the documented semantics alone (nncore's docstrings, scikit-learn's update
 rules), and deliberately unlike nncore's engine: one network at a time, sample-major
@@ -42,6 +42,7 @@ def leaky_relu(slope):
 HIDDEN = {
     "tanh": (np.tanh, lambda A: 1.0 - A**2),
     "sigmoid": (expit, lambda A: A * (1.0 - A)),
+    "logistic": (expit, lambda A: A * (1.0 - A)),
     "relu": (lambda Z: np.maximum(Z, 0.0), lambda A: (A > 0).astype(A.dtype)),
     "leaky_relu": leaky_relu(0.01),
     "identity": (lambda Z: Z, np.ones_like),
@@ -59,7 +60,8 @@ def softmax(Z):
     return E / E.sum(axis=1, keepdims=True)
 
 
-OUTPUTS = {"identity": lambda Z: Z, "sigmoid": expit, "tanh": np.tanh, "softmax": softmax}
+OUTPUTS = {"identity": lambda Z: Z, "sigmoid": expit, "logistic": expit, "tanh": np.tanh,
+           "softmax": softmax}
 
 
 def initial_params(layers, seed, scheme="normal", activation="tanh"):
@@ -101,6 +103,12 @@ def forward(weights, biases, X, activation="tanh", output="identity", leaky_slop
         last = l == len(weights) - 1
         A.append(OUTPUTS[output](Z) if last else hidden(activation, leaky_slope)[0](Z))
     return A
+
+
+def predict(weights, biases, X, activation="tanh", output="identity", leaky_slope=0.01):
+    """Output activations ``(n_samples, n_out)`` of the network, ``X`` taken as float64."""
+    return forward(weights, biases, np.asarray(X, dtype=np.float64), activation, output,
+                   leaky_slope)[-1]
 
 
 def loss(P, Y, name, weights=(), l2=0.0):

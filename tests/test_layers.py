@@ -85,3 +85,17 @@ def test_the_checks_see_imports_inside_functions():
     # else the checks above would pass on lazily imported cycles.
     found = {n for p in _source_files("sweeps/cli") for n in _imports(p)}
     assert "results" in found
+
+
+def test_the_core_network_never_reaches_into_its_sklearn_layer():
+    # nncore/sklearn/ (scikit-learn's estimators) builds on the core network; the core's
+    # modules import nothing of it. Only nncore/__init__.py loads it, on first use of
+    # nncore.MLPClassifier / MLPRegressor, so training never imports it.
+    core = [p for p in _source_files("nncore")
+            if "sklearn" not in p.relative_to(ROOT).parts and p != ROOT / "nncore/__init__.py"]
+    assert core
+    bad = [f"{p.relative_to(ROOT)} imports {name}" for p in core for name in _imports(p)
+           if name.startswith("nncore.sklearn")]
+    assert not bad
+    assert not [m for m in _loaded_after("import nncore") if m.startswith("nncore.sklearn")]
+    assert "nncore.sklearn.estimators" in _loaded_after("import nncore; nncore.MLPRegressor")

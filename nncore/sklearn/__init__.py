@@ -1,4 +1,4 @@
-"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` on nncore's engine, and what only they use.
+"""scikit-learn's MLPClassifier and MLPRegressor on nncore's engine, and what only they use.
 
 ``estimators`` holds the two classes (parameters, input validation, fitted attributes),
 ``solvers`` scikit-learn's training loops between the engine's epochs (stopping rule,

@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_limits
 
 import nncore
 from sweeps.keys import config_id, job_key
-from sweeps.schema import KEY_DEFAULTS, SPLITS, now
-from sweeps.store import pack_result
+from sweeps.schema import KEY_DEFAULTS, SPLITS, job_record, now
+from sweeps.store.codec import pack_result
 from sweeps.tasks import make_task
 
 MAX_CURVE_POINTS = 300
@@ -70,13 +70,9 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     Returns
     -------
     list of dict
-        One result per config, in order: ``config``, ``status`` (``ok``, ``diverged`` or
-        ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
-        ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``error``,
-        ``traceback``, ``worker``, ``started``,
-        ``finished``; and for the store, ``key``, ``config_id`` and ``packed``
-        (``sweeps.store.pack_result``). If anything in the group raises, every job of it is ``failed`` with
-        the error and traceback.
+        One job record per config, in order (``sweeps.schema.job_record``): every field
+        but ``run_id``, the arrays already packed for the store (``packed``). If anything
+        in the group raises, every job of it is ``failed`` with the error and traceback.
     """
     started, t0 = now(), time.perf_counter()
     info = {"layers": None, "task_facts": None}
@@ -149,13 +145,11 @@ def _result(cfg: dict, net, metrics: dict, layers: list, task_facts: dict) -> di
                       else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
     metrics["epochs_run"] = len(history)
     metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
-    return {"config": cfg, "status": history.status, "layers": layers,
-            "n_params": int(net.n_params), "metrics": metrics,
-            "curve_epoch": curve_epoch, "curve_loss": curve_loss,
-            "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
-            "weights": [np.asarray(w) for w in net.weights],
-            "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None,
-            "task_facts": task_facts}
+    return job_record(cfg, history.status, layers=layers, n_params=int(net.n_params),
+                      metrics=metrics, curve_epoch=curve_epoch, curve_loss=curve_loss,
+                      curve_val_loss=curve_val_loss, weight_stats=history.weight_stats,
+                      weights=[np.asarray(w) for w in net.weights],
+                      biases=[np.asarray(b) for b in net.biases], task_facts=task_facts)
 
 
 def job_metrics(net, ds) -> dict:
@@ -228,10 +222,8 @@ def failed_record(cfg: dict, error: str, traceback_text: str | None = None,
     shows; nothing trained, so every array and metric is None (and the task's facts, too,
     unless its data set was built)."""
     n_params = None if layers is None else nncore.count_params(layers)
-    return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
-            "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
-            "weight_stats": None, "weights": None, "biases": None, "error": error,
-            "traceback": traceback_text, "task_facts": task_facts}
+    return job_record(cfg, "failed", layers=layers, n_params=n_params, error=error,
+                      traceback=traceback_text, task_facts=task_facts)
 
 
 def _failed(cfg: dict, exc: Exception, info: dict) -> dict:

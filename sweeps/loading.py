@@ -8,9 +8,10 @@ import numpy as np
 
 from sweeps.keys import job_key
 from sweeps.lock import run_is_live
-from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, KEY_DEFAULTS,
-                           KIND_METRICS, METRICS, STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS,
-                           layers_text, task_column)
+from sweeps.schema import (BOOKKEEPING_COLUMNS, CONFIG_COLUMNS, CURVE_COLUMNS,
+                           IDENTITY_COLUMNS, KEY_DEFAULTS, KIND_METRICS, METRICS,
+                           STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS, WEIGHT_COLUMNS,
+                           frame_columns, layers_text, task_column)
 from sweeps.store import Store
 
 
@@ -55,25 +56,29 @@ def task_facts(rec: dict, cache: dict) -> dict:
     return facts or dict.fromkeys(TASK_FACT_COLUMNS)
 
 
-def _row(rec: dict, curves: bool, weights: bool, cache: dict) -> dict:
-    cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
+def _config_values(rec: dict, cfg: dict) -> dict:
+    """The ``CONFIG_COLUMNS`` of a record: the config's keys, and the architecture."""
     layers = rec["layers"]
-    row = {"key": rec["key"], "config_id": rec["config_id"], "task": cfg["task"],
-           "hidden": tuple(cfg["hidden"]),
-           "layers": None if layers is None else layers_text(layers),
-           "depth": len(cfg["hidden"]),
-           "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
-    row.update({k: cfg[k] for k in CONFIG_COLUMNS if k in cfg and k not in row})
+    arch = {"hidden": tuple(cfg["hidden"]),
+            "layers": None if layers is None else layers_text(layers),
+            "depth": len(cfg["hidden"]),
+            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
+    return {c: arch[c] if c in arch else cfg.get(c) for c in CONFIG_COLUMNS}
+
+
+def _row(rec: dict, curves: bool, weights: bool, cache: dict) -> dict:
+    """One frame row of a job record, group by group (``sweeps.schema.frame_columns``)."""
+    cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
+    row = {c: rec[c] for c in IDENTITY_COLUMNS}
+    row.update(_config_values(rec, cfg))
     row.update({task_column(k): v for k, v in cfg["task_params"].items()})
     row["task_params"] = dict(cfg["task_params"])
     row.update(task_facts(rec, cache))
     row.update({c: rec[c] for c in STATUS_COLUMNS})
-    row.update({m: rec["metrics"].get(m, np.nan) for m in METRICS})
-    if curves:
-        row.update({c: rec[c] for c in CURVE_COLUMNS})
-    if weights:
-        row.update(weights=rec["weights"], biases=rec["biases"])
-    row.update(run_id=rec["run_id"], worker=rec["worker"], finished=rec["finished"])
+    metrics = rec["metrics"] or {}
+    row.update({m: metrics.get(m, np.nan) for m in METRICS})
+    arrays = (*(CURVE_COLUMNS if curves else ()), *(WEIGHT_COLUMNS if weights else ()))
+    row.update({c: rec[c] for c in (*arrays, *BOOKKEEPING_COLUMNS)})
     return row
 
 
@@ -121,17 +126,17 @@ def load(out_dir, *, curves=True, weights=True):
     with Store.open(out_dir) as store:
         records = store.jobs(curves=curves, weights=weights)
     cache = {}
-    rows = [_row(rec, curves, weights, cache) for rec in records if is_current(rec)]
-    if not rows:
-        base = [*IDENTITY_COLUMNS, *CONFIG_COLUMNS, "task_params", *TASK_FACT_COLUMNS,
-                *STATUS_COLUMNS, *METRICS]
-        return pd.DataFrame(columns=base)
-    df = pd.DataFrame(rows)
+    current = [rec for rec in records if is_current(rec)]
+    rows = [_row(rec, curves, weights, cache) for rec in current]
+    params = dict.fromkeys(task_column(k) for rec in current
+                           for k in rec["config"]["task_params"])
+    columns = frame_columns(params, curves=curves, weights=weights)
+    df = pd.DataFrame(rows, columns=columns)
     # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or
     # int, and a fact is None where unknown.
     for column in ("batch_size", *TASK_FACT_COLUMNS):
         values = [row[column] for row in rows]
-        if any(v is None for v in values) or column == "batch_size":
+        if column == "batch_size" or None in values:
             df[column] = pd.Series(values, dtype=object)
     return df
 

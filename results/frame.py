@@ -14,6 +14,7 @@ import pandas as pd
 from results.stats import t_halfwidth
 from sweeps import schema
 from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
+from sweeps.values import hashable
 
 
 def load_results(out_dir, *, curves=True, weights=True):
@@ -81,7 +82,7 @@ def prepare(df, *, required=("config_id", "status", "hidden")):
         # Any other list- or dict-valued axis (a CSV task's categorical columns) is one
         # value per job as well: a tuple groups, compares and prints as one.
         if out[column].dtype == object and out[column].map(_container).any():
-            out[column] = out[column].map(_as_value)
+            out[column] = out[column].map(hashable)
     if "depth" not in out and "hidden" in out:
         out["depth"] = out["hidden"].map(len)
     return out
@@ -89,14 +90,6 @@ def prepare(df, *, required=("config_id", "status", "hidden")):
 
 def _container(value):
     return isinstance(value, (list, tuple, dict))
-
-
-def _as_value(value):
-    if isinstance(value, dict):
-        return tuple(sorted((k, _as_value(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_as_value(v) for v in value)
-    return value
 
 
 def held_out(df, split):

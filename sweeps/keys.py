@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Mapping
 
-import numpy as np
+from sweeps.values import plain
 
 #: 2: every job trains with validation data, records val_* metrics and the validation
 #: curve, and has the axes patience and min_delta (results of version 1 are not mixed in).
@@ -28,33 +26,6 @@ RESULTS_VERSION = 2
 
 #: Length of the hex digests returned (64 bits: collision-free in practice for any sweep).
 KEY_LENGTH = 16
-
-
-def _normalize(obj):
-    """Return ``obj`` as plain JSON types, rejecting what has no canonical form."""
-    if isinstance(obj, Mapping):
-        out = {}
-        for k, v in obj.items():
-            if not isinstance(k, str):
-                raise TypeError(f"config keys must be strings, got {k!r}")
-            out[k] = _normalize(v)
-        return out
-    if isinstance(obj, (list, tuple)):
-        return [_normalize(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_normalize(v) for v in obj.tolist()]
-    if obj is None or isinstance(obj, (bool, np.bool_)):
-        return None if obj is None else bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        value = float(obj)
-        if not math.isfinite(value):
-            raise ValueError(f"config values must be finite, got {value!r}")
-        return 0.0 if value == 0 else value  # -0.0 and 0.0 are the same setting
-    if isinstance(obj, str):
-        return obj
-    raise TypeError(f"cannot canonicalize {type(obj).__name__} value {obj!r}")
 
 
 def canonical_json(config) -> str:
@@ -81,7 +52,7 @@ def canonical_json(config) -> str:
             return text
     except (TypeError, ValueError):
         pass
-    return json.dumps(_normalize(config), sort_keys=True, separators=(",", ":"),
+    return json.dumps(plain(config, strict=True), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=True, allow_nan=False)
 
 
@@ -91,7 +62,7 @@ def _unplain(obj):
 
 def _str_keys(config) -> bool:
     """Whether every key of ``config`` and of the mappings in it (``task_params``, an
-    ``init`` table) is a string, as ``_normalize`` requires. Mappings inside lists, which
+    ``init`` table) is a string, as the canonical form requires. Mappings inside lists, which
     no spec makes, are not looked at."""
     return all(map(_IS_STR, config)) and all(
         _str_keys(v) for v in config.values() if type(v) is dict)

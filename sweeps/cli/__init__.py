@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from sweeps.cli import commands
+from sweeps.cli import commands, errors
 
 _RUN_EXAMPLES = """\
 examples:
@@ -231,22 +231,24 @@ def main(argv=None) -> int:
         parser.error("--every needs --watch (it sets how often the report is rebuilt)")
     try:
         return args.func(args)
-    except commands.CommandError as exc:
-        print(f"sweeps {args.command}: error: {commands.one_line(exc)}", file=sys.stderr)
+    except errors.CommandError as exc:
+        print(f"sweeps {args.command}: error: {errors.one_line(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"sweeps {args.command}: interrupted", file=sys.stderr)
-        return commands.EXIT_INTERRUPTED
+        return errors.EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`sweeps list sine | head -1`): end quietly, as Unix tools
         # do; point stdout at /dev/null so the interpreter's final flush cannot fail too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
-        error = commands.as_command_error(exc, getattr(args, "out", None))
+        # `run` and `list` choose their output directory with --out; the others read one.
+        flag = "--out" if args.command in ("run", "list") else None
+        error = errors.as_command_error(exc, getattr(args, "out", None), flag)
         if error is None:
             raise
-        print(f"sweeps {args.command}: error: {commands.one_line(error)}", file=sys.stderr)
+        print(f"sweeps {args.command}: error: {errors.one_line(error)}", file=sys.stderr)
         return error.exit_status
 
 

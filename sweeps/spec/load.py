@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sweeps.keys import job_key
 from sweeps.spec.grid import GridBuilder, SpecError, check_job_count, sub_grids
-from sweeps.spec.render import plain, to_toml
+from sweeps.spec.render import to_toml
+from sweeps.values import plain
 
 __all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
 
@@ -113,17 +114,6 @@ class Spec(Sequence):
     def keys(self):
         """Return the job keys (``sweeps.keys.job_key``), in job order."""
         return list(self._keys)
-
-    def groups(self):
-        """Return lists of configs that differ only in ``seed``, in order of first job."""
-        groups = {}
-        for config in self._configs:
-            # The repr of the config without its seed stands for its config_id: configs
-            # are built key by key in one order, so equal ones have equal reprs, at a
-            # fraction of the cost of hashing each.
-            rest = repr([item for item in config.items() if item[0] != "seed"])
-            groups.setdefault(rest, []).append(_copy(config))
-        return list(groups.values())
 
 
 @contextmanager

@@ -1,12 +1,12 @@
 """compare: configs paired on the axes that do not differ, seeds with seeds; differences
 and the verdict checked by hand and against scipy."""
 import numpy as np
-import pandas as pd
 import pytest
 from results_testdata import SINE_HIDDEN, sine_test_mse, small_sweep
 from scipy import stats
 
 from results import compare, compare_plot
+from sweeps.schema import example_frame
 
 HIDDEN_B = [(6,), (3, 3), (6, 6), (9, 9)]  # (9, 9) is not in the sine fixture
 
@@ -113,7 +113,7 @@ def _frame(values, optimizer):
                          "depth": 1, "n_params": 5 * i + 17, "activation": "tanh",
                          "optimizer": optimizer, "seed": seed, "status": "ok",
                          "val_accuracy": value, "test_accuracy": value})
-    return pd.DataFrame(rows)
+    return example_frame(rows)
 
 
 A = [[0.9, 0.8], [0.7, 0.7], [0.6, 0.5], [0.9, 0.9], [0.8, 0.6], [0.75, 0.85]]

@@ -10,6 +10,7 @@ from results_testdata import small_sweep
 from scipy import stats
 
 from results import best_configs, best_text, build_report, metric_vs_size, summary_table
+from sweeps.schema import example_frame
 
 # -- intervals over seeds ----------------------------------------------------------------
 
@@ -89,7 +90,7 @@ def _hand_frame():
                          "n_params": 5 * i + 17, "activation": "tanh", "seed": seed,
                          "status": "ok", "val_accuracy": val[seed],
                          "test_accuracy": test[seed]})
-    return pd.DataFrame(rows)
+    return example_frame(rows)
 
 
 def test_best_is_chosen_on_validation_and_reports_the_test_estimate():

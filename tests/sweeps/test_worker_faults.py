@@ -17,7 +17,7 @@ from sweep_helpers import rows, start_run, wait_for_rows, write_spec
 
 import sweeps
 from sweeps.runner import run_sweep
-from sweeps.workers import loky_results
+from sweeps.pools.loky import loky_results
 
 psutil = pytest.importorskip("psutil")
 

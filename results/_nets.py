@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Columns a figure needs to rebuild a row's network and its data set.
-NET_COLUMNS = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
-               "weights", "biases", "seed")
+from results.frame import prepare
+from sweeps.schema import CONFIG_KEYS, WEIGHT_COLUMNS
+
+
+def net_frame(df):
+    """:func:`results.frame.prepare` for a figure that rebuilds networks: the frame must
+    hold each job's config id, status and seed, the config keys a network and its data
+    follow from (task, hidden, activation, output, loss) and the stored arrays."""
+    return prepare(df, required=("config_id", "status", "seed", *CONFIG_KEYS[:5],
+                                 *WEIGHT_COLUMNS))
 
 
 def task_params(row):

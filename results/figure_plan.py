@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
-                             fit_grid, layer_stats, loss_curves, metric_vs_size,
-                             weight_histograms)
+                             fit_grid, loss_curves, metric_vs_size, weight_histograms,
+                             weight_stat_curves)
 from results.figures.facets import facet_split, levels, matches
 from results.frame import held_out, lockstep, task_kind, varying_axes
 from sweeps.schema import layers_from_text, main_metric
@@ -83,9 +83,9 @@ def plan_figures(df, *, boundary_depth=None):
         facets, split, note = facet_split(sub, axes, slots=1)
         by = facets[0] if facets else None
         if "weight_stats" in sub and sub["weight_stats"].map(lambda w: w is not None).any():
-            plan += _figures(f"{task}_layer_stats",
+            plan += _figures(f"{task}_weight_stats",
                              f"{task}: weights per layer during training", sub, split, note,
-                             layer_stats, by=by)
+                             weight_stat_curves, by=by)
         if kind == "regression" and n_in == 1:
             plan += _regression_plan(task, sub, axes)
         if kind == "classification" and n_in == 2:

@@ -15,6 +15,10 @@ from results.stats import t_halfwidth
 from sweeps import schema
 from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
 
+#: The architecture columns that follow from ``hidden`` (and the data's widths): shown
+#: beside a config, never a key of their own.
+DERIVED_ARCH = tuple(c for c in ARCH_COLUMNS if c != "hidden")
+
 
 def load_results(out_dir, *, curves=True, weights=True):
     """``sweeps.load`` with clear errors for a missing or empty results directory.

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.frame import (arch_sort, at_depth, available_metrics, config_columns, ok_metric,
-                           per_config, prepare, require_single, uniform_width, varying_axes)
+from results.frame import (DERIVED_ARCH, arch_sort, at_depth, available_metrics,
+                           config_columns, ok_metric, per_config, prepare, require_single,
+                           uniform_width, varying_axes)
 from sweeps.schema import STATUSES, higher_is_better
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
@@ -57,7 +58,7 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     table = configs.join(counts).join(stats.drop(columns=configs.columns)).reset_index()
     table = table[[c for c in table.columns if c != "config_id"] + ["config_id"]]
     if varying_only:  # the config axes of the frame, not the summary's statistics
-        keep = set(varying_axes(df)) | {"layers", "depth", "n_params"}
+        keep = set(varying_axes(df)) | set(DERIVED_ARCH)
         table = table.drop(columns=[c for c in config_columns(df) if c not in keep])
     table = _sort(table, sort_by, ascending, metrics)
     seeds = table[[f"{m}_n" for m in metrics]].to_numpy()

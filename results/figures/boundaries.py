@@ -15,12 +15,11 @@ import seaborn as sns
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
 import nncore
-from results._nets import NET_COLUMNS, rebuild, task_data
-from results.frame import (arch_sort, at_depth, layers_label, prepare, require_single,
-                           seed_rows, uniform_width)
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
-                                    hide_unused, panel_grid, panel_title)
-
+from results._nets import net_frame, rebuild, task_data
+from results.figures.facets import panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, fix_limits, panel_title
+from results.frame import (arch_sort, at_depth, layers_label, require_single, seed_rows,
+                           uniform_width)
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
@@ -49,7 +48,7 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     matplotlib.figure.Figure
         One panel per config, including configs without an ``ok`` network (data only).
     """
-    df = prepare(df, required=NET_COLUMNS)
+    df = net_frame(df)
     activations = sorted(df["activation"].unique())
     if activation is None and len(activations) > 1:
         raise ValueError(f"the frame has activations {activations}; pass activation= "
@@ -80,7 +79,7 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
     -------
     matplotlib.figure.Figure
     """
-    sub = at_depth(prepare(df, required=NET_COLUMNS), depth)
+    sub = at_depth(net_frame(df), depth)
     fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
     figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
     return fig
@@ -95,31 +94,27 @@ def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
                          f"task {ds.name!r} is {ds.kind} with {ds.n_in} input(s)")
     slots, uniform = _slots(configs, row_axis)
     n_rows, n_cols = (max(v[i] for v in slots.values()) + 1 for i in (0, 1))
-    fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size),
-                           extra_width=0.3)
+    # Every (row, width) slot of a uniform grid is a config: one without a result yet
+    # stays, marked, so that the grid reads as rows x widths.
+    fig, axes, panels = panel_cells({k: v[:2] for k, v in slots.items()}, (n_rows, n_cols),
+                                    panel_size=(panel_size, panel_size), extra_width=0.3,
+                                    hide=not uniform)
     mesh = _mesh(ds, resolution)
     fix_limits(axes, (mesh[0].min(), mesh[0].max()), (mesh[1].min(), mesh[1].max()))
     chosen = seed_rows(df, seed=seed).set_index("config_id")
     colors = sns.color_palette("deep", ds.n_out)
-    used = np.zeros(axes.shape, dtype=bool)
     for _, cfg in configs.iterrows():
-        r, c, _ = slots[cfg["config_id"]]
         net_row = chosen.loc[cfg["config_id"]] if cfg["config_id"] in chosen.index else None
-        _draw_panel(axes[r, c], net_row, ds, mesh, points, colors)
-        used[r, c] = True
+        _draw_panel(panels[cfg["config_id"]], net_row, ds, mesh, points, colors)
     _label_edges(axes, configs, slots, row_axis, uniform)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.spines[:].set_visible(True)  # a closed frame around each map
-    if uniform:
-        # Every slot is a (row, width) config: one without a result yet stays, marked.
-        for ax in axes[~used]:
-            ax.text(0.5, 0.5, "no result", transform=ax.transAxes, ha="center",
-                    va="center", fontsize=TICK_SIZE, color="0.5")
-            ax.spines[:].set_color("0.8")
-    else:
-        hide_unused(axes, used)
+    for ax in set(axes.flat) - set(panels.values()) if uniform else ():
+        ax.text(0.5, 0.5, "no result", transform=ax.transAxes, ha="center",
+                va="center", fontsize=TICK_SIZE, color="0.5")
+        ax.spines[:].set_color("0.8")
     return fig
 
 

@@ -1,8 +1,11 @@
-"""The one faceting path: a panel per value of a column, a colour per value of another.
+"""The one panel-grid path: every figure places its panels here.
 
-seaborn's ``FacetGrid`` does the same for plain plotting functions; the figures here draw
-bands over seeds, seed ranges and colorbars themselves, so they use this small helper
-instead, built on :mod:`results.figures.layout` for sizes and fonts.
+:func:`panel_cells` places panels at given (row, column) cells of a grid and hides the
+rest; :func:`facet_panels` builds on it for a panel per value of a column (wrapped) or per
+(row, column) pair of values. seaborn's ``FacetGrid`` does the same for plain plotting
+functions; the figures here draw bands over seeds, seed ranges and colorbars themselves,
+so they use this small helper instead, built on :mod:`results.figures.layout` for sizes
+and fonts.
 """
 from __future__ import annotations
 
@@ -59,24 +62,61 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
         rows = levels(data[row])
         shape = (len(rows), len(cols))
         cells = [(r, c) for r in rows for c in cols]
-    fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=True, sharey=sharey,
-                           extra_width=extra_width)
-    panels, used = [], np.zeros(axes.size, dtype=bool)
-    for i, (ax, (r, c)) in enumerate(zip(axes.flat, cells)):
+    places, rows_of = {}, {}
+    for i, (r, c) in enumerate(cells):
         keep = np.ones(len(data), dtype=bool)
         if row is not None:
             keep &= matches(data[row], r)
         if col:
             keep &= matches(data[col], c)
-        if not keep.any():
-            continue  # a combination the sweep does not hold: its panel stays hidden
-        used[i] = True
+        if keep.any():  # a combination the sweep does not hold: its panel stays hidden
+            places[(r, c)] = divmod(i, shape[1])
+            rows_of[(r, c)] = data[keep]
+    fig, axes, placed = panel_cells(places, shape, panel_size=panel_size, sharey=sharey,
+                                    extra_width=extra_width)
+    panels = []
+    for (r, c), ax in placed.items():
         title = " | ".join(f"{a} = {v}" for a, v in ((row, r), (col, c)) if a)
         if title:
             panel_title(ax, title, size=LABEL_SIZE)
-        panels.append((ax, data[keep]))
-    hide_unused(axes, used)
+        panels.append((ax, rows_of[(r, c)]))
     return fig, axes, panels
+
+
+def panel_cells(cells, shape, *, panel_size, sharex=True, sharey=True, extra_width=0.0,
+                extra_height=0.5, hide=True):
+    """A grid of ``shape`` panels with a panel at each of ``cells``: the one grid path.
+
+    Parameters
+    ----------
+    cells : dict
+        Key (what the panel shows: a config, a value, a pair of values) -> (row, col).
+    shape : (int, int)
+        Rows and columns of the grid.
+    panel_size : (float, float)
+        Inches per panel.
+    sharex, sharey : bool or str
+        As for :func:`results.figures.layout.panel_grid`.
+    extra_width, extra_height : float
+        Inches for a legend or colorbar on the right, and for the title.
+    hide : bool, default=True
+        Hide the cells no key takes (False: leave them for the caller to mark).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : ndarray of Axes, shape ``shape``
+    panels : dict
+        Key -> its Axes, in the order of ``cells``.
+    """
+    fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=sharex, sharey=sharey,
+                           extra_width=extra_width, extra_height=extra_height)
+    used = np.zeros(axes.shape, dtype=bool)
+    for r, c in cells.values():
+        used[r, c] = True
+    if hide:
+        hide_unused(axes, used)
+    return fig, axes, {key: axes[r, c] for key, (r, c) in cells.items()}
 
 
 def levels(column):

@@ -11,9 +11,8 @@ import numpy as np
 import seaborn as sns
 
 from results.frame import prepare
-from results.figures.facets import color_norm, figure_colorbar
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_grid,
-                                    panel_title)
+from results.figures.facets import color_norm, figure_colorbar, panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, panel_title
 from results.tables import grid_pivot
 
 
@@ -56,10 +55,13 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     blocks = _blocks(table, row, depth)
     n_rows = len({key[0] for key in blocks}) if row else 1
     n_cols = len(blocks) // n_rows
-    fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size * 0.9),
-                           sharex=False, sharey=False, extra_width=0.8)
+    fig, axes, panels = panel_cells(
+        {key: divmod(n, n_cols) for n, key in enumerate(blocks)}, (n_rows, n_cols),
+        panel_size=(panel_size, panel_size * 0.9), sharex=False, sharey=False,
+        extra_width=0.8)
     norm = color_norm(table.to_numpy(dtype=float), log=log, metric=metric)
-    for n, (ax, (key, block)) in enumerate(zip(axes.flat, blocks.items())):
+    for n, (key, block) in enumerate(blocks.items()):
+        ax = panels[key]
         _heatmap(ax, block, norm, cmap, annot, ylabel=n % n_cols == 0)
         panel_title(ax, _block_title(key, row, depth), size=LABEL_SIZE)
     figure_colorbar(fig, axes, norm, cmap, f"{metric} ({agg} over seeds)", shrink=0.9,

@@ -1,8 +1,8 @@
 """How the weights of each layer come out of training, compared across a config axis.
 
 :func:`weight_histograms` shows the final weights of every layer (stored with every job);
-:func:`layer_stats` the spread of each layer's weights over the epochs, from the
-statistics jobs record with ``record_weights = true`` (``nncore.weight_stats``). The
+:func:`weight_stat_curves` the spread of each layer's weights over the epochs, from
+the statistics jobs record with ``record_weights = true`` (``nncore.weight_stats``). The
 material compares optimizers this way: adam and adagrad reach different weight scales.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from nncore.weight_stats import STATS
-from results.figures.facets import facet_panels, figure_legend, palette
-from results.figures.layout import (LABEL_SIZE, figure_title, hide_unused, panel_grid,
-                                    panel_title)
+from results.figures.facets import facet_panels, figure_legend, palette, panel_cells
+from results.figures.layout import LABEL_SIZE, figure_title, panel_title
 from results.frame import prepare, require_single
+from sweeps.schema import ARCH_COLUMNS
 
 
 def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40,
@@ -47,7 +47,7 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
     if df.empty:
         raise ValueError(f"no stored weights among jobs with status in {statuses}")
     by = by if by in df else None
-    require_single(df, allowed=[a for a in (by, row, "hidden", "depth", "n_params") if a],
+    require_single(df, allowed=[a for a in (by, row, *ARCH_COLUMNS) if a],
                    what="weight_histograms")
     long = pd.DataFrame([(l + 1, job[by] if by else "all", job[row] if row else None, value)
                          for _, job in df.iterrows()
@@ -75,7 +75,7 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
     return fig
 
 
-def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
+def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
                 panel_size=(2.8, 2.0), title=None):
     """Each layer's weight spread over the epochs, one colour per value of ``by``.
 
@@ -105,16 +105,17 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
         raise ValueError("no job recorded weight statistics; run the sweep with "
                          "record_weights = true")
     by = by if by in df else None
-    require_single(df, allowed=[a for a in (by, "hidden", "depth", "n_params") if a],
-                   what="layer_stats")
+    require_single(df, allowed=[a for a in (by, *ARCH_COLUMNS) if a],
+                   what="weight_stat_curves")
     long = _stats_frame(df, by)
     layers = sorted(long["layer"].unique())
-    fig, axes = panel_grid(len(stats), len(layers), panel_size=panel_size, sharex=True,
-                           sharey="row", extra_width=1.0)
+    fig, axes, panels = panel_cells(
+        {(stat, layer): (r, c) for r, stat in enumerate(stats) for c, layer in enumerate(layers)},
+        (len(stats), len(layers)), panel_size=panel_size, sharey="row", extra_width=1.0)
     colors = palette(long["group"].unique())
     for r, stat in enumerate(stats):
         for c, layer in enumerate(layers):
-            ax = axes[r, c]
+            ax = panels[(stat, layer)]
             sub = long[long["layer"] == layer]
             for group in colors:  # in the legend's order
                 rows = sub[sub["group"] == group]
@@ -126,7 +127,6 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
                 panel_title(ax, f"layer {layer}", size=LABEL_SIZE)
             if c == 0:
                 ax.set_ylabel(f"weight {stat}", fontsize=LABEL_SIZE)
-    hide_unused(axes, np.ones(axes.shape, dtype=bool))
     if by:
         handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
         figure_legend(fig, handles, colors, title=by)

@@ -201,8 +201,9 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         Results in the ``sweeps.load`` schema.
     metrics : list of str
         Metric columns to aggregate.
-    stats : tuple of str, default=("mean",)
-        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``),
+    stats : tuple of str or callable, default=("mean",)
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``, or
+        a function of a Series, named by its ``__name__``),
         ``n`` (the number of seeds that entered) and ``ci_low`` / ``ci_high`` (the 95%
         Student t interval of the mean over those seeds, NaN for a single seed).
     statuses : tuple of str, default=("ok",)
@@ -229,7 +230,8 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         half = t_halfwidth(aggregated[f"{m}_std"], aggregated[f"{m}_n"])
         aggregated[f"{m}_ci_low"] = aggregated[f"{m}_mean"] - half
         aggregated[f"{m}_ci_high"] = aggregated[f"{m}_mean"] + half
-    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in stats]])
+    names = [s if isinstance(s, str) else s.__name__ for s in stats]
+    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in names]])
 
 
 def at_depth(df, depth):

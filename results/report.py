@@ -97,7 +97,8 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     best = _best_tables(df)
     tables = _write_tables(df, meta, report / "tables", best)
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
-    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
+    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth,
+                                    meta.get("name"))
     headlines = [headline(table) for _, table in best]
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
@@ -199,7 +200,7 @@ def _first_line(text):
 
 
 # -- figures ---------------------------------------------------------------------------
-def _write_figures(df, folder, fmt, boundary_depth):
+def _write_figures(df, folder, fmt, boundary_depth, sweep):
     """Draw and save every figure whose data changed since the last build; reuse the rest.
 
     Returns
@@ -209,7 +210,7 @@ def _write_figures(df, folder, fmt, boundary_depth):
         Which figures were drawn and which reused.
     """
     out, cache = [], FigureCache(folder)
-    for fig in plan_figures(df, boundary_depth=boundary_depth):
+    for fig in plan_figures(df, boundary_depth=boundary_depth, sweep=sweep):
         digest = figure_digest(fig.func, fig.df, fig.options, fmt)
         result = cache.lookup(fig.name, digest)
         if result is None:

@@ -23,7 +23,7 @@ from results.frame import (arch_sort, at_depth, layers_label, require_single, se
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
-                        panel_size=1.05, title=None):
+                        panel_size=1.05, title=None, sweep=None):
     """Decision regions of every architecture for one activation: rows depth, columns width.
 
     Parameters
@@ -42,6 +42,8 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     panel_size : float, default=1.05
         Inches per panel side; the figure grows with the grid.
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -58,12 +60,13 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     if sub.empty:
         raise ValueError(f"no results for activation {activation!r}; have {activations}")
     fig = _boundary_grid(sub, "depth", seed, points, resolution, panel_size)
-    figure_title(fig, title or _title(sub, f"activation {activation}", seed))
+    name = sweep or sub["task"].iloc[0]
+    figure_title(fig, title or _title(name, f"activation {activation}", seed))
     return fig
 
 
 def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=150,
-                        panel_size=1.05, title=None):
+                        panel_size=1.05, title=None, sweep=None):
     """Decision regions of each activation side by side at one depth: rows activation.
 
     Parameters
@@ -72,7 +75,7 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
         As for :func:`decision_boundaries`, with any number of activations.
     depth : int, default=1
         Number of hidden layers to compare at.
-    seed, points, resolution, panel_size, title
+    seed, points, resolution, panel_size, title, sweep
         As for :func:`decision_boundaries`.
 
     Returns
@@ -81,7 +84,8 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
     """
     sub = at_depth(net_frame(df), depth)
     fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
-    figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
+    name = sweep or sub["task"].iloc[0]
+    figure_title(fig, title or _title(name, f"activations at depth {depth}", seed))
     return fig
 
 
@@ -185,7 +189,7 @@ def _accuracy_text(row):
     return f"acc {value:.2f}" if np.isfinite(value) else "acc –"
 
 
-def _title(df, what, seed):
+def _title(name, what, seed):
     which = f"seed {seed}" if seed is not None else "lowest ok seed per config"
-    return (f"{df['task'].iloc[0]}: decision regions, {what} "
+    return (f"{name}: decision regions, {what} "
             f"({which}; test accuracy in the corner)")

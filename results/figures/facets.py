@@ -9,6 +9,8 @@ and fonts.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -26,7 +28,7 @@ MAX_PANELS = MAX_SIDE * MAX_SIDE
 
 
 def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
-                 extra_width=1.0):
+                 extra_width=0.0):
     """One panel per value of ``col`` (wrapped), or per (``row``, ``col``) pair of values.
 
     Parameters
@@ -42,8 +44,8 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
     panel_size : (float, float)
         Inches per panel.
     sharey : bool, default=True
-    extra_width : float, default=1.0
-        Inches for a legend or colorbar on the right.
+    extra_width : float, default=0.0
+        Inches for a colorbar on the right (a legend goes below: :func:`figure_legend`).
 
     Returns
     -------
@@ -196,11 +198,37 @@ def palette(values):
     return dict(zip(order, sns.color_palette("deep", len(order))))
 
 
-def figure_legend(fig, handles, labels, *, title=None):
-    """The figure's legend, outside on the right, in the figures' font sizes."""
-    fig.legend(handles, [str(label) for label in labels], title=title,
-               loc="outside right center", fontsize=TICK_SIZE + 1,
-               title_fontsize=LABEL_SIZE, frameon=False)
+def figure_legend(fig, handles, labels, *, title=None, note=None):
+    """The figure's legend, below the panels, in the figures' font sizes.
+
+    Below, so that it takes none of the width the data is drawn in: as many columns as
+    the figure's width holds, and the figure grows by the legend's rows instead of the
+    panels shrinking. ``note``, a sentence about the figure, goes above the entries in
+    place of a title (the layout keeps free text from colliding only there).
+    """
+    labels = [str(label) for label in labels]
+    ncols = legend_columns(labels, fig.get_figwidth())
+    if note is not None:
+        title = textwrap.fill(note, int(fig.get_figwidth() * 15))
+    rows = -(-len(labels) // ncols) + (title.count("\n") + 1 if title else 0)
+    fig.set_figheight(fig.get_figheight() + 0.16 * rows)
+    fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols,
+               fontsize=TICK_SIZE + 1, frameon=False,
+               title_fontsize=TICK_SIZE + 1 if note is not None else LABEL_SIZE)
+
+
+def legend_columns(labels, width):
+    """The most columns whose entries fit side by side in ``width`` inches.
+
+    matplotlib fills a legend's columns top to bottom; each column is as wide as its
+    longest label (about 0.055 in per character at the legend's size) plus the marker.
+    """
+    for ncols in range(len(labels), 1, -1):
+        rows = -(-len(labels) // ncols)
+        columns = [labels[i:i + rows] for i in range(0, len(labels), rows)]
+        if sum(0.45 + 0.055 * max(map(len, c)) for c in columns) <= width - 0.3:
+            return ncols
+    return 1
 
 
 def color_norm(values, *, log=None, metric=None):

@@ -19,7 +19,7 @@ from results.frame import arch_sort, layers_label, per_config, require_single
 
 
 def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_points=300,
-             panel_size=(1.55, 1.15), metric="test_mse", title=None):
+             panel_size=(1.55, 1.15), metric="test_mse", title=None, sweep=None):
     """Fitted curves of every architecture of a 1-D regression sweep, one panel each.
 
     Parameters
@@ -45,6 +45,8 @@ def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_p
         the colours' means).
     title : str, default=None
         Figure title; None describes the sweep.
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -82,7 +84,8 @@ def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_p
                       band, each_seed, color)
         panel_title(ax, _panel_label(cfg, jobs, metric, hue))
     _legend(fig, ds, band, each_seed, colors, hue, truth)
-    figure_title(fig, title or f"{ds.name}: fits by architecture ({_describe(configs, hue)})")
+    name = sweep or ds.name
+    figure_title(fig, title or f"{name}: fits by architecture ({_describe(configs, hue)})")
     return fig
 
 

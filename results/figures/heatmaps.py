@@ -17,7 +17,8 @@ from results.tables import grid_pivot
 
 
 def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=None,
-                   annot=True, cmap="rocket_r", panel_size=2.2, title=None):
+                   annot=True, cmap="rocket_r", panel_size=2.2, title=None,
+                   sweep=None):
     """Heatmaps of a metric over hidden widths.
 
     Parameters
@@ -42,6 +43,8 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     panel_size : float, default=2.2
         Inches per panel side.
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -66,7 +69,7 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
         panel_title(ax, _block_title(key, row, depth), size=LABEL_SIZE)
     figure_colorbar(fig, axes, norm, cmap, f"{metric} ({agg} over seeds)", shrink=0.9,
                     fraction=0.05 if n_cols > 1 else 0.08)
-    task = df["task"].iloc[0] if "task" in df else ""
+    task = sweep or (df["task"].iloc[0] if "task" in df else "")
     hidden = "[i,j]" if depth == 2 else "[i,j,k]"
     figure_title(fig, title or f"{task}: {metric} of hidden layers {hidden}")
     return fig

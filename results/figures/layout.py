@@ -117,6 +117,15 @@ def panel_title(ax, text, *, size=TITLE_SIZE):
     ax.set_title(text, fontsize=size, pad=2, linespacing=1.0)
 
 
+def bottom_xlabel(axes, text):
+    """``text`` under the lowest visible panel of each column, as seaborn's ``FacetGrid``
+    labels them: a figure-wide label would sit where the legend goes (below the panels)."""
+    for column in np.asarray(axes).reshape(np.shape(axes)[0], -1).T:
+        shown = [ax for ax in column if ax.get_visible()]
+        if shown:
+            shown[-1].set_xlabel(text, fontsize=LABEL_SIZE)
+
+
 def figure_title(fig, text):
     """The figure's title (sweep, task, what is shown), wrapped to the figure's width."""
     # About 11 characters per inch at 10 pt: a narrow grid must not clip its own title.

@@ -34,7 +34,7 @@ def compare_plot(table, *, hue="depth", title=None):
                          "to compare")
     fig, axes, _ = panel_cells({"paired": (0, 0), "differences": (0, 1)}, (1, 2),
                                panel_size=(3.4, 3.0), sharex=False, sharey=False,
-                               extra_width=0.8, extra_height=0.8)
+                               extra_height=0.8)
     hue = hue if hue in paired else None
     colors = palette(paired[hue].unique()) if hue else None
     _scatter_panel(axes[0, 0], paired, f"{on}_{lb}", f"{on}_{la}", hue, colors)

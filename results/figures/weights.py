@@ -13,13 +13,14 @@ from matplotlib.lines import Line2D
 
 from nncore.weight_stats import STATS
 from results.figures.facets import facet_panels, figure_legend, palette, panel_cells
-from results.figures.layout import LABEL_SIZE, figure_title, panel_title
+from results.figures.layout import LABEL_SIZE, bottom_xlabel, figure_title, panel_title
 from results.frame import prepare, require_single
 from sweeps.schema import ARCH_COLUMNS
 
 
 def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40,
-                      col_wrap=4, panel_size=(3.0, 2.2), title=None):
+                      col_wrap=4, panel_size=(3.0, 2.2), title=None,
+                      sweep=None):
     """Histograms of the final weights, one panel per layer, one colour per value of ``by``.
 
     Parameters
@@ -35,6 +36,8 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
         Bins shared by every colour of a panel.
     col_wrap, panel_size, title
         Layout, as for the other figures.
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -67,16 +70,16 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
     if by:
         handles = [Line2D([], [], color=c, lw=4, alpha=0.6) for c in colors.values()]
         figure_legend(fig, handles, colors, title=by)
-    fig.supxlabel("weight value", fontsize=LABEL_SIZE)
+    bottom_xlabel(axes, "weight value")
     fig.supylabel("density", fontsize=LABEL_SIZE)
     what = f" by {by}" if by else ""
-    figure_title(fig, title or f"{df['task'].iloc[0]}: final weights of each layer{what} "
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: final weights of each layer{what} "
                  "(all configs and seeds)")
     return fig
 
 
 def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
-                panel_size=(2.8, 2.0), title=None):
+                panel_size=(2.8, 2.0), title=None, sweep=None):
     """Each layer's weight spread over the epochs, one colour per value of ``by``.
 
     Parameters
@@ -88,7 +91,8 @@ def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=(
     stats : tuple of {"std", "range", "min", "max", "mean"}, default=("std", "range")
         One row of panels each; ``range`` is max - min.
     statuses : tuple of str, default=("ok",)
-    panel_size, title
+    panel_size, title, sweep
+        As for :func:`weight_histograms`.
 
     Returns
     -------
@@ -111,7 +115,7 @@ def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=(
     layers = sorted(long["layer"].unique())
     fig, axes, panels = panel_cells(
         {(stat, layer): (r, c) for r, stat in enumerate(stats) for c, layer in enumerate(layers)},
-        (len(stats), len(layers)), panel_size=panel_size, sharey="row", extra_width=1.0)
+        (len(stats), len(layers)), panel_size=panel_size, sharey="row")
     colors = palette(long["group"].unique())
     for r, stat in enumerate(stats):
         for c, layer in enumerate(layers):
@@ -130,9 +134,9 @@ def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=(
     if by:
         handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
         figure_legend(fig, handles, colors, title=by)
-    fig.supxlabel("epoch", fontsize=LABEL_SIZE)
+    bottom_xlabel(axes, "epoch")
     what = f" by {by}" if by else ""
-    figure_title(fig, title or f"{df['task'].iloc[0]}: weights of each layer during "
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: weights of each layer during "
                  f"training{what} (mean over configs and seeds)")
     return fig
 

@@ -9,11 +9,53 @@ import numpy as np
 from sweeps.keys import job_key
 from sweeps.lock import run_is_live
 from sweeps.schema import (CONFIG_COLUMNS, CURVE_COLUMNS, IDENTITY_COLUMNS, KEY_DEFAULTS,
-                           METRICS, STATUS_COLUMNS, STATUSES, layers_text, task_column)
+                           KIND_METRICS, METRICS, STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS,
+                           layers_text, task_column)
 from sweeps.store import Store
 
 
-def _row(rec: dict, curves: bool, weights: bool) -> dict:
+def _stored_facts(rec: dict):
+    """The task's facts read off a stored trained job (None if it never trained).
+
+    Exact: ``n_in`` is the input layer's width; the kind is which metrics it recorded;
+    ``val_loss`` / ``test_loss`` exist exactly where rows were held out; and the output
+    layer has ``n_out`` units (regression), or one unit for two classes and else one per
+    class (``nncore.output_units``; a truth table's single unit is two classes too).
+    """
+    layers, metrics = rec["layers"], rec["metrics"]
+    if not layers or not metrics:
+        return None
+    kind = next((k for k, names in KIND_METRICS.items()
+                 if any(name in metrics for name in names)), None)
+    if kind is None:
+        return None
+    n_out = 2 if kind == "classification" and layers[-1] == 1 else layers[-1]
+    values = (kind, int(layers[0]), int(n_out), "val_loss" in metrics, "test_loss" in metrics)
+    return dict(zip(TASK_FACT_COLUMNS, values))
+
+
+def _built_facts(cfg: dict, cache: dict):
+    """The task's facts of a job that did not train, from its data set if it builds."""
+    from sweeps.tasks import TaskError, make_task
+
+    frozen = (cfg["task"], repr(sorted(cfg["task_params"].items())))
+    if frozen not in cache:
+        try:
+            cache[frozen] = make_task(cfg["task"], **cfg["task_params"]).facts
+        except (TaskError, OSError):  # the data that made it fail: no facts to tell
+            cache[frozen] = None
+    return cache[frozen]
+
+
+def task_facts(rec: dict, cache: dict) -> dict:
+    """``TASK_FACT_COLUMNS`` of a job record: as its worker recorded them, else read off
+    what the store holds (:func:`_stored_facts`), else from its task; None where unknown.
+    ``cache`` maps task params to facts across one load."""
+    facts = rec.get("task_facts") or _stored_facts(rec) or _built_facts(rec["config"], cache)
+    return facts or dict.fromkeys(TASK_FACT_COLUMNS)
+
+
+def _row(rec: dict, curves: bool, weights: bool, cache: dict) -> dict:
     cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
     layers = rec["layers"]
     row = {"key": rec["key"], "config_id": rec["config_id"], "task": cfg["task"],
@@ -23,6 +65,8 @@ def _row(rec: dict, curves: bool, weights: bool) -> dict:
            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
     row.update({k: cfg[k] for k in CONFIG_COLUMNS if k in cfg and k not in row})
     row.update({task_column(k): v for k, v in cfg["task_params"].items()})
+    row["task_params"] = dict(cfg["task_params"])
+    row.update(task_facts(rec, cache))
     row.update({c: rec[c] for c in STATUS_COLUMNS})
     row.update({m: rec["metrics"].get(m, np.nan) for m in METRICS})
     if curves:
@@ -76,13 +120,19 @@ def load(out_dir, *, curves=True, weights=True):
 
     with Store.open(out_dir) as store:
         records = store.jobs(curves=curves, weights=weights)
-    rows = [_row(rec, curves, weights) for rec in records if is_current(rec)]
+    cache = {}
+    rows = [_row(rec, curves, weights, cache) for rec in records if is_current(rec)]
     if not rows:
-        base = [*IDENTITY_COLUMNS, *CONFIG_COLUMNS, *STATUS_COLUMNS, *METRICS]
+        base = [*IDENTITY_COLUMNS, *CONFIG_COLUMNS, "task_params", *TASK_FACT_COLUMNS,
+                *STATUS_COLUMNS, *METRICS]
         return pd.DataFrame(columns=base)
     df = pd.DataFrame(rows)
-    # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or int.
-    df["batch_size"] = pd.Series([row["batch_size"] for row in rows], dtype=object)
+    # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or
+    # int, and a fact is None where unknown.
+    for column in ("batch_size", *TASK_FACT_COLUMNS):
+        values = [row[column] for row in rows]
+        if any(v is None for v in values) or column == "batch_size":
+            df[column] = pd.Series(values, dtype=object)
     return df
 
 

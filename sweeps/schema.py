@@ -19,6 +19,8 @@ Column groups, in frame order::
     epochs, batch_size, l2, init, leaky_slope,       depth the number of hidden layers)
     patience, min_delta, record_weights, dtype, seed
     <task parameters>                                one column each (see task_column)
+    task_params                                      the same, as one dict as given
+    kind, n_in, n_out, has_val, has_test             the task's facts (TASK_FACT_COLUMNS)
     status, error, traceback                         how the job ended
     test_mse, val_mse, train_mse, test_accuracy,     metrics, NaN where not applicable
     ..., best_epoch, epochs_run, wall_time
@@ -68,6 +70,12 @@ IDENTITY_COLUMNS = ("key", "config_id")
 #: Config columns fully determined by the architecture (``hidden`` and the task's widths).
 ARCH_COLUMNS = ("hidden", "layers", "depth", "n_params")
 CONFIG_COLUMNS = ("task", *ARCH_COLUMNS, *CONFIG_KEYS[2:])
+#: What the task's data set is, carried down so that readers never rebuild it to find out:
+#: its kind ("regression" or "classification"), its input width, its ``n_out`` (classes
+#: for classification, output values for regression; not the output layer's width, the
+#: last entry of ``layers``), and whether validation / test rows are held out. None where
+#: unknown (a job that failed before its data existed).
+TASK_FACT_COLUMNS = ("kind", "n_in", "n_out", "has_val", "has_test")
 STATUS_COLUMNS = ("status", "error", "traceback")
 #: The loss curves, downsampled to at most 300 epochs: the epochs, the training loss and the
 #: validation loss measured after them (NaN only where a diverged job's shorter curve
@@ -83,7 +91,9 @@ BOOKKEEPING_COLUMNS = ("run_id", "worker", "finished")
 RUN_COLUMNS = frozenset({*IDENTITY_COLUMNS, "seed", *STATUS_COLUMNS, *METRICS,
                          *CURVE_COLUMNS, *WEIGHT_COLUMNS, *BOOKKEEPING_COLUMNS, "started"})
 
-_RESERVED = frozenset({*CONFIG_KEYS, "task_params", *CONFIG_COLUMNS, *RUN_COLUMNS})
+_TASK_COLUMNS = frozenset({"task_params", *TASK_FACT_COLUMNS})
+_RESERVED = frozenset({*CONFIG_KEYS, "task_params", *CONFIG_COLUMNS, *TASK_FACT_COLUMNS,
+                       *RUN_COLUMNS})
 
 
 def main_metric(kind: str, split: str = "test") -> str:
@@ -149,8 +159,12 @@ def flat_config(config: Mapping) -> dict:
 
 
 def config_columns(columns: Iterable[str]) -> list:
-    """The columns among ``columns`` that describe a config (task parameters included)."""
-    return [c for c in columns if c not in RUN_COLUMNS]
+    """The columns among ``columns`` that describe a config (task parameters included).
+
+    ``task_params`` and the task's facts are left out: they restate the task parameter
+    columns (a dict does not group) and follow from them.
+    """
+    return [c for c in columns if c not in RUN_COLUMNS and c not in _TASK_COLUMNS]
 
 
 def hashable(value):

@@ -79,12 +79,12 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         the error and traceback.
     """
     started, t0 = now(), time.perf_counter()
-    info = {"layers": None}
+    info = {"layers": None, "task_facts": None}
     try:
         with threadpool_limits(1) if limit_blas else nullcontext():
             results = _train(configs, info)
     except Exception as exc:  # recorded in the store, not swallowed: see _failed
-        results = [_failed(cfg, exc, info["layers"]) for cfg in configs]
+        results = [_failed(cfg, exc, info) for cfg in configs]
     wall = (time.perf_counter() - t0) / len(configs)
     stamp = {"worker": f"{socket.gethostname()}:{os.getpid()}", "started": started,
              "finished": now()}
@@ -103,7 +103,7 @@ def _train(configs: list, info: dict) -> list:
     cfg = configs[0]
     ds = make_task(cfg["task"], **cfg["task_params"])
     layers = [ds.n_in, *cfg["hidden"], ds.output_units(cfg["output"])]
-    info["layers"] = layers
+    info["layers"], info["task_facts"] = layers, ds.facts
     nets = nncore.fit_replicas(
         layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
@@ -118,7 +118,7 @@ def _train(configs: list, info: dict) -> list:
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
         metrics = stack_metrics(nets, ds)
-    return [_result(c, net, m, layers) for c, net, m in zip(configs, nets, metrics)]
+    return [_result(c, net, m, layers, ds.facts) for c, net, m in zip(configs, nets, metrics)]
 
 
 def _validation_epochs(cfg: dict):
@@ -141,7 +141,7 @@ def _targets(ds, y, units: int) -> np.ndarray:
     return nncore.class_targets(y, units) if ds.kind == "classification" else y
 
 
-def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
+def _result(cfg: dict, net, metrics: dict, layers: list, task_facts: dict) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     # Measured at the curve's epochs (NaN where a diverged job's shorter curve picks others).
@@ -154,7 +154,8 @@ def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
             "curve_epoch": curve_epoch, "curve_loss": curve_loss,
             "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
             "weights": [np.asarray(w) for w in net.weights],
-            "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
+            "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None,
+            "task_facts": task_facts}
 
 
 def job_metrics(net, ds) -> dict:
@@ -222,16 +223,18 @@ def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
 
 
 def failed_record(cfg: dict, error: str, traceback_text: str | None = None,
-                  layers=None) -> dict:
+                  layers=None, task_facts=None) -> dict:
     """The result record of a ``failed`` job: ``error`` is the one line ``sweeps status``
-    shows; nothing trained, so every array and metric is None."""
+    shows; nothing trained, so every array and metric is None (and the task's facts, too,
+    unless its data set was built)."""
     n_params = None if layers is None else nncore.count_params(layers)
     return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
             "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
             "weight_stats": None, "weights": None, "biases": None, "error": error,
-            "traceback": traceback_text}
+            "traceback": traceback_text, "task_facts": task_facts}
 
 
-def _failed(cfg: dict, exc: Exception, layers) -> dict:
+def _failed(cfg: dict, exc: Exception, info: dict) -> dict:
     message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-    return failed_record(cfg, message, "".join(traceback.format_exception(exc)), layers)
+    return failed_record(cfg, message, "".join(traceback.format_exception(exc)),
+                         info["layers"], info["task_facts"])

@@ -20,8 +20,8 @@ from results.figures import (boundary_comparison, decision_boundaries, error_hea
                              fit_grid, loss_curves, metric_vs_size, weight_histograms,
                              weight_stat_curves)
 from results.figures.facets import facet_split, levels, matches
-from results.frame import held_out, lockstep, task_kind, varying_axes
-from sweeps.schema import layers_from_text, main_metric
+from results.frame import held_out, lockstep, task_fact, varying_axes
+from sweeps.schema import main_metric
 
 #: The axes people compare first get the first facets (a column, then a row).
 PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
@@ -75,7 +75,9 @@ def plan_figures(df, *, boundary_depth=None, sweep=None):
 def _task_plan(task, sub, boundary_depth, name):
     """The figures of one task, their page titles starting with ``name``."""
     plan = []
-    kind, n_in = task_kind(sub), _n_inputs(sub)
+    kind, n_in = task_fact(sub, "kind"), task_fact(sub, "n_in")
+    if not (sub["status"] == "ok").any():
+        kind = None  # no job of this task has finished ok yet: no metric, fit or region
     axes = _facet_axes(sub)
     facets, split, note = facet_split(sub, axes, slots=2)
     col = facets[0] if facets else "depth"
@@ -84,7 +86,7 @@ def _task_plan(task, sub, boundary_depth, name):
     plan += _figures(f"{task}_loss_curves", f"{name}: loss curves", sub, split, note,
                      loss_curves, col=col, row=row, hue=hue,
                      sharey="loss" not in (col, row))
-    if kind is not None:  # None: no job of this task has finished ok yet
+    if kind is not None:
         metric = main_metric(kind, "test" if held_out(sub, "test") else "train")
         plan += _figures(f"{task}_{metric}_vs_size", f"{name}: {metric} vs size", sub,
                          split, note, metric_vs_size, metric=metric, hue="depth",
@@ -113,12 +115,6 @@ def _figures(stem, title, df, split, note, func, **options):
     return [Figure(f"{stem}{suffix}", f"{title}{label}", func, g, options,
                     note if i == 0 else None)
             for i, (suffix, label, g) in enumerate(_groups(df, split))]
-
-
-def _n_inputs(df):
-    """The input width, read off ``layers``: no data set is loaded."""
-    layers = df["layers"].dropna()
-    return layers_from_text(layers.iloc[0])[0] if len(layers) else None
 
 
 def _regression_plan(task, sub, axes, name):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from results.stats import t_halfwidth
 from sweeps import schema
-from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
+from sweeps.schema import ARCH_COLUMNS, METRICS, TASK_FACT_COLUMNS
 
 #: The architecture columns that follow from ``hidden`` (and the data's widths): shown
 #: beside a config, never a key of their own.
@@ -103,15 +103,33 @@ def _as_value(value):
     return value
 
 
+def task_fact(df, fact):
+    """A fact of the task of ``df``'s jobs (``sweeps.schema.TASK_FACT_COLUMNS``), as
+    ``sweeps.load`` carries it; None when no job knows it (every job failed before its
+    data existed).
+
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks the fact's column (a frame not made by ``sweeps.load``).
+    """
+    if fact not in TASK_FACT_COLUMNS:
+        raise ValueError(f"unknown task fact {fact!r}; the facts are {TASK_FACT_COLUMNS}")
+    if fact not in df:
+        raise ValueError(f"the results frame lacks the task fact column {fact!r}; expected "
+                         f"the schema of sweeps.load (columns {TASK_FACT_COLUMNS})")
+    known = df[fact].dropna()
+    return None if known.empty else known.iloc[0]
+
+
 def held_out(df, split):
-    """Whether any ok job of ``df`` has a metric of ``split`` ("val" or "test").
+    """Whether the task of ``df``'s jobs holds out ``split`` ("val" or "test") rows.
 
     A truth table (or a CSV with ``test_size = val_size = 0``) trains and is scored on
     every row: it has training metrics only.
     """
-    ok = df["status"] == "ok"
-    return any(c in df and df.loc[ok, c].notna().any() for c in df.columns
-               if c.startswith(f"{split}_") and c in METRICS)
+    task_fact(df, f"has_{split}")  # the column's check
+    return bool(df[f"has_{split}"].eq(True).any())
 
 
 def config_columns(df):
@@ -120,11 +138,8 @@ def config_columns(df):
 
 
 def task_kind(df):
-    """``"regression"`` or ``"classification"``, read off which metrics hold values."""
-    for kind, metrics in KIND_METRICS.items():
-        if any(m in df and df[m].notna().any() for m in metrics):
-            return kind
-    return None
+    """``"regression"`` or ``"classification"``: the task's kind, from the frame."""
+    return task_fact(df, "kind")
 
 
 def available_metrics(df):

@@ -133,7 +133,7 @@ def _best_tables(df):
     """(task, its best configs chosen on validation) for each task with an ok job."""
     out = []
     for task, sub in df.groupby("task", sort=True):
-        if task_kind(sub) is not None and held_out(sub, "val"):
+        if (sub["status"] == "ok").any() and held_out(sub, "val"):
             out.append((task, best_configs(sub, top=10)))
     return out
 
@@ -181,7 +181,7 @@ def _pivots(df):
     out = []
     for task, sub in df.groupby("task", sort=True):
         by = varying_axes(sub) or None
-        kind = task_kind(sub)
+        kind = task_kind(sub) if (sub["status"] == "ok").any() else None  # nothing to pivot
         if kind == "regression":
             for depth in (2, 3):
                 if (sub["depth"] == depth).sum():

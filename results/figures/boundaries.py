@@ -19,7 +19,7 @@ from results._nets import net_frame, rebuild, task_data
 from results.figures.facets import panel_cells
 from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, fix_limits, panel_title
 from results.frame import (arch_sort, at_depth, layers_label, require_single, seed_rows,
-                           uniform_width)
+                           task_fact, uniform_width)
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
@@ -91,11 +91,12 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
 
 def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
     require_single(df, allowed=(row_axis,), what="decision boundaries")
-    configs = arch_sort(df.drop_duplicates("config_id"), by=[row_axis])
-    ds = task_data(configs.iloc[0])
-    if ds.kind != "classification" or ds.n_in != 2:
+    kind, n_in = task_fact(df, "kind"), task_fact(df, "n_in")
+    if (kind, n_in) != ("classification", 2):
         raise ValueError(f"decision boundaries need a classification task with 2-D input; "
-                         f"task {ds.name!r} is {ds.kind} with {ds.n_in} input(s)")
+                         f"task {df['task'].iloc[0]!r} is {kind} with {n_in} input(s)")
+    configs = arch_sort(df.drop_duplicates("config_id"), by=[row_axis])
+    ds = task_data(configs.iloc[0])  # its points are drawn, its mesh spans them
     slots, uniform = _slots(configs, row_axis)
     n_rows, n_cols = (max(v[i] for v in slots.values()) + 1 for i in (0, 1))
     # Every (row, width) slot of a uniform grid is a config: one without a result yet
@@ -106,7 +107,7 @@ def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
     mesh = _mesh(ds, resolution)
     fix_limits(axes, (mesh[0].min(), mesh[0].max()), (mesh[1].min(), mesh[1].max()))
     chosen = seed_rows(df, seed=seed).set_index("config_id")
-    colors = sns.color_palette("deep", ds.n_out)
+    colors = sns.color_palette("deep", task_fact(df, "n_out"))
     for _, cfg in configs.iterrows():
         net_row = chosen.loc[cfg["config_id"]] if cfg["config_id"] in chosen.index else None
         _draw_panel(panels[cfg["config_id"]], net_row, ds, mesh, points, colors)
@@ -163,7 +164,7 @@ def _mesh(ds, resolution):
 
 def _draw_panel(ax, row, ds, mesh, points, colors):
     xx, yy = mesh
-    k = ds.n_out
+    k = len(colors)  # one per class
     if row is not None:
         Z = nncore.predict_labels(rebuild(row).predict(np.column_stack([xx.ravel(),
                                                                          yy.ravel()])))

@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from results._nets import net_frame, predict_rows, task_data
 from results.figures.facets import panel_cells, palette
 from results.figures.layout import figure_title, fix_limits, panel_title, wrap_shape
-from results.frame import arch_sort, layers_label, per_config, require_single
+from results.frame import arch_sort, layers_label, per_config, require_single, task_fact
 
 
 def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_points=300,
@@ -58,11 +58,13 @@ def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_p
         raise ValueError(f"band must be 'minmax', 'std' or None, got {band!r}")
     df = net_frame(df)
     require_single(df, allowed=(hue,) if hue else (), what="fit_grid")
-    configs = arch_sort(df.drop_duplicates("hidden"))
-    ds = task_data(configs.iloc[0])
-    if ds.n_in != 1 or ds.n_out != 1 or ds.kind != "regression":
+    kind, n_in, n_out = (task_fact(df, f) for f in ("kind", "n_in", "n_out"))
+    if (kind, n_in, n_out) != ("regression", 1, 1):
         raise ValueError(f"fit_grid needs a regression task with 1-D input and output; task "
-                         f"{ds.name!r} is {ds.kind} with {ds.n_in} input(s), {ds.n_out} output(s)")
+                         f"{df['task'].iloc[0]!r} is {kind} with {n_in} input(s), "
+                         f"{n_out} output(s)")
+    configs = arch_sort(df.drop_duplicates("hidden"))
+    ds = task_data(configs.iloc[0])  # its points and true function are drawn
     slots = _slots(configs["depth"].tolist(), col_wrap, len(configs))
     fig, axes, panels = panel_cells(
         dict(zip(configs["config_id"], map(tuple, slots))),

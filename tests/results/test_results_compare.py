@@ -112,7 +112,10 @@ def _frame(values, optimizer):
                          "task": "moons", "hidden": (i + 3,), "layers": f"[2,{i + 3},2]",
                          "depth": 1, "n_params": 5 * i + 17, "activation": "tanh",
                          "optimizer": optimizer, "seed": seed, "status": "ok",
-                         "val_accuracy": value, "test_accuracy": value})
+                         "val_accuracy": value, "test_accuracy": value,
+                         # moons' facts, as sweeps.load carries them
+                         "kind": "classification", "n_in": 2, "n_out": 2, "has_val": True,
+                         "has_test": True})
     return pd.DataFrame(rows)
 
 
@@ -142,6 +145,7 @@ def test_a_lower_is_better_metric_turns_the_wins_around():
     for df in (errors_a, errors_b):
         df["val_mse"] = df.pop("val_accuracy")
         df["test_mse"] = df.pop("test_accuracy")
+        df["kind"] = "regression"  # the task's kind is a fact of the frame
     v = compare(errors_a, errors_b).attrs["verdict"]
     assert v["metric"] == "val_mse" and v["wins"] == {"adam": 1, "adagrad": 4}
 

@@ -88,7 +88,10 @@ def _hand_frame():
                          "hidden": (i + 3,), "layers": f"[2,{i + 3},2]", "depth": 1,
                          "n_params": 5 * i + 17, "activation": "tanh", "seed": seed,
                          "status": "ok", "val_accuracy": val[seed],
-                         "test_accuracy": test[seed]})
+                         "test_accuracy": test[seed],
+                         # moons' facts, as sweeps.load carries them
+                         "kind": "classification", "n_in": 2, "n_out": 2, "has_val": True,
+                         "has_test": True})
     return pd.DataFrame(rows)
 
 

@@ -71,14 +71,15 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, row=None,
     values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
     log = bool(logy or (logy is None and value_scale(values, metric=metric) == "log"))
     ylim = _y_limits(points, metrics, log)
+    beyond = False
     for ax, sub in panels:
-        _draw(ax, sub, metrics, hue, colors, ylim)
+        beyond |= _draw(ax, sub, metrics, hue, colors, ylim)
     if logx:
         log_axis(axes[0, 0], "x")
     axes[0, 0].set_ylim(*ylim)  # shared: sets every panel
     if log:
         log_axis(axes[0, 0], "y")
-    _legend(fig, colors, hue, metrics, _train_note(df, points, metrics))
+    _legend(fig, colors, hue, metrics, _train_note(df, points, metrics), beyond)
     bottom_xlabel(axes, "number of parameters")
     fig.supylabel(metric if len(metrics) == 1 else metric.replace("test_", ""),
                   fontsize=LABEL_SIZE)
@@ -98,14 +99,20 @@ def _y_limits(points, metrics, log):
     if log:
         means, ends = means[means > 0], ends[ends > 0]
     low, high = scale[0](means.min()), scale[0](means.max())
-    span = (high - low) or (0.1 if log else 0.1 * abs(high) or 0.1)
+    span = (high - low) or (0.5 if log else 0.5 * abs(high) or 0.5)  # one value: +-3%
     ends = scale[0](ends)
     low = min(low - 0.06 * span, max(ends.min(initial=low), low - 0.25 * span))
     high = max(high + 0.06 * span, min(ends.max(initial=high), high + 0.25 * span))
-    return scale[1](low), scale[1](high)
+    low, high = scale[1](low), scale[1](high)
+    # Never far past what the metric can be (an accuracy above 1, an error below 0).
+    floor, ceiling = metric_range(test)
+    margin = 0.03 * (high - low)
+    return max(low, floor - margin), min(high, ceiling + margin)
 
 
 def _draw(ax, points, metrics, hue, palette, ylim):
+    """Draw one panel; return whether an interval goes on beyond the y axis."""
+    clipped = False
     for value, group in points.groupby(hue, sort=True):
         color = palette[value]
         test = metrics[0]
@@ -117,6 +124,7 @@ def _draw(ax, points, metrics, hue, palette, ylim):
         # An interval going on beyond the axis ends in a triangle at the edge it crosses.
         for ends, edge, marker in ((high, ylim[1], "^"), (low, ylim[0], "v")):
             beyond = (ends > edge) if marker == "^" else (ends < edge)
+            clipped |= bool(beyond.any())
             if beyond.any():  # an empty unclipped line would stretch the layout to (0, 0)
                 ax.plot(group["n_params"][beyond], np.full(beyond.sum(), edge), ls="",
                         marker=marker, ms=3.5, color=color, alpha=0.8, clip_on=False)
@@ -126,9 +134,10 @@ def _draw(ax, points, metrics, hue, palette, ylim):
             ax.scatter(group["n_params"], group[f"{metrics[1]}_mean"], facecolor="none",
                        edgecolor=color, s=14, lw=0.8, zorder=2)
     ax.tick_params(labelsize=TICK_SIZE + 1)
+    return clipped
 
 
-def _legend(fig, palette, hue, metrics, note):
+def _legend(fig, palette, hue, metrics, note, beyond):
     handles = [Line2D([], [], marker="o", ls="", color=c, ms=5) for c in palette.values()]
     labels = [f"{hue} {v}" for v in palette]
     handles.append(Line2D([], [], marker="o", ls="", color="0.3", ms=5))
@@ -136,8 +145,9 @@ def _legend(fig, palette, hue, metrics, note):
     if len(metrics) > 1:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3", ms=5))
         labels.append(f"{metrics[1]} (mean)")
-    handles.append(Line2D([], [], marker="^", ls="", color="0.3", ms=4))
-    labels.append("interval goes on beyond the axis")
+    if beyond:
+        handles.append(Line2D([], [], marker="^", ls="", color="0.3", ms=4))
+        labels.append("interval goes on beyond the axis")
     figure_legend(fig, handles, labels, note=note)
 
 

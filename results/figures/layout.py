@@ -181,8 +181,10 @@ def log_axis(ax, which="y"):
     (ax.set_yscale if which == "y" else ax.set_xscale)("log")
     low, high = axis.get_view_interval()
     decades = np.log10(high / low) if low > 0 and high > low else 10
-    # 1-2-5 ticks when the range is short enough to label them, decades otherwise.
-    axis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5) if decades <= 3 else (1,)))
+    # 1-2-3-5 or 1-2-5 ticks when the range is short enough to label them, decades
+    # otherwise: a band of values between two labels would read as unlabelled.
+    subs = (1, 2, 3, 5) if decades <= 2 else (1, 2, 5) if decades <= 3 else (1,)
+    axis.set_major_locator(ticker.LogLocator(subs=subs))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(ticker.NullFormatter())
 

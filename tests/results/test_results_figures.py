@@ -241,7 +241,7 @@ def test_weight_histograms_one_panel_per_layer_every_weight_counted(recorded):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["adagrad", "adam"]
 
 
-def test_layer_stats_lines_are_the_mean_recorded_spread(recorded):
+def test_weight_stat_curves_lines_are_the_mean_recorded_spread(recorded):
     from results import weight_stat_curves
     fig = weight_stat_curves(recorded, by="optimizer")
     ax = [a for a in fig.axes if a.has_data()][0]  # std of layer 1

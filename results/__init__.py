@@ -13,8 +13,8 @@ Figures that need predictions rebuild the networks from the stored weights via `
 """
 from results.compare import compare, comparison_text, write_comparison
 from results.figures import (boundary_comparison, compare_plot, decision_boundaries,
-                             error_heatmaps, fit_grid, layer_stats, loss_curves, metric_vs_size,
-                             save_figure, weight_histograms)
+                             error_heatmaps, fit_grid, loss_curves, metric_vs_size,
+                             save_figure, weight_histograms, weight_stat_curves)
 from results.frame import load_results
 from results.report import build_report
 from results.selection import best_configs, best_text
@@ -23,6 +23,6 @@ from results.tables import (grid_pivot, status_counts, summary_table, width_dept
 
 __all__ = ["best_configs", "best_text", "boundary_comparison", "build_report", "compare",
            "compare_plot", "comparison_text", "decision_boundaries", "error_heatmaps",
-           "fit_grid", "grid_pivot", "layer_stats", "load_results", "loss_curves",
-           "metric_vs_size", "save_figure", "status_counts", "summary_table",
-           "weight_histograms", "width_depth_pivot", "write_comparison", "write_table"]
+           "fit_grid", "grid_pivot", "load_results", "loss_curves", "metric_vs_size",
+           "save_figure", "status_counts", "summary_table", "weight_histograms",
+           "weight_stat_curves", "width_depth_pivot", "write_comparison", "write_table"]

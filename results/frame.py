@@ -13,8 +13,12 @@ import pandas as pd
 
 from results.stats import t_halfwidth
 from sweeps import schema
-from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
+from sweeps.schema import ARCH_COLUMNS, METRICS, TASK_FACT_COLUMNS
 from sweeps.values import hashable
+
+#: The architecture columns that follow from ``hidden`` (and the data's widths): shown
+#: beside a config, never a key of their own.
+DERIVED_ARCH = tuple(c for c in ARCH_COLUMNS if c != "hidden")
 
 
 def load_results(out_dir, *, curves=True, weights=True):
@@ -92,15 +96,33 @@ def _container(value):
     return isinstance(value, (list, tuple, dict))
 
 
+def task_fact(df, fact):
+    """A fact of the task of ``df``'s jobs (``sweeps.schema.TASK_FACT_COLUMNS``), as
+    ``sweeps.load`` carries it; None when no job knows it (every job failed before its
+    data existed).
+
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks the fact's column (a frame not made by ``sweeps.load``).
+    """
+    if fact not in TASK_FACT_COLUMNS:
+        raise ValueError(f"unknown task fact {fact!r}; the facts are {TASK_FACT_COLUMNS}")
+    if fact not in df:
+        raise ValueError(f"the results frame lacks the task fact column {fact!r}; expected "
+                         f"the schema of sweeps.load (columns {TASK_FACT_COLUMNS})")
+    known = df[fact].dropna()
+    return None if known.empty else known.iloc[0]
+
+
 def held_out(df, split):
-    """Whether any ok job of ``df`` has a metric of ``split`` ("val" or "test").
+    """Whether the task of ``df``'s jobs holds out ``split`` ("val" or "test") rows.
 
     A truth table (or a CSV with ``test_size = val_size = 0``) trains and is scored on
     every row: it has training metrics only.
     """
-    ok = df["status"] == "ok"
-    return any(c in df and df.loc[ok, c].notna().any() for c in df.columns
-               if c.startswith(f"{split}_") and c in METRICS)
+    task_fact(df, f"has_{split}")  # the column's check
+    return bool(df[f"has_{split}"].eq(True).any())
 
 
 def config_columns(df):
@@ -109,11 +131,8 @@ def config_columns(df):
 
 
 def task_kind(df):
-    """``"regression"`` or ``"classification"``, read off which metrics hold values."""
-    for kind, metrics in KIND_METRICS.items():
-        if any(m in df and df[m].notna().any() for m in metrics):
-            return kind
-    return None
+    """``"regression"`` or ``"classification"``: the task's kind, from the frame."""
+    return task_fact(df, "kind")
 
 
 def available_metrics(df):
@@ -190,8 +209,9 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         Results in the ``sweeps.load`` schema.
     metrics : list of str
         Metric columns to aggregate.
-    stats : tuple of str, default=("mean",)
-        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``),
+    stats : tuple of str or callable, default=("mean",)
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``, or
+        a function of a Series, named by its ``__name__``),
         ``n`` (the number of seeds that entered) and ``ci_low`` / ``ci_high`` (the 95%
         Student t interval of the mean over those seeds, NaN for a single seed).
     statuses : tuple of str, default=("ok",)
@@ -218,7 +238,8 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         half = t_halfwidth(aggregated[f"{m}_std"], aggregated[f"{m}_n"])
         aggregated[f"{m}_ci_low"] = aggregated[f"{m}_mean"] - half
         aggregated[f"{m}_ci_high"] = aggregated[f"{m}_mean"] + half
-    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in stats]])
+    names = [s if isinstance(s, str) else s.__name__ for s in stats]
+    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in names]])
 
 
 def at_depth(df, depth):

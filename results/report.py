@@ -97,7 +97,8 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     best = _best_tables(df)
     tables = _write_tables(df, meta, report / "tables", best)
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
-    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
+    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth,
+                                    meta.get("name"))
     headlines = [headline(table) for _, table in best]
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
@@ -132,7 +133,7 @@ def _best_tables(df):
     """(task, its best configs chosen on validation) for each task with an ok job."""
     out = []
     for task, sub in df.groupby("task", sort=True):
-        if task_kind(sub) is not None and held_out(sub, "val"):
+        if (sub["status"] == "ok").any() and held_out(sub, "val"):
             out.append((task, best_configs(sub, top=10)))
     return out
 
@@ -180,7 +181,7 @@ def _pivots(df):
     out = []
     for task, sub in df.groupby("task", sort=True):
         by = varying_axes(sub) or None
-        kind = task_kind(sub)
+        kind = task_kind(sub) if (sub["status"] == "ok").any() else None  # nothing to pivot
         if kind == "regression":
             for depth in (2, 3):
                 if (sub["depth"] == depth).sum():
@@ -199,7 +200,7 @@ def _first_line(text):
 
 
 # -- figures ---------------------------------------------------------------------------
-def _write_figures(df, folder, fmt, boundary_depth):
+def _write_figures(df, folder, fmt, boundary_depth, sweep):
     """Draw and save every figure whose data changed since the last build; reuse the rest.
 
     Returns
@@ -209,7 +210,7 @@ def _write_figures(df, folder, fmt, boundary_depth):
         Which figures were drawn and which reused.
     """
     out, cache = [], FigureCache(folder)
-    for fig in plan_figures(df, boundary_depth=boundary_depth):
+    for fig in plan_figures(df, boundary_depth=boundary_depth, sweep=sweep):
         digest = figure_digest(fig.func, fig.df, fig.options, fmt)
         result = cache.lookup(fig.name, digest)
         if result is None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.frame import (arch_sort, at_depth, available_metrics, config_columns, ok_metric,
-                           per_config, prepare, require_single, uniform_width, varying_axes)
+from results.frame import (DERIVED_ARCH, arch_sort, at_depth, available_metrics,
+                           config_columns, per_config, prepare, require_single,
+                           uniform_width, varying_axes)
 from sweeps.schema import STATUSES, higher_is_better
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
@@ -57,7 +58,7 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     table = configs.join(counts).join(stats.drop(columns=configs.columns)).reset_index()
     table = table[[c for c in table.columns if c != "config_id"] + ["config_id"]]
     if varying_only:  # the config axes of the frame, not the summary's statistics
-        keep = set(varying_axes(df)) | {"layers", "depth", "n_params"}
+        keep = set(varying_axes(df)) | set(DERIVED_ARCH)
         table = table.drop(columns=[c for c in config_columns(df) if c not in keep])
     table = _sort(table, sort_by, ascending, metrics)
     seeds = table[[f"{m}_n" for m in metrics]].to_numpy()
@@ -139,10 +140,12 @@ def grid_pivot(df, *, depth=2, metric="test_mse", agg="mean", by=None):
     df = at_depth(prepare(df), depth)
     require_single(df, allowed=by, what="grid_pivot")
     names = ["i", "j", "k"][:depth]
-    widths = pd.DataFrame(df["hidden"].tolist(), columns=names, index=df.index)
-    data = pd.concat([df[by], widths], axis=1).assign(value=ok_metric(df, metric))
+    configs = per_config(df, [metric], stats=(agg,), columns=by + ["hidden"])
+    widths = pd.DataFrame(configs["hidden"].tolist(), columns=names, index=configs.index)
+    data = pd.concat([configs[by], widths], axis=1).assign(value=configs.iloc[:, -1])
     rows = by + (["k", "i"] if depth == 3 else ["i"])
-    cells = data.groupby(rows + names[1:2], dropna=False)["value"].agg(agg)
+    # One config per cell (require_single): the seeds were aggregated by per_config.
+    cells = data.groupby(rows + names[1:2], dropna=False)["value"].first()
     if depth == 1:
         return cells.rename(metric).to_frame()
     table = cells.unstack("j")
@@ -176,9 +179,12 @@ def width_depth_pivot(df, *, metric="test_accuracy", by="activation", agg="mean"
     if df.empty:
         raise ValueError("width_depth_pivot: no architecture has equal hidden widths")
     require_single(df, allowed=by + ["width"], what="width_depth_pivot")
-    data = df[by + ["depth"]].assign(width=df["width"].astype(int),
-                                     value=ok_metric(df, metric))
-    table = data.groupby(by + ["depth", "width"], dropna=False)["value"].agg(agg).unstack("width")
+    configs = per_config(df, [metric], stats=(agg,), columns=by + ["depth", "width"])
+    data = configs[by + ["depth"]].assign(width=configs["width"].astype(int),
+                                          value=configs.iloc[:, -1])
+    # One config per cell (require_single): the seeds were aggregated by per_config.
+    table = data.groupby(by + ["depth", "width"], dropna=False)["value"].first()
+    table = table.unstack("width")
     return table
 
 

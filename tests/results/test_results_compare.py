@@ -142,6 +142,7 @@ def test_a_lower_is_better_metric_turns_the_wins_around():
     for df in (errors_a, errors_b):
         df["val_mse"] = df.pop("val_accuracy")
         df["test_mse"] = df.pop("test_accuracy")
+        df["kind"] = "regression"  # the task's kind is a fact of the frame
     v = compare(errors_a, errors_b).attrs["verdict"]
     assert v["metric"] == "val_mse" and v["wins"] == {"adam": 1, "adagrad": 4}
 

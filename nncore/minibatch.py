@@ -5,13 +5,15 @@ A mini-batch step multiplies the first layer by its batch in two layouts: transp
 gradient. Gathering and transposing every batch on its own (two copies and a gather per
 step) cost more than the products of a 30-wide net on MNIST-shaped data. ``Batches``
 instead gathers a chunk of many batches per replica into reused buffers, transposes the
-chunk once, and hands out every batch as views of the two buffers. A transposed *view*
-would save that copy, but OpenBLAS then sums the forward product in another order (last
-bits differ), and float64 results must stay as they are.
+chunk's batches in one call, and hands out every batch as views of those buffers. A
+transposed *view* of the rows would save that copy, but OpenBLAS then sums the forward
+product in another order (last bits differ), and float64 results must stay as they are;
+a column slice of one transposed chunk keeps the bits but makes the forward product
+about twice as slow (785 rows read at a large stride).
 
-The two views give the products exactly the arguments the gathered copies gave them
-(the same memory layout inside each matrix, only a larger leading dimension), so the
-numbers are bit for bit those of gathering each batch.
+Each batch's transposed inputs are contiguous, as the gathered copy was, and its rows
+differ only in their batch stride: the products get the arguments they always got, so
+the numbers are bit for bit those of gathering each batch.
 """
 import numpy as np
 
@@ -44,11 +46,17 @@ class Batches:
         self._buffers = {}
 
     def _buffers_for(self, S, k):
+        """Buffers for a chunk of ``k`` rows: the gathered rows, and each whole batch's
+        transposed inputs and targets contiguous on their own, then the short last
+        batch's (the layout the forward product wants, so it sums as it always has)."""
         if k not in self._buffers:  # the chunk size, and at most one shorter last chunk
-            X, Y = self.X_rows, self.Y
-            self._buffers[k] = (np.empty((S, k, X.shape[1]), X.dtype),
-                                np.empty((S, X.shape[1], k), X.dtype),
-                                np.empty((S, Y.shape[1], k), Y.dtype))
+            X, Y, bs = self.X_rows, self.Y, self.batch_size
+            (width, dtype), n_out, whole, rest = X.shape[1:] + (X.dtype,), Y.shape[1], *divmod(k, bs)
+            self._buffers[k] = (np.empty((S, k, width), dtype),
+                                np.empty((S, whole, width, bs), dtype),
+                                np.empty((S, whole, n_out, bs), Y.dtype),
+                                np.empty((S, width, rest), dtype),
+                                np.empty((S, n_out, rest), Y.dtype))
         return self._buffers[k]
 
     def epoch(self):
@@ -64,16 +72,26 @@ class Batches:
         S, bs = order.shape[0], self.batch_size
         for c0 in range(0, self.n, self.chunk):
             idx = order[:, c0 : c0 + self.chunk]
-            k = idx.shape[1]
-            R, R_T, Y_T = self._buffers_for(S, k)
+            R, X_T, Y_T, X_T_rest, Y_T_rest = self._buffers_for(S, idx.shape[1])
             np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
-            np.copyto(R_T, R.transpose(0, 2, 1))
-            np.copyto(Y_T, self.Y[idx].transpose(0, 2, 1))
-            for j in range(0, k, bs):
-                if self.shared:
-                    yield R_T[0, :, j : j + bs], R[0, j : j + bs], Y_T[0, :, j : j + bs]
-                else:
-                    yield R_T[:, :, j : j + bs], R[:, j : j + bs], Y_T[:, :, j : j + bs]
+            Y = self.Y[idx]
+            whole = X_T.shape[1] * bs
+            np.copyto(X_T, _batches_T(R[:, :whole], bs))
+            np.copyto(Y_T, _batches_T(Y[:, :whole], bs))
+            np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
+            np.copyto(Y_T_rest, Y[:, whole:].transpose(0, 2, 1))
+            batches = [(X_T[:, b], R[:, b * bs : (b + 1) * bs], Y_T[:, b])
+                       for b in range(X_T.shape[1])]
+            if whole < idx.shape[1]:
+                batches.append((X_T_rest, R[:, whole:], Y_T_rest))
+            for X_b, rows, Y_b in batches:
+                yield (X_b[0], rows[0], Y_b[0]) if self.shared else (X_b, rows, Y_b)
+
+
+def _batches_T(rows, bs):
+    """``(S, b * bs, width)`` rows as ``(S, b, width, bs)``: each batch transposed (a view)."""
+    S, k, width = rows.shape
+    return rows.reshape(S, k // bs, bs, width).transpose(0, 1, 3, 2)
 
 
 class SharedFirst:

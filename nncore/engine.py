@@ -222,6 +222,8 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         history stops there.
         ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
         epochs (0-based), or None.
+        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` (``X_T`` None in mini-batch mode),
+        for a caller's pass over the training data.
     """
     n, S = X.shape[0], stack.n_replicas
     full_batch = batch_size is None or batch_size >= n
@@ -275,7 +277,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
-            "diverged": diverged, "recorded": recorded}
+            "diverged": diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
 
 
 def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):

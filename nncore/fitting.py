@@ -99,7 +99,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
         for B, best in zip(stack.blocks, stopping.best_blocks()):
             B[kept] = best[kept]
-    problems = _unusable(network, stack, X, Y)
+    problems = _unusable(network, stack, run["inputs"], Y)
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -134,18 +134,23 @@ def _stacked_network(nets, stack):
                           l2s[0] if len(set(l2s)) == 1 else l2s, first.leaky_slope, stack)
 
 
-def _unusable(network, stack, X, Y):
+def _unusable(network, stack, inputs, Y):
     """Why each replica's kept weights cannot be used, or ``""``: one entry per replica.
 
     Divergence is decided on what is kept, not only on the losses seen during training:
     the last step can overflow the weights after a finite loss, and a kept network whose
     weights or training loss are not finite is no result. One forward pass of the whole
-    stack on the training data decides it for every replica.
+    stack on the training data decides it for every replica. ``inputs`` is
+    ``engine.train``'s: after mini-batch training the pass multiplies a transposed view of
+    the rows (rounding may differ in the last bits: a finite loss stays finite short of
+    overflow's edge), saving a transposed copy of the whole training set.
     """
+    X_T, X_rows = inputs
+    X_T = X_rows.T if X_T is None else X_T
     finite = np.logical_and.reduce([np.isfinite(B).all(axis=(1, 2)) for B in stack.blocks])
-    ws = engine.Workspace(stack, len(X))
+    ws = engine.Workspace(stack, len(X_rows))
     with np.errstate(all="ignore"):
-        engine.forward(network, stack, engine.inputs(X)[0], ws)
+        engine.forward(network, stack, X_T, ws)
         losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
     reasons = []
     for ok, value in zip(finite, losses):

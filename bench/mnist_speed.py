@@ -227,7 +227,7 @@ def sweeps_table(rows=6000, epochs=1, jobs=2):
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sweeps", "run", spec, "--jobs", str(jobs),
                         "--quiet", "--force", "--out", os.path.join(folder, "out")],
-                       check=True)
+                       check=True, stdout=subprocess.DEVNULL)
         ours = time.perf_counter() - start
         start = time.perf_counter()
         X = np.loadtxt(path, delimiter=",")  # what the user's loop reads, then trains

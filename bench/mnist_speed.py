@@ -10,7 +10,8 @@ loop, nncore one net at a time, ``fit_replicas`` with each seed's own batch orde
 with one shared order (float64 and float32), and PyTorch on CPU when it is importable.
 FLOPs count the products a step needs (forward, weight gradient, and the input gradient
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
-same dtype measured in the same run. ``sweeps run`` end to end on the CSV is timed next
+same dtype measured in the same run (best of 20). Training is timed in CPU seconds of
+this process (one thread), which a loaded machine distorts less than wall time. ``sweeps run`` end to end on the CSV is timed next
 to scikit-learn in ``joblib.Parallel`` over the same jobs.
 
 Run: ``python bench/mnist_speed.py --rows 6000 --epochs 1`` (under a minute);
@@ -165,21 +166,21 @@ def engine_table(rows=6000, epochs=1, seeds=5, rounds=3):
     X, Y = pixels / 255.0, np.eye(10)[labels]
     peak = {np.float64: matmul_rate(np.float64), np.float32: matmul_rate(np.float32)}
     lines = [f"{rows:,} rows x 784, {epochs} epoch(s), batch 10, lr 3.0, one BLAS thread, "
-             f"medians of {rounds} rounds; single-core matmul {peak[np.float64]:.1f} "
+             f"CPU seconds (a loaded machine steals wall time), medians of {rounds} rounds "
+             f"taken in turn; single-core matmul {peak[np.float64]:.1f} "
              f"GFLOP/s float64, {peak[np.float32]:.1f} float32; load: {_load()}"]
     for layers in NETS:
         flops = flops_per_epoch(layers, rows) * epochs
         lines += ["", f"`{layers}`", "",
-                  "| trainer | s per net | nets per hour | x scikit-learn | x plain numpy "
+                  "| trainer | CPU s per net | nets per hour | x scikit-learn | x plain numpy "
                   "| GFLOP/s | % of matmul rate |", "|---|---|---|---|---|---|---|"]
-        times = {}
-        for label, nets, fn in trainers(seeds):
-            taken = []
-            for _ in range(rounds):
-                start = time.perf_counter()
+        taken = {}
+        for _ in range(rounds):  # rounds outermost: every trainer sees the same load
+            for label, nets, fn in trainers(seeds):
+                start = time.process_time()
                 fn(layers, X, Y, labels, epochs)
-                taken.append((time.perf_counter() - start) / nets)
-            times[label] = statistics.median(taken)
+                taken.setdefault(label, []).append((time.process_time() - start) / nets)
+        times = {label: statistics.median(t) for label, t in taken.items()}
         base, plain = list(times.values())[0], list(times.values())[1]
         for label, per_net in times.items():
             rate = flops / per_net / 1e9

@@ -10,7 +10,7 @@ loop, nncore one net at a time, ``fit_replicas`` with each seed's own batch orde
 with one shared order (float64 and float32), and PyTorch on CPU when it is importable.
 FLOPs count the products a step needs (forward, weight gradient, and the input gradient
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
-same dtype measured in the same run (best of 20). Training is timed in CPU seconds of
+same dtype measured in the same run (best of 20, CPU time). Training is timed in CPU seconds of
 this process (one thread), which a loaded machine distorts less than wall time. ``sweeps run`` end to end on the CSV is timed next
 to scikit-learn in ``joblib.Parallel`` over the same jobs.
 
@@ -68,14 +68,15 @@ def flops_per_epoch(layers, n):
 
 
 def matmul_rate(dtype, size=512, repeat=20):
-    """Single-core GFLOP/s of a square matmul: the best of ``repeat``."""
+    """Single-core GFLOP/s of a square matmul: the best of ``repeat``, in CPU time as the
+    training rows are."""
     a = np.random.default_rng(0).random((size, size)).astype(dtype)
     out = np.empty_like(a)
     best = np.inf
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         np.matmul(a, a, out=out)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return 2 * size**3 / best / 1e9
 
 

@@ -63,7 +63,7 @@ validation metric (val_accuracy or val_mse).
 _EXPORT_EXAMPLES = """\
 examples:
   sweeps export runs/sine                      runs/sine/results.csv, one row per job
-  sweeps export runs/sine --format json --arrays --to sine.json
+  sweeps export runs/sine --format json --arrays --out sine.json
 
 Every column of the results frame (docs/ARCHITECTURE.md) but the arrays, unless --arrays.
 """
@@ -118,11 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = command("export", commands.export,
                      "write a sweep's results as a table file (one row per job)",
                      _EXPORT_EXAMPLES)
-    export.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    export.add_argument("sweep", metavar="DIR", help="output directory of `sweeps run`")
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv",
                         help="file format (default: csv; parquet needs pyarrow)")
-    export.add_argument("--to", metavar="FILE", default=None,
-                        help="file to write (default: DIR/results.<format>)")
+    # --out, as every command names its output; --to, its old name, still works
+    export.add_argument("--out", "-o", "--to", dest="to", metavar="FILE", default=None,
+                        help="file to write (default: DIR/results.<format>; --to is its "
+                             "old name)")
     export.add_argument("--arrays", action="store_true",
                         help="also the loss curves and weights (json only: they are lists)")
     best = command("best", commands.best,
@@ -243,7 +245,8 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
-        error = commands.as_command_error(exc, getattr(args, "out", None))
+        where = getattr(args, "out", None) or getattr(args, "sweep", None)
+        error = commands.as_command_error(exc, where)
         if error is None:
             raise
         print(f"sweeps {args.command}: error: {commands.one_line(error)}", file=sys.stderr)

@@ -291,7 +291,7 @@ def export(args) -> int:
     from sweeps.frame import load
     from sweeps.schema import CURVE_COLUMNS, WEIGHT_COLUMNS
 
-    out = Path(args.out)
+    out = Path(args.sweep)
     _require_store(out)
     if args.arrays and args.format != "json":
         raise CommandError("--arrays needs --format json (arrays are lists of numbers)",

@@ -29,6 +29,8 @@ Rerunning the same command resumes: finished jobs (ok or diverged) are never ret
 failed ones only with --retry-failed, all of them with --force. A worker process that dies
 fails only its group. On Dask, the run ends (exit 1, results kept) when the scheduler is
 lost or no worker is alive for SWEEPS_DASK_NO_WORKER_TIMEOUT seconds (default: 60).
+Progress: a bar on a terminal; when stderr is not one (a log, `| tee`), a line when the
+plan is made and one every SWEEPS_PROGRESS_EVERY seconds (default: 5) as jobs finish.
 """
 _LIST_EXAMPLES = """\
 examples:

@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from sweeps.progress import ProgressBar
+from sweeps.progress import ProgressBar, ProgressLines
 from sweeps.schema import STATUSES, flat_config, varying
 from sweeps.store import Store, StoreError, check_db_file, db_path
 
@@ -101,7 +101,9 @@ def run(args) -> int:
         except ValueError as exc:
             raise CommandError(str(exc), EXIT_USAGE) from None
     out = _out_dir(args, spec)
-    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    # a bar on a terminal; elsewhere (a log, make | tee) a line every few seconds
+    bar = (ProgressBar(enabled=not args.quiet) if sys.stderr.isatty() else
+           ProgressLines(enabled=not args.quiet))
     # joblib counts the groups it drops when a run stops early (a full disk), as the
     # abandoned generator is collected, after the error line: they are pending jobs,
     # which the summary or the error line already account for.
@@ -134,7 +136,7 @@ def run(args) -> int:
         bar.close()
     s = summary
     print(f"{s.name}: {s.planned} jobs: {s.ok} ok, {s.cached} cached, {s.failed} failed, "
-          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}")
+          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}", flush=True)
     if s.any_failed:
         retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
                  "again)" if s.cached_failed else "")

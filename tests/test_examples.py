@@ -1,5 +1,6 @@
 """Every example in ``examples/`` runs as the README says, with tiny epochs, and shows what
 its exercise is about."""
+import os
 import runpy
 import shutil
 import subprocess
@@ -124,3 +125,25 @@ def test_the_python_quickstart_runs_its_cells(tmp_path):
     assert (tmp_path / "runs" / "quickstart" / "fits.png").stat().st_size > 10_000
     stored = sweeps.load(tmp_path / "runs" / "quickstart", curves=False, weights=False)
     assert len(stored) == 3 * 2 * 3 and (stored["status"] == "ok").all()
+
+
+def test_learnt_prints_the_materials_not_as_a_hand_written_descent_trains_it(examples,
+                                                                             tmp_path):
+    """`make demo`'s last step: the trained w, b and each row's output, on the terminal
+    (a real subprocess), against plain gradient descent on the material's NOT written
+    here: a = tanh(w x + b), C/2 = mean (a - y)^2 / 2, lr 0.5, 200 epochs from 1.3, -0.1."""
+    spec = sweeps.load_spec(examples / "not.toml")
+    assert sweeps.run_sweep(spec, tmp_path, n_jobs=1, backend="threading").ok == 1
+    x, y, w, b = np.array([0.0, 1.0]), np.array([1.0, 0.0]), 1.3, -0.1
+    for _ in range(200):
+        a = np.tanh(w * x + b)
+        dz = (a - y) * (1 - a ** 2) / len(x)
+        w, b = w - 0.5 * (dz * x).sum(), b - 0.5 * dz.sum()
+    a = np.tanh(w * x + b)
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "learnt.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.splitlines() == [
+        f"[1,1] tanh, seed 0 (ok): W1 = {w:.3g}, b1 = {b:.3g}",
+        f"  x = 0 -> {a[0]:.3g} (target 1)", f"  x = 1 -> {a[1]:.3g} (target 0)"]
+    assert done.stderr == ""

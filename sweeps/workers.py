@@ -194,9 +194,17 @@ def _submit(slots: list, slot: int, train, group: list):
     raise BrokenProcessPool("a new worker process died before it took any work")
 
 
+#: A -W option for loky's resource tracker, a process started with the driver's -W
+#: options: when the driver is SIGKILLed, it unlinks the semaphores the driver left (as it
+#: should) and warns of "leaked semlock objects" in two lines under the run's one line.
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+
+
 def _new_executor() -> ProcessPoolExecutor:
     # One worker per executor: a broken executor names its one group. The thread-count
     # variables are set before numpy loads (as joblib's inner_max_num_threads=1).
+    if _QUIET_TRACKER not in sys.warnoptions:  # before the first executor starts it
+        sys.warnoptions.append(_QUIET_TRACKER)
     return ProcessPoolExecutor(
         max_workers=1, initializer=die_with_parent, initargs=(os.getpid(),),
         env={var: "1" for var in ParallelBackendBase.MAX_NUM_THREADS_VARS})
@@ -235,7 +243,7 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
 
     futures = {client.submit(partial(train_group, limit_blas=True), group, pure=False): group
                for group in groups}
-    seen_worker = time.monotonic()
+    no_worker_since = None  # the first look that found no live worker, since one did
     while futures:
         try:
             done, _ = dask_wait(list(futures), timeout=poll,
@@ -252,9 +260,13 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
                 progressed = True
                 yield results
         if not progressed:
+            # Counted from the first look that found none (not from the last that found
+            # one, up to a poll earlier), so the run waits the full time it states.
             if _live_workers(client):
-                seen_worker = time.monotonic()
-            elif time.monotonic() - seen_worker > timeout:
+                no_worker_since = None
+            elif no_worker_since is None:
+                no_worker_since = time.monotonic()
+            elif time.monotonic() - no_worker_since >= timeout:
                 raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
                                   f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from sweeps.progress import ProgressBar, ProgressLines
-from sweeps.schema import STATUSES, flat_config, varying
+from sweeps.schema import STATUSES, flat_config, hashable
 from sweeps.store import Store, StoreError, check_db_file, db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
@@ -168,13 +168,28 @@ def _describe(cfg: dict, axes: list) -> str:
                     for axis, v in ((a, flat[a]) for a in axes if a in flat))
 
 
-def _varying_axes(configs: list) -> list:
-    """The columns whose value differs between jobs (``task`` always), in config order."""
-    flats = [flat_config(cfg) for cfg in configs]
-    names = list(dict.fromkeys(name for flat in flats for name in flat))
-    # A column some jobs lack (a parameter of one task only) is missing there: it varies.
-    changing = set(varying({n: [f.get(n) for f in flats] for n in names}))
-    return [n for n in names if n == "task" or n in changing]
+def _varying_axes(configs) -> list:
+    """The columns whose value differs between jobs (``task`` always), in config order.
+
+    One pass over ``configs`` (any iterable: a million-job spec is not held as a list),
+    keeping at most two distinct values per column.
+    """
+    seen, n = {}, 0  # column -> its distinct values (as schema.hashable), two at most
+    first = {}  # column -> its first value: jobs share value objects, `is` is the fast test
+    missing = hashable(None)  # a column some jobs lack (a parameter of one task only)
+    for cfg in configs:
+        flat = flat_config(cfg)
+        for name in seen.keys() - flat.keys():
+            seen[name].add(missing)
+        for name, value in flat.items():
+            values = seen.get(name)
+            if values is None:
+                values, first[name] = seen.setdefault(name, {missing} if n else set()), value
+            elif value is first[name] or len(values) > 1:
+                continue
+            values.add(hashable(value))
+        n += 1
+    return [name for name, values in seen.items() if name == "task" or len(values) > 1]
 
 
 def _stored_statuses(out: Path) -> dict:
@@ -189,7 +204,6 @@ def _stored_statuses(out: Path) -> dict:
 
 def list_jobs(args) -> int:
     """``sweeps list``: every job of the spec with its stored status or ``pending``."""
-    from sweeps.runner import planned_jobs
 
     spec = _load_spec(args)
     out = _out_dir(args, spec)
@@ -197,16 +211,16 @@ def list_jobs(args) -> int:
         statuses = _stored_statuses(out)
     except StoreError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
-    jobs = planned_jobs(spec)
-    axes = _varying_axes([cfg for _, cfg in jobs])
-    width = len(str(len(jobs)))
-    for i, (key, cfg) in enumerate(jobs):
+    keys = spec.keys()
+    axes = _varying_axes(spec)  # the spec's jobs are made one at a time, never all at once
+    width = len(str(len(keys)))
+    for i, (key, cfg) in enumerate(zip(keys, spec)):
         print(f"{i:>{width}}  {statuses.get(key, 'pending'):<8}  {key}  {_describe(cfg, axes)}")
-    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in STATUSES}
+    counts = {s: sum(statuses.get(key) == s for key in keys) for s in STATUSES}
     cached = sum(counts.values())
     detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    print(f"{len(jobs)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
-          f"{len(jobs) - cached} pending; output directory {out}")
+    print(f"{len(keys)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
+          f"{len(keys) - cached} pending; output directory {out}")
     return EXIT_OK
 
 

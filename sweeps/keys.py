@@ -100,3 +100,36 @@ def config_id(config, version: int = RESULTS_VERSION) -> str:
     Parameters and return value as for :func:`job_key`.
     """
     return _digest(canonical_json({k: v for k, v in config.items() if k != "seed"}), version)
+
+
+#: Stands for the seed in the canonical text of a config, where :func:`seed_keys` cuts it.
+_SEED_MARK = "\0seed\0"
+
+
+def seed_keys(config, seeds, version: int = RESULTS_VERSION) -> list:
+    """The job keys of ``config`` with each of ``seeds`` as its ``seed``, in that order.
+
+    Exactly ``[job_key({**config, "seed": s}) for s in seeds]``, faster: the canonical
+    text around the seed is made once (canonical JSON is made value by value, so the
+    text of the rest does not depend on the seed), and only the seed's text is hashed
+    anew. Planning a million jobs of a few thousand configs hashes each one this way.
+    """
+    text = canonical_json({**config, "seed": _SEED_MARK})
+    mark = _value_text(_SEED_MARK)
+    if text.count(mark) != 1:  # the mark's text elsewhere: no cut, the plain way
+        return [job_key({**config, "seed": s}, version) for s in seeds]
+    before, after = text.split(mark)
+    head = hashlib.sha256(f"nnsweeps-results-v{int(version)}\n{before}".encode())
+    tail = after.encode()
+    keys = []
+    for seed in seeds:
+        h = head.copy()
+        h.update((str(seed) if type(seed) is int else _value_text(seed)).encode())
+        h.update(tail)
+        keys.append(h.hexdigest()[:KEY_LENGTH])
+    return keys
+
+
+def _value_text(value) -> str:
+    """The canonical text of one value, as it stands inside a config's text."""
+    return canonical_json({"v": value})[len('{"v":'):-1]

@@ -13,10 +13,10 @@ import warnings
 from pathlib import Path
 
 from sweeps.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, CommandError
-from sweeps.progress import ProgressBar
-from sweeps.schema import STATUSES, flat_config, varying
+from sweeps.progress import ProgressBar, ProgressLines
+from sweeps.schema import STATUSES, flat_config
 from sweeps.store import Store, check_db_file, db_path
-from sweeps.values import plain
+from sweeps.values import hashable, plain
 
 MAX_FAILURES_SHOWN = 20
 
@@ -47,7 +47,9 @@ def run(args) -> int:
         except ValueError as exc:
             raise CommandError(str(exc), EXIT_USAGE) from None
     out = _out_dir(args, spec)
-    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    # a bar on a terminal; elsewhere (a log, make | tee) a line every few seconds
+    bar = (ProgressBar(enabled=not args.quiet) if sys.stderr.isatty() else
+           ProgressLines(enabled=not args.quiet))
     # joblib counts the groups it drops when a run stops early (a full disk), as the
     # abandoned generator is collected, after the error line: they are pending jobs,
     # which the summary or the error line already account for.
@@ -78,7 +80,7 @@ def run(args) -> int:
         bar.close()
     s = summary
     print(f"{s.name}: {s.planned} jobs: {s.ok} ok, {s.cached} cached, {s.failed} failed, "
-          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}")
+          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}", flush=True)
     if s.any_failed:
         retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
                  "again)" if s.cached_failed else "")
@@ -110,13 +112,28 @@ def _describe(cfg: dict, axes: list) -> str:
                     for axis, v in ((a, flat[a]) for a in axes if a in flat))
 
 
-def _varying_axes(configs: list) -> list:
-    """The columns whose value differs between jobs (``task`` always), in config order."""
-    flats = [flat_config(cfg) for cfg in configs]
-    names = list(dict.fromkeys(name for flat in flats for name in flat))
-    # A column some jobs lack (a parameter of one task only) is missing there: it varies.
-    changing = set(varying({n: [f.get(n) for f in flats] for n in names}))
-    return [n for n in names if n == "task" or n in changing]
+def _varying_axes(configs) -> list:
+    """The columns whose value differs between jobs (``task`` always), in config order.
+
+    One pass over ``configs`` (any iterable: a million-job spec is not held as a list),
+    keeping at most two distinct values per column.
+    """
+    seen, n = {}, 0  # column -> its distinct values (as schema.hashable), two at most
+    first = {}  # column -> its first value: jobs share value objects, `is` is the fast test
+    missing = hashable(None)  # a column some jobs lack (a parameter of one task only)
+    for cfg in configs:
+        flat = flat_config(cfg)
+        for name in seen.keys() - flat.keys():
+            seen[name].add(missing)
+        for name, value in flat.items():
+            values = seen.get(name)
+            if values is None:
+                values, first[name] = seen.setdefault(name, {missing} if n else set()), value
+            elif value is first[name] or len(values) > 1:
+                continue
+            values.add(hashable(value))
+        n += 1
+    return [name for name, values in seen.items() if name == "task" or len(values) > 1]
 
 
 def _stored_statuses(out: Path) -> dict:
@@ -131,21 +148,20 @@ def _stored_statuses(out: Path) -> dict:
 
 def list_jobs(args) -> int:
     """``sweeps list``: every job of the spec with its stored status or ``pending``."""
-    from sweeps.runner import planned_jobs
 
     spec = _load_spec(args)
     out = _out_dir(args, spec)
     statuses = _stored_statuses(out)  # a StoreError: sweeps.cli.errors.as_command_error
-    jobs = planned_jobs(spec)
-    axes = _varying_axes([cfg for _, cfg in jobs])
-    width = len(str(len(jobs)))
-    for i, (key, cfg) in enumerate(jobs):
+    keys = spec.keys()
+    axes = _varying_axes(spec)  # the spec's jobs are made one at a time, never all at once
+    width = len(str(len(keys)))
+    for i, (key, cfg) in enumerate(zip(keys, spec)):
         print(f"{i:>{width}}  {statuses.get(key, 'pending'):<8}  {key}  {_describe(cfg, axes)}")
-    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in STATUSES}
+    counts = {s: sum(statuses.get(key) == s for key in keys) for s in STATUSES}
     cached = sum(counts.values())
     detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    print(f"{len(jobs)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
-          f"{len(jobs) - cached} pending; output directory {out}")
+    print(f"{len(keys)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
+          f"{len(keys) - cached} pending; output directory {out}")
     return EXIT_OK
 
 
@@ -228,7 +244,7 @@ def export(args) -> int:
     from sweeps.loading import load
     from sweeps.schema import CURVE_COLUMNS, WEIGHT_COLUMNS
 
-    out = Path(args.out)
+    out = Path(args.sweep)
     _require_store(out)
     if args.arrays and args.format != "json":
         raise CommandError("--arrays needs --format json (arrays are lists of numbers)",

@@ -50,7 +50,7 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
 
     futures = {client.submit(partial(train_group, limit_blas=True), group, pure=False): group
                for group in groups}
-    seen_worker = time.monotonic()
+    no_worker_since = None  # the first look that found no live worker, since one did
     while futures:
         try:
             done, _ = dask_wait(list(futures), timeout=poll,
@@ -67,9 +67,13 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
                 progressed = True
                 yield results
         if not progressed:
+            # Counted from the first look that found none (not from the last that found
+            # one, up to a poll earlier), so the run waits the full time it states.
             if _live_workers(client):
-                seen_worker = time.monotonic()
-            elif time.monotonic() - seen_worker > timeout:
+                no_worker_since = None
+            elif no_worker_since is None:
+                no_worker_since = time.monotonic()
+            elif time.monotonic() - no_worker_since >= timeout:
                 raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
                                   f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.

@@ -132,9 +132,17 @@ def _submit(slots: list, slot: int, train, group: list):
     raise BrokenProcessPool("a new worker process died before it took any work")
 
 
+#: A -W option for loky's resource tracker, a process started with the driver's -W
+#: options: when the driver is SIGKILLed, it unlinks the semaphores the driver left (as it
+#: should) and warns of "leaked semlock objects" in two lines under the run's one line.
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+
+
 def _new_executor() -> ProcessPoolExecutor:
     # One worker per executor: a broken executor names its one group. The thread-count
     # variables are set before numpy loads (as joblib's inner_max_num_threads=1).
+    if _QUIET_TRACKER not in sys.warnoptions:  # before the first executor starts it
+        sys.warnoptions.append(_QUIET_TRACKER)
     return ProcessPoolExecutor(
         max_workers=1, initializer=die_with_parent, initargs=(os.getpid(),),
         env={var: "1" for var in ParallelBackendBase.MAX_NUM_THREADS_VARS})

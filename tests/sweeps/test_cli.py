@@ -278,7 +278,17 @@ def test_export_round_trips_the_metrics_and_version_prints(tiny, tmp_path, capsy
     records = pd.read_json(tmp_path / "r.json")
     assert len(records["curve_loss"].iloc[0]) == 20 and len(records["weights"].iloc[0]) >= 2
     assert main(["export", str(out), "--format", "csv", "--arrays"]) == 2
+    # --out names the file, as every command's output option; --to, the old name, agrees
+    assert main(["export", str(out), "--out", str(tmp_path / "a.csv")]) == 0
+    assert main(["export", str(out), "--to", str(tmp_path / "b.csv")]) == 0
+    assert main(["export", str(out), "-o", str(tmp_path / "c.csv")]) == 0
+    text = (tmp_path / "a.csv").read_text()
+    assert text == (tmp_path / "b.csv").read_text() == (tmp_path / "c.csv").read_text()
+    assert len(pd.read_csv(tmp_path / "a.csv")) == len(loaded)
     capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    assert "--out FILE" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and capsys.readouterr().out.startswith("sweeps (nnsweeps) ")

@@ -1,8 +1,8 @@
 # Written with the code of main (before issue 20): a job whose worker died, stored as the
-# driver stores it (sweeps.workers.lost_group).
+# driver stores it (sweeps.pools.lost.lost_group).
 from sweeps.keys import job_key, config_id
 from sweeps.store import Store
-from sweeps.workers import lost_group
+from sweeps.pools.lost import lost_group
 from sweeps.spec import load_spec
 import sys
 out = sys.argv[1]

@@ -19,7 +19,7 @@ from results.figure_plan import plan_figures
 from results.figures.layout import close, save_figure
 from results.frame import (held_out, load_results, prepare, task_kind, uniform_width,
                            varying_axes)
-from results.report_cache import FigureCache, figure_digest
+from results.report_cache import FigureCache, current_report, figure_digest, write_stamp
 from results.selection import best_configs, headline
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
                             width_depth_pivot, write_table)
@@ -86,6 +86,12 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
           refresh=None):
     """:func:`build_report`, returning which figures it drew and which it reused."""
     out_dir = Path(out_dir)
+    state = None
+    if df is None and meta is None and refresh is None:  # the report may stand as it is
+        options = {"figure_format": figure_format, "boundary_depth": boundary_depth}
+        current, state = current_report(out_dir, options)
+        if current is not None:
+            return Built(current, [], FigureCache(current / "figures").names())
     if df is None:
         if meta is None:  # first: a run seen as finished here has all its rows in df
             import sweeps
@@ -107,6 +113,7 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
                             headline=" ".join(h for h in headlines if h) or None,
                             refresh=refresh)
     write_page(report / "index.html", page)
+    write_stamp(report, state)  # read before the rows: never newer than what is shown
     return Built(report, cache.drawn, cache.reused)
 
 

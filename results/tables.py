@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.figures.layout import metric_range
 from results.frame import (arch_sort, at_depth, available_metrics, config_columns, ok_metric,
                            per_config, prepare, require_single, uniform_width, varying_axes)
-from sweeps.schema import STATUSES, higher_is_better
+from sweeps.schema import STATUSES, higher_is_better, metric_range
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
 SUMMARY_STATS = ("mean", "std", "min", "n", "ci_low", "ci_high")

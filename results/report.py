@@ -21,6 +21,7 @@ from results.frame import (held_out, load_results, prepare, task_kind, uniform_w
                            varying_axes)
 from results.report_cache import FigureCache, current_report, figure_digest, write_stamp
 from results.selection import best_configs, headline
+from results.tiny_nets import learnt_lines, tiny_net_tables
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
                             width_depth_pivot, write_table)
 from sweeps.schema import KIND_METRICS, METRICS
@@ -104,7 +105,7 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     tables = _write_tables(df, meta, report / "tables", best)
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
     figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
-    headlines = [headline(table) for _, table in best]
+    headlines = [headline(table) for _, table in best] + learnt_lines(df)
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
                          "truth table, or test_size = val_size = 0), so every metric here "
@@ -161,7 +162,7 @@ def _write_tables(df, meta, folder, best):
                          formats=("md", "html"))
     out.append(("Summary: one row per config, mean and 95% CI (Student t) over ok seeds",
                 _inline(compact), files))
-    for title, name, table in _pivots(df):
+    for title, name, table in _pivots(df) + tiny_net_tables(df):
         out.append((title, table, write_table(table, folder / name)))
     bad = df[df["status"] != "ok"]
     if len(bad):

@@ -176,7 +176,9 @@ def _inline(summary):
     """The summary with mean and interval of the main metrics only, to keep it readable."""
     stats = [c for c in summary.columns if any(c == f"{m}_{s}" for m in METRICS
                                                for s in SUMMARY_STATS)]
-    main = [f"{m}_{s}" for m in _MAIN for s in ("mean", "ci_low", "ci_high")
+    shown = [m for m in _MAIN if f"{m}_mean" in summary] or [  # nothing held out:
+        m for m in METRICS if m.startswith("train_") and f"{m}_mean" in summary]  # train
+    main = [f"{m}_{s}" for m in shown for s in ("mean", "ci_low", "ci_high")
             if f"{m}_{s}" in summary]
     table = summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
     table.attrs = dict(summary.attrs)

@@ -152,17 +152,38 @@ def lockstep(df, a, b):
     return bool(pairs[a].is_unique and pairs[b].is_unique)
 
 
+def extra_axes(df, allowed):
+    """Varying axes other than ``allowed`` and not in lockstep with one of them."""
+    return [c for c in varying_axes(df, exclude=allowed)
+            if not any(lockstep(df, c, a) for a in allowed if a in df)]
+
+
 def require_single(df, *, allowed, what):
     """Raise if an axis other than ``allowed`` varies: a panel would mix configs silently.
 
     An axis that moves in lockstep with an allowed one is fine: it splits nothing further.
+    The message names a filter that works on this frame (one value of each extra axis).
     """
-    extra = [c for c in varying_axes(df, exclude=allowed)
-             if not any(lockstep(df, c, a) for a in allowed if a in df)]
+    extra = extra_axes(df, allowed)
     if extra:
         values = {c: sorted({str(v) for v in df[c]}) for c in extra}
-        raise ValueError(f"{what}: the frame has several values of {values}; filter it first "
-                         "(e.g. df[df.activation == 'tanh']) or facet by that axis")
+        raise ValueError(f"{what}: the frame has several values of {values}; keep one, "
+                         f"e.g. {filter_text(df, extra)}, or facet by that axis")
+
+
+def filter_text(df, axes, name="df"):
+    """Python text selecting the rows of ``df`` with one combination of ``axes``' values
+    that it holds (the smallest): ``df[df["epochs"] == 500]``."""
+    try:
+        first = df[list(axes)].dropna().sort_values(list(axes)).iloc[0]
+    except TypeError:  # mixed types in a column: any present combination will do
+        first = df[list(axes)].dropna().iloc[0]
+    terms = []
+    for axis in axes:
+        value = first[axis].item() if hasattr(first[axis], "item") else first[axis]
+        terms.append(f'({name}["{axis}"] == {value!r})' if len(axes) > 1
+                     else f'{name}["{axis}"] == {value!r}')
+    return f"{name}[{' & '.join(terms)}]"
 
 
 def arch_sort(df, *, by=()):

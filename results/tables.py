@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from results.frame import (DERIVED_ARCH, arch_sort, at_depth, available_metrics,
-                           config_columns, per_config, prepare, require_single,
+                           config_columns, ok_metric, per_config, prepare, require_single,
                            uniform_width, varying_axes)
-from sweeps.schema import STATUSES, higher_is_better
+from sweeps.schema import STATUSES, higher_is_better, metric_range
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
 SUMMARY_STATS = ("mean", "std", "min", "n", "ci_low", "ci_high")
@@ -45,12 +45,15 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
         Config axes, ``n_seeds``, ``n_ok``, ``n_diverged``, ``n_failed``, then per metric
         ``<metric>_mean``, ``<metric>_std`` (ddof=1), ``<metric>_min``, ``<metric>_n``
         (seeds aggregated) and ``<metric>_ci_low`` / ``<metric>_ci_high`` (95% Student t
-        interval of the mean over those seeds), and ``config_id`` last. When no config has
-        two seeds, ``attrs["note"]`` says that there is no interval.
+        interval of the mean over those seeds, clipped to the values the metric can take,
+        as the figures draw it: an accuracy's to [0, 1], an error's to [0, inf)), and
+        ``config_id`` last. When no config has two seeds, ``attrs["note"]`` says that there
+        is no interval.
     """
     df = prepare(df)
     metrics = list(metrics) if metrics is not None else available_metrics(df)
-    stats = per_config(df, metrics, stats=SUMMARY_STATS, statuses=statuses)
+    stats = _clip_intervals(per_config(df, metrics, stats=SUMMARY_STATS, statuses=statuses),
+                            metrics)
     counts = (pd.crosstab(df["config_id"], df["status"])
               .reindex(columns=list(STATUSES), fill_value=0).add_prefix("n_"))
     counts.insert(0, "n_seeds", counts.sum(axis=1))
@@ -66,6 +69,14 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
         table.attrs["note"] = ("one seed per config: no confidence interval (run more seeds, "
                                "e.g. --set seed=0,1,2)")
     return table
+
+
+def _clip_intervals(stats, metrics):
+    """Clip each metric's interval to its range: a 2-seed t interval easily leaves it."""
+    for m in metrics:
+        for end in ("ci_low", "ci_high"):
+            stats[f"{m}_{end}"] = stats[f"{m}_{end}"].clip(*metric_range(m))
+    return stats
 
 
 def _sort(table, sort_by, ascending, metrics):

@@ -154,7 +154,9 @@ def load_meta(out_dir) -> dict:
     dict
         ``name``, ``spec`` (TOML text), ``created``, ``planned`` (number of jobs of the latest
         run), ``counts`` (status -> number of stored jobs of the current results format,
-        plus ``pending``: planned jobs without such a row), ``versions`` (package -> version), ``python``,
+        plus ``pending``: planned jobs without such a row), ``earlier`` (stored jobs of the
+        current format that the latest run did not plan: other settings run before into
+        the same folder), ``versions`` (package -> version), ``python``,
         ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs),
         ``stale`` (stored jobs of an older results format, left out of ``counts``),
         ``running`` (whether the latest run is still going: :func:`sweeps.lock.run_is_live`)
@@ -175,8 +177,9 @@ def load_meta(out_dir) -> dict:
     counts = Counter({status: 0 for status in STATUSES})
     counts.update(statuses.values())
     counts["pending"] = sum(key not in statuses for key in planned)
+    earlier = len(statuses.keys() - set(planned))
     return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
-            "planned": len(planned), "counts": dict(counts),
+            "planned": len(planned), "counts": dict(counts), "earlier": earlier,
             "stale": len(records) - len(statuses),
             "versions": run.get("versions", {}), "python": run.get("python"),
             "git_commit": run.get("git_commit"),

@@ -196,7 +196,9 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
     Returns
     -------
     pandas.DataFrame
-        ``sweeps.load(out)``: every finished job of the sweep.
+        The finished jobs this call planned, as ``sweeps.load(out)`` rows: not the other
+        jobs ``out`` may hold from earlier runs of other settings (``sweeps.load(out)``
+        reads them all).
 
     Raises
     ------
@@ -225,7 +227,8 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
                   retry_failed=retry_failed, force=force, progress=bar)
     finally:
         bar.close()
-    return load(out)
+    df = load(out)
+    return df[df["key"].isin(set(spec.keys()))].reset_index(drop=True)
 
 
 def planned_jobs(spec) -> list:

@@ -199,6 +199,16 @@ def higher_is_better(metric: str) -> bool:
     return "accuracy" in metric
 
 
+def metric_range(metric: str) -> tuple:
+    """The values ``metric`` can take: [0, 1] for an accuracy, [0, inf) for the rest.
+
+    Every stored metric is an accuracy, an error or a loss (or an epoch count); an
+    interval drawn or tabulated is clipped to this range, as a 2-seed Student t interval
+    easily leaves it.
+    """
+    return (0.0, 1.0) if "accuracy" in metric else (0.0, float("inf"))
+
+
 def layers_text(layers) -> str:
     """The ``layers`` column: sizes from input to output as ``"[1,5,10,1]"``."""
     return "[" + ",".join(str(int(n)) for n in layers) + "]"

@@ -16,10 +16,13 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 
 import nncore
 from results._nets import net_frame, rebuild, task_data
-from results.figures.facets import panel_cells
+from results.figures.facets import MAX_SIDE, panel_cells
 from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, fix_limits, panel_title
-from results.frame import (arch_sort, at_depth, layers_label, require_single, seed_rows,
-                           task_fact, uniform_width)
+from results.frame import (arch_sort, at_depth, extra_axes, layers_label, require_single,
+                           seed_rows, task_fact, uniform_width)
+
+#: The column holding each panel row's label ("depth 2", or "epochs 500, depth 2").
+_ROW = "panel_row"
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
@@ -90,14 +93,14 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
 
 
 def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
-    require_single(df, allowed=(row_axis,), what="decision boundaries")
     kind, n_in = task_fact(df, "kind"), task_fact(df, "n_in")
     if (kind, n_in) != ("classification", 2):
         raise ValueError(f"decision boundaries need a classification task with 2-D input; "
                          f"task {df['task'].iloc[0]!r} is {kind} with {n_in} input(s)")
-    configs = arch_sort(df.drop_duplicates("config_id"), by=[row_axis])
+    df, row_axes = _row_labels(df, row_axis)
+    configs = arch_sort(df.drop_duplicates("config_id"), by=row_axes)
     ds = task_data(configs.iloc[0])  # its points are drawn, its mesh spans them
-    slots, uniform = _slots(configs, row_axis)
+    slots, uniform = _slots(configs, _ROW)
     n_rows, n_cols = (max(v[i] for v in slots.values()) + 1 for i in (0, 1))
     # Every (row, width) slot of a uniform grid is a config: one without a result yet
     # stays, marked, so that the grid reads as rows x widths.
@@ -111,7 +114,7 @@ def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
     for _, cfg in configs.iterrows():
         net_row = chosen.loc[cfg["config_id"]] if cfg["config_id"] in chosen.index else None
         _draw_panel(panels[cfg["config_id"]], net_row, ds, mesh, points, colors)
-    _label_edges(axes, configs, slots, row_axis, uniform)
+    _label_edges(axes, configs, slots, uniform)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -123,12 +126,28 @@ def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
     return fig
 
 
-def _label_edges(axes, configs, slots, row_axis, uniform):
+def _row_labels(df, row_axis):
+    """The frame with each row's label (column ``_ROW``), and the axes the rows stand for.
+
+    Rows are the values of ``row_axis``; another axis that varies (a sweep run again
+    into the same folder with ``epochs=500``) splits them further, one row per
+    combination labelled with both, rather than mixing configs in one panel. Past
+    :data:`MAX_SIDE` rows it is refused, naming a filter that keeps one value.
+    """
+    axes = [*extra_axes(df, (row_axis,)), row_axis]
+    if len(axes) > 1 and len(df[axes].astype(str).drop_duplicates()) > MAX_SIDE:
+        require_single(df, allowed=(row_axis,), what="decision boundaries")
+    labels = df[axes].astype(str).apply(lambda r: ", ".join(f"{a} {r[a]}" for a in axes),
+                                        axis=1)
+    return df.assign(**{_ROW: labels}), axes
+
+
+def _label_edges(axes, configs, slots, uniform):
     """Column titles on the top row (widths) or on each panel (layers); row labels left."""
     for _, cfg in configs.iterrows():
         r, c, label = slots[cfg["config_id"]]
         panel_title(axes[0 if uniform else r, c], label)
-        axes[r, 0].set_ylabel(f"{row_axis} {cfg[row_axis]}", fontsize=LABEL_SIZE)
+        axes[r, 0].set_ylabel(cfg[_ROW], fontsize=LABEL_SIZE)
 
 
 def _slots(configs, row_axis):

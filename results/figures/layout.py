@@ -23,6 +23,8 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from sweeps.schema import metric_range  # noqa: F401 - the figures' name for it
+
 #: Font sizes (points) used across figures.
 TITLE_SIZE = 7
 TICK_SIZE = 6
@@ -161,15 +163,6 @@ def value_scale(values, *, metric=None):
     if values.size < 2 or values.min() <= 0:
         return "linear"
     return "log" if values.max() / values.min() > LOG_SPAN else "linear"
-
-
-def metric_range(metric: str) -> tuple:
-    """The values ``metric`` can take: [0, 1] for an accuracy, [0, inf) for the rest.
-
-    Every stored metric is an accuracy, an error or a loss (or an epoch count); a drawn
-    interval is clipped to this range, as a 2-seed Student t interval easily leaves it.
-    """
-    return (0.0, 1.0) if "accuracy" in metric else (0.0, np.inf)
 
 
 def log_axis(ax, which="y"):

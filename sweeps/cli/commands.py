@@ -202,12 +202,19 @@ def _require_store(out: Path) -> None:
 
 def report(args) -> int:
     """``sweeps report``: build the HTML report with the results package."""
-    from results import build_report
+    from results.report_cache import current_report
 
     out = Path(args.out)
     _require_store(out)
     if args.watch:
         return _watch(out, args.every)
+    # Nothing new since the last build: the report stands, the figures are not imported.
+    where, _ = current_report(out)
+    if where is not None:
+        print(f"report: {where / 'index.html'} (unchanged: nothing new in the store)")
+        return EXIT_OK
+    from results import build_report
+
     try:
         where = Path(build_report(out))
     except ValueError as exc:  # no finished job yet, or only results of an older format

@@ -14,6 +14,7 @@ Tables
 ``planned`` the full job list of the latest run, so pending = planned minus finished.
 """
 import errno
+import hashlib
 import json
 import os
 import sqlite3
@@ -244,6 +245,20 @@ class Store:
         """The job list of the latest run as ``(key, config)`` pairs, in spec order."""
         rows = self._conn.execute("SELECT key, config FROM planned ORDER BY position")
         return [(key, json.loads(cfg)) for key, cfg in rows]
+
+    @reading
+    def fingerprint(self) -> str:
+        """A digest of the store's state: it changes with every write (a run adds its row
+        to ``runs``; a stored job changes its ``finished`` stamp), arrays left unread."""
+        h = hashlib.blake2b(digest_size=16)
+        for query in ("SELECT key, value FROM meta ORDER BY key",
+                      "SELECT * FROM runs ORDER BY run_id",
+                      "SELECT key FROM planned ORDER BY position",
+                      "SELECT key, status, run_id, started, finished FROM jobs ORDER BY key"):
+            for row in self._conn.execute(query):
+                h.update(repr(tuple(row)).encode())
+            h.update(b"\x00")
+        return h.hexdigest()
 
     @reading
     def jobs(self, *, curves=True, weights=True) -> list:

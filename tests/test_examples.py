@@ -143,7 +143,12 @@ def test_learnt_prints_the_materials_not_as_a_hand_written_descent_trains_it(exa
     done = subprocess.run([sys.executable, str(ROOT / "examples" / "learnt.py"), str(tmp_path)],
                           capture_output=True, text=True, timeout=120, check=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.stdout.splitlines() == [
-        f"[1,1] tanh, seed 0 (ok): W1 = {w:.3g}, b1 = {b:.3g}",
-        f"  x = 0 -> {a[0]:.3g} (target 1)", f"  x = 1 -> {a[1]:.3g} (target 0)"]
+    lines = done.stdout.splitlines()
+    assert lines[0] == (f"NOT [1,1] learnt by 1 of 1 seed(s): x=0 -> {a[0]:.2f}, "
+                        f"x=1 -> {a[1]:.2f} (target (1, 0)).")
+    rows = [line.split() for line in lines if line.lstrip().startswith("[1,1]")]
+    outputs, (weights,) = rows[:2], rows[2:]
+    assert [(float(r[1]), float(r[2])) for r in outputs] == [(0.0, 1.0), (1.0, 0.0)]
+    np.testing.assert_allclose([float(r[3]) for r in outputs], a, atol=1e-6)  # 6 decimals
+    np.testing.assert_allclose([float(v.strip("[]")) for v in weights[2:]], [w, b], rtol=5e-3)
     assert done.stderr == ""

@@ -12,6 +12,8 @@ Everything reads the DataFrame of ``sweeps.load``; nothing here trains or runs j
 Figures that need predictions rebuild the networks from the stored weights via ``nncore``.
 """
 from results.compare import compare, comparison_text, write_comparison
+from results.effects import effects, effects_text
+from results.explain import write_effects
 from results.figures import (boundary_comparison, compare_plot, decision_boundaries,
                              error_heatmaps, fit_grid, layer_stats, loss_curves, metric_vs_size,
                              save_figure, weight_histograms)
@@ -22,7 +24,9 @@ from results.tables import (grid_pivot, status_counts, summary_table, width_dept
                             write_table)
 
 __all__ = ["best_configs", "best_text", "boundary_comparison", "build_report", "compare",
-           "compare_plot", "comparison_text", "decision_boundaries", "error_heatmaps",
+           "compare_plot", "comparison_text", "decision_boundaries", "effects",
+           "effects_text", "error_heatmaps",
            "fit_grid", "grid_pivot", "layer_stats", "load_results", "loss_curves",
            "metric_vs_size", "save_figure", "status_counts", "summary_table",
-           "weight_histograms", "width_depth_pivot", "write_comparison", "write_table"]
+           "weight_histograms", "width_depth_pivot", "write_comparison", "write_effects",
+           "write_table"]

@@ -98,6 +98,9 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     tables = _write_tables(df, meta, report / "tables", best)
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
     figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
+    from results.explain import report_section  # "What matters in this sweep"
+
+    explained = report_section(df, report / "effects", figure_format)
     headlines = [headline(table) for _, table in best]
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
@@ -105,7 +108,7 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
                          "is a training metric and no configuration is chosen.")
     page = _html.index_page(meta, df, tables, figures, report,
                             headline=" ".join(h for h in headlines if h) or None,
-                            refresh=refresh)
+                            refresh=refresh, explained=explained)
     write_page(report / "index.html", page)
     return Built(report, cache.drawn, cache.reused)
 

@@ -79,7 +79,8 @@ def effects(df, *, on=None, alpha=ALPHA, n_resamples=N_RESAMPLES, seed=0):
                      "are blocks, so what a seed does to every config is not counted as "
                      "error (seeds paired with seeds)")
     out = {"axes": axes, "main": main, "pairs": pairs, "interactions": inter,
-           "cells": grid["cells"], "on": on, "test": test, "notes": notes, "alpha": alpha}
+           "cells": grid["cells"], "on": on, "test": test, "notes": notes, "alpha": alpha,
+           "error": {"ms": ana["ms"], "df": ana["df"], "seeds": ana["r"]}}
     out["text"] = effects_text(out)
     return out
 
@@ -89,13 +90,15 @@ def _metrics(df, on):
     if df["task"].map(hashable).nunique() > 1:
         raise ValueError("the sweep holds several tasks; their metrics are not alike: "
                          "explain one task at a time (filter df by task)")
-    if kind is None:
+    if kind is None or not (df["status"] == "ok").any():
         raise ValueError("no ok job yet: nothing to explain")
     if on is None:
         on = main_metric(kind, "val" if held_out(df, "val") else "train")
     elif on not in METRICS or on not in available_metrics(df):
         raise ValueError(f"unknown metric {on!r} for this {kind} sweep; allowed: "
                          f"{', '.join(m for m in available_metrics(df) if m != 'wall_time')}")
+    if not ok_metric(df, on).notna().any():
+        raise ValueError(f"no ok job has a value of {on}: nothing to explain yet")
     test = "test_" + on.split("_", 1)[1] if on.startswith("val_") else None
     return on, (test if test in available_metrics(df) else None)
 
@@ -207,6 +210,8 @@ def _analyse(grid, n_resamples, seed):
 
 def _share(ana, key):
     share = float(ana["sums"][key] / ana["sums"]["between"])
+    if "boot" not in ana:  # n_resamples=0: no interval asked for
+        return share, np.nan, np.nan
     boot = ana["boot"][key] / ana["boot"]["between"]
     return (share, *factorial.basic_interval(share, boot))
 
@@ -310,9 +315,8 @@ def axis_sentence(row, pairs, on, alpha, main=None):
     parts = []
     for p in shown.itertuples():
         word = "below" if p.diff < 0 else "above"
-        low, high = sorted((abs(p.ci_low), abs(p.ci_high))) if p.ci_low * p.ci_high > 0 \
-            else (min(p.ci_low, p.ci_high) * np.sign(p.diff), max(abs(p.ci_low),
-                                                                 abs(p.ci_high)))
+        # the gap from the best, positive; its interval keeps its sign (it may cross 0)
+        low, high = (-p.ci_high, -p.ci_low) if p.diff < 0 else (p.ci_low, p.ci_high)
         parts.append(f"{p.other} {word} {p.best} by {abs(p.diff):.3g} ({low:.2g}..{high:.2g})"
                      f" in {p.wins} of {p.n_configs} configs, p = {p.p_holm:.2g} (Holm)")
     more = len(pairs) - len(shown)

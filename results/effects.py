@@ -6,8 +6,11 @@ does (:mod:`results.factorial` holds the arithmetic):
 
 - the main effect of each axis: the mean metric at each value, averaged over every other
   axis (each config counted once), with a 95 % Student t interval from the seeds' error;
-- each axis's share of the variance between configs (eta squared of the factorial ANOVA
-  on the grid), with a 95 % interval from resampling each config's seeds;
+- each axis's share of the variance between configs: eta squared of the factorial ANOVA
+  on the grid (``eta_sq``, as statsmodels' ``anova_lm``), and the share with the seeds'
+  noise taken out (``share``, as omega squared does: noise alone makes every axis look
+  a little important), with a 95 % basic bootstrap interval from resampling each
+  config's seeds;
 - an F-test of each axis against the seeds' error: an axis is called significant when the
   seeds cannot explain its effect; the value that is best and its differences to each
   other value (configs agreeing on every other axis), Holm-corrected over those values;
@@ -55,9 +58,9 @@ def effects(df, *, on=None, alpha=ALPHA, n_resamples=N_RESAMPLES, seed=0):
     Returns
     -------
     dict
-        ``axes`` (DataFrame, one row per axis, most variance first: ``axis``, ``share``,
-        ``share_low``, ``share_high``, ``p_value``, ``significant``, ``best``,
-        ``n_values``, ``text``), ``main`` (one row per axis value: ``mean``, ``ci_low``,
+        ``axes`` (DataFrame, one row per axis, most variance first: ``axis``, ``share``
+        (seed noise taken out), ``share_low``, ``share_high``, ``eta_sq``, ``p_value``
+        (F-test), ``significant``, ``best``, ``n_values``, ``text``), ``main`` (one row per axis value: ``mean``, ``ci_low``,
         ``ci_high``, the same for the test metric, ``n_configs``), ``pairs`` (best value
         against each other: ``diff`` = other - best, its interval, ``wins`` of
         ``n_configs``, ``p_value`` and ``p_holm``), ``interactions`` (pairs of leading
@@ -202,18 +205,25 @@ def _analyse(grid, n_resamples, seed):
     out = {"means": means, "sums": factorial.effect_sums(means, k), "ms": ms, "df": df_e,
            "blocked": blocked, "r": len(counts) / float(np.sum(1.0 / counts))}
     if n_resamples:
-        boot = factorial.resample_means(grid["values"], counts, shape,
-                                        n_resamples=n_resamples, seed=seed)
+        boot, ms_boot = factorial.resample_means(grid["values"], counts, shape,
+                                                 n_resamples=n_resamples, seed=seed)
         out["boot"] = factorial.effect_sums(boot, k)
+        out["boot_ms"] = ms_boot
     return out
 
 
-def _share(ana, key):
-    share = float(ana["sums"][key] / ana["sums"]["between"])
+def _share(ana, key, df_effect):
+    """(eta squared, the share with seed noise taken out, its bootstrap interval)."""
+    sums = ana["sums"]
+    df_between = int(np.prod(ana["means"].shape)) - 1
+    eta = float(sums[key] / sums["between"]) if sums["between"] > 0 else 0.0
+    share = float(factorial.corrected_share(sums[key], df_effect, sums["between"],
+                                            df_between, ana["ms"], ana["r"]))
     if "boot" not in ana:  # n_resamples=0: no interval asked for
-        return share, np.nan, np.nan
-    boot = ana["boot"][key] / ana["boot"]["between"]
-    return (share, *factorial.basic_interval(share, boot))
+        return eta, share, np.nan, np.nan
+    boot = factorial.corrected_share(ana["boot"][key], df_effect, ana["boot"]["between"],
+                                     df_between, ana["boot_ms"], ana["r"])
+    return (eta, share, *factorial.pivot_interval(share, eta, boot))
 
 
 def _half(ana, n_cells, confidence=0.95):
@@ -263,9 +273,10 @@ def _axes_tables(grid, ana, est, on, alpha):
         for row, p_holm in zip(found, factorial.holm([r["p_value"] for r in found])):
             row["p_holm"] = p_holm
         pairs += found
-        share, low, high = _share(ana, (j,))
+        eta, share, low, high = _share(ana, (j,), n_j - 1)
         p = factorial.f_test(ana["sums"][(j,)], n_j - 1, ana["r"], ana["ms"], ana["df"])
         rows.append({"axis": axis, "share": share, "share_low": low, "share_high": high,
+                     "eta_sq": eta,
                      "p_value": p, "significant": bool(p < alpha), "best": labels[best],
                      "n_values": n_j})
     axes = pd.DataFrame(rows).sort_values("share", ascending=False, kind="stable")
@@ -280,20 +291,25 @@ def _interactions(grid, ana, axes):
     leading = [grid["factors"].index(a) for a in axes["axis"][:LEADING]]
     rows = []
     for j, l in itertools.combinations(sorted(leading), 2):
-        share, low, high = _share(ana, (j, l))
         df_jl = (grid["shape"][j] - 1) * (grid["shape"][l] - 1)
+        eta, share, low, high = _share(ana, (j, l), df_jl)
         rows.append({"axes": f"{grid['factors'][j]} x {grid['factors'][l]}",
                      "first": grid["factors"][j], "second": grid["factors"][l],
-                     "share": share, "share_low": low, "share_high": high,
+                     "share": share, "share_low": low, "share_high": high, "eta_sq": eta,
                      "p_value": factorial.f_test(ana["sums"][(j, l)], df_jl, ana["r"],
                                                  ana["ms"], ana["df"])})
     return pd.DataFrame(rows, columns=["axes", "first", "second", "share", "share_low",
-                                       "share_high", "p_value"]).sort_values(
+                                       "share_high", "eta_sq", "p_value"]).sort_values(
         "share", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _pct(share):
     return f"{100 * share:.2g} %" if share < 0.1 else f"{100 * share:.0f} %"
+
+
+def _p(p):
+    """``= 0.03``, or ``< 1e-16`` below what double precision resolves."""
+    return "< 1e-16" if p < 1e-16 else f"= {p:.2g}"
 
 
 def _range(low, high):
@@ -318,7 +334,7 @@ def axis_sentence(row, pairs, on, alpha, main=None):
         # the gap from the best, positive; its interval keeps its sign (it may cross 0)
         low, high = (-p.ci_high, -p.ci_low) if p.diff < 0 else (p.ci_low, p.ci_high)
         parts.append(f"{p.other} {word} {p.best} by {abs(p.diff):.3g} ({low:.2g}..{high:.2g})"
-                     f" in {p.wins} of {p.n_configs} configs, p = {p.p_holm:.2g} (Holm)")
+                     f" in {p.wins} of {p.n_configs} configs, p {_p(p.p_holm)} (Holm)")
     more = len(pairs) - len(shown)
     tail = f"; {more} more values between" if more > 0 else ""
     estimate = ""

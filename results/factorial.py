@@ -125,24 +125,57 @@ def resample_means(values, counts, shape, *, n_resamples, seed=0):
 
     Returns
     -------
-    ndarray, shape (n_resamples, *shape)
+    means : ndarray, shape (n_resamples, *shape)
+    ms : ndarray, shape (n_resamples,)
+        Each resample's error mean square (within cells; NaN with one seed per cell).
     """
     rng = np.random.default_rng(seed)
     n_cells, r_max = values.shape
+    # Seeds drawn with replacement vary (r - 1) / r as much as the seeds do: each value's
+    # distance from its config's mean is stretched by sqrt(r / (r - 1)) to make up for it
+    # (few seeds would otherwise give intervals too narrow).
+    centre = np.nanmean(values, axis=1, keepdims=True)
+    stretch = np.sqrt(counts / np.maximum(counts - 1, 1))[:, None]
+    values = centre + (values - centre) * stretch
     draws = (rng.random((n_resamples, n_cells, r_max)) * counts[None, :, None]).astype(int)
     picked = np.take_along_axis(np.broadcast_to(values, (n_resamples, n_cells, r_max)),
                                 draws, axis=2)
     mask = np.arange(r_max)[None, None, :] < counts[None, :, None]
     means = np.where(mask, picked, 0.0).sum(axis=2) / counts[None, :]
-    return means.reshape((n_resamples, *shape))
+    within = np.where(mask, (picked - means[..., None]) ** 2, 0.0).sum(axis=(1, 2))
+    df = counts.sum() - n_cells
+    ms = within / df if df > 0 else np.full(n_resamples, np.nan)
+    return means.reshape((n_resamples, *shape)), ms
 
 
-def basic_interval(estimate, resampled, confidence=0.95):
-    """The basic (reflected percentile) bootstrap interval, clipped to [0, 1].
+def corrected_share(ss, df_effect, between, df_between, ms, replicates):
+    """An effect's share of the variance between configs, the seeds' noise taken out.
 
-    Reflecting corrects the upward pull that resampling adds to a share of variance (noise
-    only adds sums of squares); the percentile interval would sit above the estimate.
+    Noise in the cell means adds about ``df * ms / replicates`` to every sum of squares
+    (to the between-config total ``df_between`` times that), so plain eta squared
+    overstates effects that are absent and understates the rest. Subtracting it (as
+    omega squared does) estimates the share among the true config means; clipped at 0.
+    Without an error term (one seed per config) it is plain eta squared.
     """
+    ms = np.where(np.isfinite(ms), ms, 0.0)
+    noise = ms / replicates
+    effect = np.maximum(ss - df_effect * noise, 0.0)
+    total = np.maximum(between - df_between * noise, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, effect / np.where(total > 0, total, 1), 0.0)
+
+
+def pivot_interval(estimate, plug_in, resampled, confidence=0.95):
+    """The basic bootstrap interval of a share, clipped to [0, 1].
+
+    In the bootstrap world the true cell means are the observed ones, so the "true" share
+    there is the plain share of the observed means (``plug_in``, eta squared); the spread
+    of ``resampled - plug_in`` is the error of the estimator, laid around ``estimate``.
+    """
+    resampled = np.asarray(resampled, dtype=float)
+    resampled = resampled[np.isfinite(resampled)]
+    if not resampled.size:
+        return np.nan, np.nan
     tail = (1 - confidence) / 2
-    low, high = np.quantile(resampled, [tail, 1 - tail])
-    return float(np.clip(2 * estimate - high, 0, 1)), float(np.clip(2 * estimate - low, 0, 1))
+    low, high = np.quantile(resampled - plug_in, [tail, 1 - tail])
+    return float(np.clip(estimate - high, 0, 1)), float(np.clip(estimate - low, 0, 1))

@@ -112,14 +112,14 @@ def test_shares_and_tests_equal_statsmodels_anova(blocked):
     axes = result["axes"].set_index("axis")
     for axis in AXES:
         share = table.loc[f"C({axis})", "sum_sq"] / effects_ss.sum()
-        assert axes.loc[axis, "share"] == pytest.approx(share, abs=1e-9)
+        assert axes.loc[axis, "eta_sq"] == pytest.approx(share, abs=1e-9)
         assert axes.loc[axis, "p_value"] == pytest.approx(table.loc[f"C({axis})", "PR(>F)"],
                                                           rel=1e-7)
     inter = result["interactions"].set_index("axes")
     for row in inter.itertuples():
         name = f"C({row.first}):C({row.second})"
-        assert row.share == pytest.approx(table.loc[name, "sum_sq"] / effects_ss.sum(),
-                                          abs=1e-9)
+        assert row.eta_sq == pytest.approx(table.loc[name, "sum_sq"] / effects_ss.sum(),
+                                           abs=1e-9)
         assert row.p_value == pytest.approx(table.loc[name, "PR(>F)"], rel=1e-7)
     assert result["error"]["ms"] == pytest.approx(table.loc["Residual", "mean_sq"], rel=1e-9)
 

@@ -138,9 +138,11 @@ def interaction_plot(data, *, on=None):
     fig, axes = panel_grid(1, 1, panel_size=(3.6, 2.4), extra_width=1.0)
     ax = axes[0, 0]
     colors = palette(list(table.columns))
+    half = _half(result, len(cells) / table.size)
     for value in table.columns:
-        ax.plot(np.arange(len(xs)), table[value].to_numpy(), "o-", ms=3, lw=1,
-                color=colors[value], label=str(value))
+        ax.errorbar(np.arange(len(xs)), table[value].to_numpy(), yerr=half, fmt="o-",
+                    ms=3, lw=1, capsize=2, elinewidth=0.6, color=colors[value],
+                    label=str(value))
     ax.set_xticks(np.arange(len(xs)), [str(v) for v in xs], fontsize=TICK_SIZE,
                   rotation=45 if len(xs) > 6 else 0)
     ax.set_xlabel(first, fontsize=LABEL_SIZE)
@@ -148,5 +150,17 @@ def interaction_plot(data, *, on=None):
     handles, labels = ax.get_legend_handles_labels()
     figure_legend(fig, handles, labels, title=second)
     figure_title(fig, f"{first} x {second}: {100 * top['share']:.2g} % of the variance "
-                      f"between configs (F-test p = {top['p_value']:.2g})")
+                      f"between configs (F-test p = {top['p_value']:.2g}); bars: 95 % "
+                      "interval over seeds")
     return fig
+
+
+def _half(result, n_configs):
+    """Half-width of the t interval of a mean over ``n_configs`` configs (the seeds' error)."""
+    from scipy import stats
+
+    error = result["error"]
+    if not error["df"] or not np.isfinite(error["ms"]):
+        return None
+    return float(stats.t.ppf(0.975, error["df"])
+                 * np.sqrt(error["ms"] / (error["seeds"] * n_configs)))

@@ -1,6 +1,6 @@
 """What each ``sweeps`` subcommand does; :mod:`sweeps.cli` only parses arguments.
 
-``report`` and ``compare`` hand over to ``results``; they import it when they run, so that
+``report``, ``best``, ``compare`` and ``explain`` hand over to ``results``; they import it when they run, so that
 ``sweeps run`` and ``sweeps --help`` do not pay for pandas and matplotlib.
 
 Every command returns an exit status or raises :class:`CommandError`; the progress bar

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from results import factorial
+from results.effects_text import axis_sentence, effects_text
 from results.figures.facets import ordered
 from results.frame import (available_metrics, held_out, lockstep, ok_metric, prepare,
                            task_kind, uniform_width, varying_axes)
@@ -60,8 +61,9 @@ def effects(df, *, on=None, alpha=ALPHA, n_resamples=N_RESAMPLES, seed=0):
     dict
         ``axes`` (DataFrame, one row per axis, most variance first: ``axis``, ``share``
         (seed noise taken out), ``share_low``, ``share_high``, ``eta_sq``, ``p_value``
-        (F-test), ``significant``, ``best``, ``n_values``, ``text``), ``main`` (one row per axis value: ``mean``, ``ci_low``,
-        ``ci_high``, the same for the test metric, ``n_configs``), ``pairs`` (best value
+        (F-test), ``significant``, ``best``, ``n_values``, ``text``), ``main`` (one
+        row per axis value: ``mean``, ``ci_low``, ``ci_high``, the same for the test
+        metric, ``n_configs``), ``pairs`` (best value
         against each other: ``diff`` = other - best, its interval, ``wins`` of
         ``n_configs``, ``p_value`` and ``p_holm``), ``interactions`` (pairs of leading
         axes: ``share``, interval, ``p_value``), ``cells`` (the analysed configs' means),
@@ -237,54 +239,65 @@ def _half(ana, n_cells, confidence=0.95):
 
 
 def _axes_tables(grid, ana, est, on, alpha):
-    from scipy import stats
-
     rows, main, pairs = [], [], []
     sign = 1 if higher_is_better(on) else -1
     size = int(np.prod(grid["shape"]))
     for j, (axis, labels) in enumerate(zip(grid["factors"], grid["labels"])):
-        n_j, m = len(labels), ana["sums"]["main"][j]
+        n_j = len(labels)
         per = size // n_j  # configs per value: every combination of the other axes
-        half = _half(ana, per)
-        for i, value in enumerate(labels):
-            row = {"axis": axis, "value": value, "mean": m[i], "ci_low": m[i] - half,
-                   "ci_high": m[i] + half, "n_configs": per}
-            if est is not None:
-                t_half = _half(est, per)
-                t_mean = est["sums"]["main"][j][i]
-                row.update(test_mean=t_mean, test_ci_low=t_mean - t_half,
-                           test_ci_high=t_mean + t_half)
-            main.append(row)
-        best = int(np.argmax(sign * m))
-        by_value = np.moveaxis(ana["means"], j, 0).reshape(n_j, -1)
-        found = []
-        for i, value in enumerate(labels):
-            if i == best:
-                continue
-            diff = float(m[i] - m[best])
-            se = np.sqrt(2 * ana["ms"] / (ana["r"] * per)) if ana["df"] else np.nan
-            p = float(2 * stats.t.sf(abs(diff) / se, ana["df"])) if se > 0 else (
-                np.nan if not np.isfinite(se) else float(diff == 0))
-            d_half = _half(ana, per) * np.sqrt(2)
-            wins = int(np.sum(sign * (by_value[best] - by_value[i]) > 1e-12))
-            found.append({"axis": axis, "best": labels[best], "other": value, "diff": diff,
-                          "ci_low": diff - d_half, "ci_high": diff + d_half, "wins": wins,
-                          "n_configs": per, "p_value": p})
-        for row, p_holm in zip(found, factorial.holm([r["p_value"] for r in found])):
-            row["p_holm"] = p_holm
-        pairs += found
+        main += _main_rows(axis, labels, j, per, ana, est)
+        best = int(np.argmax(sign * ana["sums"]["main"][j]))
+        pairs += _pair_rows(axis, labels, j, best, per, ana, sign)
         eta, share, low, high = _share(ana, (j,), n_j - 1)
         p = factorial.f_test(ana["sums"][(j,)], n_j - 1, ana["r"], ana["ms"], ana["df"])
         rows.append({"axis": axis, "share": share, "share_low": low, "share_high": high,
-                     "eta_sq": eta,
-                     "p_value": p, "significant": bool(p < alpha), "best": labels[best],
-                     "n_values": n_j})
-    axes = pd.DataFrame(rows).sort_values("share", ascending=False, kind="stable")
-    pairs = pd.DataFrame(pairs)
-    main = pd.DataFrame(main)
+                     "eta_sq": eta, "p_value": p, "significant": bool(p < alpha),
+                     "best": labels[best], "n_values": n_j})
+    axes = pd.DataFrame(rows).sort_values(["share", "eta_sq"], ascending=False,
+                                          kind="stable")
+    pairs, main = pd.DataFrame(pairs), pd.DataFrame(main)
     axes["text"] = [axis_sentence(r, pairs[pairs["axis"] == r.axis], on, alpha, main)
                     for r in axes.itertuples()]
     return axes.reset_index(drop=True), main, pairs
+
+
+def _main_rows(axis, labels, j, per, ana, est):
+    """The mean at each value of an axis over the others, its interval; the test's too."""
+    m, half = ana["sums"]["main"][j], _half(ana, per)
+    rows = []
+    for i, value in enumerate(labels):
+        row = {"axis": axis, "value": value, "mean": m[i], "ci_low": m[i] - half,
+               "ci_high": m[i] + half, "n_configs": per}
+        if est is not None:
+            t_half, t_mean = _half(est, per), est["sums"]["main"][j][i]
+            row.update(test_mean=t_mean, test_ci_low=t_mean - t_half,
+                       test_ci_high=t_mean + t_half)
+        rows.append(row)
+    return rows
+
+
+def _pair_rows(axis, labels, j, best, per, ana, sign):
+    """Each other value against the best: difference, interval, wins, t-test, Holm."""
+    from scipy import stats
+
+    m = ana["sums"]["main"][j]
+    by_value = np.moveaxis(ana["means"], j, 0).reshape(len(labels), -1)
+    se = np.sqrt(2 * ana["ms"] / (ana["r"] * per)) if ana["df"] else np.nan
+    d_half = _half(ana, per) * np.sqrt(2)
+    rows = []
+    for i, value in enumerate(labels):
+        if i == best:
+            continue
+        diff = float(m[i] - m[best])
+        p = (np.nan if not np.isfinite(se) else float(diff == 0) if se == 0
+             else float(2 * stats.t.sf(abs(diff) / se, ana["df"])))
+        wins = int(np.sum(sign * (by_value[best] - by_value[i]) > 1e-12))
+        rows.append({"axis": axis, "best": labels[best], "other": value, "diff": diff,
+                     "ci_low": diff - d_half, "ci_high": diff + d_half, "wins": wins,
+                     "n_configs": per, "p_value": p})
+    for row, p_holm in zip(rows, factorial.holm([r["p_value"] for r in rows])):
+        row["p_holm"] = p_holm
+    return rows
 
 
 def _interactions(grid, ana, axes):
@@ -301,60 +314,3 @@ def _interactions(grid, ana, axes):
     return pd.DataFrame(rows, columns=["axes", "first", "second", "share", "share_low",
                                        "share_high", "eta_sq", "p_value"]).sort_values(
         "share", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _pct(share):
-    return f"{100 * share:.2g} %" if share < 0.1 else f"{100 * share:.0f} %"
-
-
-def _p(p):
-    """``= 0.03``, or ``< 1e-16`` below what double precision resolves."""
-    return "< 1e-16" if p < 1e-16 else f"= {p:.2g}"
-
-
-def _range(low, high):
-    return f"{_pct(low)[:-2]}-{_pct(high)}"
-
-
-def axis_sentence(row, pairs, on, alpha, main=None):
-    """One axis in one sentence: its share, and what the seeds can and cannot tell."""
-    head = (f"{row.axis}: {_pct(row.share)} of the variance between configs (95 % CI "
-            f"{_range(row.share_low, row.share_high)})")
-    if not np.isfinite(row.p_value):
-        return head + "; one seed per config: the seeds cannot test it."
-    if not row.significant:
-        return (head + "; the seeds cannot separate its effect from zero (F-test p = "
-                f"{row.p_value:.2g} >= {alpha:g}).")
-    shown = pairs.sort_values("diff", key=abs)
-    if len(shown) > 2:
-        shown = shown.iloc[[0, -1]]
-    parts = []
-    for p in shown.itertuples():
-        word = "below" if p.diff < 0 else "above"
-        # the gap from the best, positive; its interval keeps its sign (it may cross 0)
-        low, high = (-p.ci_high, -p.ci_low) if p.diff < 0 else (p.ci_low, p.ci_high)
-        parts.append(f"{p.other} {word} {p.best} by {abs(p.diff):.3g} ({low:.2g}..{high:.2g})"
-                     f" in {p.wins} of {p.n_configs} configs, p {_p(p.p_holm)} (Holm)")
-    more = len(pairs) - len(shown)
-    tail = f"; {more} more values between" if more > 0 else ""
-    estimate = ""
-    if main is not None and "test_mean" in main:
-        best = main[(main["axis"] == row.axis) & (main["value"] == row.best)].iloc[0]
-        estimate = f"; test estimate at {row.best}: {best.test_mean:.3g}"
-    return f"{head}; {'; '.join(parts)}{tail}{estimate}."
-
-
-def effects_text(result):
-    """What ``sweeps explain`` prints: the ranked sentences, interactions, then notes."""
-    on = result["on"]
-    lines = [f"Which axes matter for {on} (mean over the other axes; 95 % intervals over "
-             f"seeds; significant at p < {result['alpha']:g}):"]
-    lines += [f"{i}. {t}" for i, t in enumerate(result["axes"]["text"], 1)]
-    for r in result["interactions"].itertuples():
-        verdict = ("significant" if r.p_value < result["alpha"] else
-                   "not separable from zero" if np.isfinite(r.p_value) else "untested")
-        lines.append(f"interaction {r.axes}: {_pct(r.share)} of the variance between "
-                     f"configs (95 % CI {_range(r.share_low, r.share_high)}),"
-                     f" {verdict} (F-test p = {r.p_value:.2g})")
-    lines += [f"note: {n}" for n in result["notes"]]
-    return "\n".join(lines)

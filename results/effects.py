@@ -71,8 +71,9 @@ def effects(df, *, on=None, alpha=ALPHA, n_resamples=N_RESAMPLES, seed=0):
         taken) and ``text`` (the ranked sentences).
     """
     df = prepare(df)
-    on, test = _metrics(df, on)
-    factors, frame, notes = _factors(df)
+    notes = []
+    on, test = _metrics(df, on, notes)
+    factors, frame, notes = _factors(df, notes)
     grid = _grid(frame, factors, on, notes)
     ana = _analyse(grid, n_resamples, seed)
     est = _analyse(_grid(frame, factors, test, [], levels=grid["levels"]), 0, seed) \
@@ -90,7 +91,7 @@ def effects(df, *, on=None, alpha=ALPHA, n_resamples=N_RESAMPLES, seed=0):
     return out
 
 
-def _metrics(df, on):
+def _metrics(df, on, notes):
     kind = task_kind(df)
     if df["task"].map(hashable).nunique() > 1:
         raise ValueError("the sweep holds several tasks; their metrics are not alike: "
@@ -99,6 +100,9 @@ def _metrics(df, on):
         raise ValueError("no ok job yet: nothing to explain")
     if on is None:
         on = main_metric(kind, "val" if held_out(df, "val") else "train")
+        if on.startswith("train_"):  # a truth table: every metric is a training metric
+            notes.append(f"no validation data in this sweep: explaining {on}, a training "
+                         "metric")
     elif on not in METRICS or on not in available_metrics(df):
         raise ValueError(f"unknown metric {on!r} for this {kind} sweep; allowed: "
                          f"{', '.join(m for m in available_metrics(df) if m != 'wall_time')}")
@@ -108,9 +112,9 @@ def _metrics(df, on):
     return on, (test if test in available_metrics(df) else None)
 
 
-def _factors(df):
+def _factors(df, notes):
     """The factors of the design: varying axes, the architecture as width and depth."""
-    notes, frame = [], df.copy()
+    frame = df.copy()
     axes = varying_axes(df)
     widths = df["hidden"].map(uniform_width)
     if widths.notna().all() and "width" not in df and (

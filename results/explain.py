@@ -80,5 +80,8 @@ def report_section(df, folder, fmt):
     except ValueError as err:
         log.info("no effects section: %s", err)
         return None
+    except Exception as err:  # noqa: BLE001 - shown on the page, not swallowed
+        log.warning("effects not computed: %s", err)
+        return [f"not computed: {type(err).__name__}: {err}"], []
     lines = list(result["axes"]["text"]) + [f"note: {n}" for n in result["notes"]]
     return lines, [(title, path) for _, title, path in figures(result, folder, fmt)]

@@ -211,3 +211,10 @@ def test_the_figures_draw_from_the_result(planted):
     np.testing.assert_allclose([b.get_width() for b in bars], np.array(expected) * 100)
     lines = interaction_plot(planted).axes[0].get_lines()
     assert len(lines) >= 2
+
+
+def test_without_validation_data_the_training_metric_is_explained_and_said():
+    df = grid_frame(AXES, _planted, metric="train_accuracy")
+    result = effects(df, n_resamples=0)
+    assert result["on"] == "train_accuracy" and result["test"] is None
+    assert any("no validation data" in n for n in result["notes"])

@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import csv_load  # noqa: E402
 import engine_floor  # noqa: E402
+import explain_speed  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
@@ -44,6 +45,8 @@ def main():
     print(mnist_speed.main())
     print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
     print(sweep_scale.main())
+    print("\n## Explaining a 5,000-job sweep: which axes matter (issue 21)\n")
+    print(explain_speed.main())
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ _HOMES = {
     **dict.fromkeys(["boundary_comparison", "compare_plot", "decision_boundaries",
                      "error_heatmaps", "fit_grid", "loss_curves", "metric_vs_size",
                      "save_figure", "weight_histograms", "weight_stat_curves"], "results.figures"),
+    "effects": "results.effects", "effects_text": "results.effects",
+    "write_effects": "results.explain",
     "load_results": "results.frame", "build_report": "results.report",
     "best_configs": "results.selection", "best_text": "results.selection",
     **dict.fromkeys(["grid_pivot", "status_counts", "summary_table", "width_depth_pivot",

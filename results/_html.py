@@ -33,7 +33,8 @@ figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee
 """
 
 
-def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=None):
+def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=None,
+               explained=None):
     """Return the HTML text of the report page.
 
     Parameters
@@ -54,6 +55,9 @@ def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=Non
         The conclusion the page opens with (the best configuration chosen on validation).
     refresh : float, default=None
         Seconds after which the page reloads itself while ``meta["running"]``; None never.
+    explained : (list of str, list of (str, Path or str)), default=None
+        "What matters in this sweep": the ranked sentences and the effects figures
+        (:func:`results.explain.report_section`), shown before the per-config figures.
     """
     name = meta.get("name") or (df["task"].iloc[0] if "task" in df else "sweep")
     parts = [running_note(meta, refresh), f"<h1>Sweep report: {_e(name)}</h1>"]
@@ -68,6 +72,8 @@ def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=Non
         parts.append(f"<h3>{_e(title)}</h3><div class='links'>{links}</div>"
                      + (f"<p class='note'>{_e(note)}</p>" if note else "")
                      + f"<div class='scroll'>{to_html(table)}</div>")
+    if explained:
+        parts.append(_explained(*explained, report_dir))
     parts.append("<h2 id='figures'>Figures</h2>")
     for i, (title, result, note) in enumerate(figures):
         if note:
@@ -84,6 +90,20 @@ def index_page(meta, df, tables, figures, report_dir, headline=None, refresh=Non
     parts.append("<h2 id='versions'>Software</h2>" + _versions(meta))
     body = "\n".join(p for p in parts if p)
     return _page(f"{name}: sweep report", body, head=_refresh_tag(meta, refresh))
+
+
+def _explained(lines, figures, report_dir):
+    """The section "What matters in this sweep": ranked sentences, then the figures."""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    parts = ["<h2 id='effects'>What matters in this sweep</h2>", f"<ol>{items}</ol>"]
+    for title, result in figures:
+        if isinstance(result, Path):
+            src = _rel(result, report_dir)
+            parts.append(f"<figure><figcaption><b>{_e(title)}</b> (<a href='{src}'>open"
+                         f"</a>)</figcaption><img src='{src}' alt='{_e(title)}'></figure>")
+        else:
+            parts.append(f"<p class='error'><b>{_e(title)}</b>: {_e(result)}</p>")
+    return "\n".join(parts)
 
 
 #: What marks the reload tag of a page (:func:`without_refresh` takes it out).

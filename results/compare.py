@@ -25,7 +25,8 @@ from sweeps.schema import KIND_METRICS, METRICS, hashable, higher_is_better, mai
 _DERIVED = DERIVED_ARCH  # follow from hidden: shown, never join keys
 
 
-def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys=None):
+def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys=None,
+            alpha=0.05):
     """Pair the configs of two sides, take the paired difference of a metric, and judge it.
 
     Parameters
@@ -50,6 +51,8 @@ def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys
         axis (e.g. ``("adam", "adagrad")``), else ``("a", "b")``.
     keys : list of str, default=None
         Join keys. None: every config axis of both sides except the differing ones.
+    alpha : float, default=0.05
+        Level of the Wilcoxon test: a side is called better only when p < ``alpha``.
 
     Returns
     -------
@@ -60,7 +63,9 @@ def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys
         ``diff`` (A minus B, mean over paired seeds), ``rel_diff`` (diff / |B|) and
         ``match`` (``both``, ``<a> only``, ``<b> only``), A's largest advantage first.
         ``attrs`` holds ``on``, ``labels``, ``keys``, ``differing`` (axis -> (values of A,
-        values of B)) and ``verdict`` (see :func:`results.stats.paired_verdict`).
+        values of B)), ``pairing`` (``seeds``; ``config means`` when the sides share
+        configs but no seed: each config's mean over its own seeds is paired) and
+        ``verdict`` (see :func:`results.stats.paired_verdict`).
     """
     a, b, split_by = _sides(df_a, df_b, by, values)
     on = _metric(on, a, b)
@@ -78,10 +83,11 @@ def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys
     labels = tuple(labels) if labels is not None else _default_labels(differing)
     if len(labels) != 2 or labels[0] == labels[1]:
         raise ValueError(f"labels must be two different names, got {labels}")
-    table = _paired_table(a, b, on, keys, labels)
-    table.attrs.update(on=on, labels=labels, keys=keys, differing=differing,
+    table, pairing = _paired_table(a, b, on, keys, labels)
+    table.attrs.update(on=on, labels=labels, keys=keys, differing=differing, pairing=pairing,
                        verdict=paired_verdict(table["diff"], names=labels, metric=on,
-                                              higher_is_better=higher_is_better(on)))
+                                              higher_is_better=higher_is_better(on),
+                                              alpha=alpha, pairing=pairing))
     return table
 
 
@@ -154,9 +160,7 @@ def _paired_table(a, b, on, keys, labels):
             raise ValueError(f"configs of the {name} side are not unique on the join keys "
                              f"{keys}: an axis varies inside one side and differs from the "
                              "other; filter the frames or pass keys=")
-    pairs = side_a.dropna(subset=["value"]).merge(
-        side_b.dropna(subset=["value"])[["_config", "seed", "value"]],
-        on=["_config", "seed"], suffixes=("_a", "_b"))
+    pairs, pairing = _pairs(side_a, side_b)
     pairs["diff"] = pairs["value_a"] - pairs["value_b"]
     paired = pairs.groupby("_config").agg(mean_a=("value_a", "mean"),
                                           mean_b=("value_b", "mean"),
@@ -178,7 +182,24 @@ def _paired_table(a, b, on, keys, labels):
     advantage = table["diff"] * (1 if higher_is_better(on) else -1)
     return (table.assign(_order=advantage).sort_values("_order", ascending=False,
                                                        kind="stable", na_position="last")
-            .drop(columns="_order").reset_index(drop=True))
+            .drop(columns="_order").reset_index(drop=True)), pairing
+
+
+def _pairs(side_a, side_b):
+    """Seeds paired with seeds; with no seed on both sides, config means with config means.
+
+    Two sweeps of the same configs with different seeds share no (config, seed): pairing
+    each config's mean over its own seeds still pairs like with like (one pair per config).
+    """
+    ok_a, ok_b = side_a.dropna(subset=["value"]), side_b.dropna(subset=["value"])
+    pairs = ok_a.merge(ok_b[["_config", "seed", "value"]], on=["_config", "seed"],
+                       suffixes=("_a", "_b"))
+    if len(pairs) or not set(ok_a["_config"]) & set(ok_b["_config"]):
+        return pairs, "seeds"
+    means_a = ok_a.groupby("_config", sort=False)["value"].mean()
+    means_b = ok_b.groupby("_config", sort=False)["value"].mean()
+    joined = pd.concat({"value_a": means_a, "value_b": means_b}, axis=1, join="inner")
+    return joined.rename_axis("_config").reset_index(), "config means"
 
 
 def _per_seed(df, on, keys):
@@ -193,7 +214,8 @@ def _per_seed(df, on, keys):
 
 
 def write_comparison(dir_a, dir_b=None, out_dir=None, *, on=None, by=None, values=None,
-                     labels=None, formats=("csv", "md", "html"), figure_format="png"):
+                     labels=None, formats=("csv", "md", "html"), figure_format="png",
+                     alpha=0.05):
     """Load one or two sweep directories, compare them and optionally write the results.
 
     Parameters
@@ -203,7 +225,7 @@ def write_comparison(dir_a, dir_b=None, out_dir=None, *, on=None, by=None, value
     out_dir : str or Path, default=None
         Where to write ``compare.<fmt>`` tables, ``compare.<figure_format>`` and an
         ``index.html`` page with the verdict; None writes nothing.
-    on, by, values, labels
+    on, by, values, labels, alpha
         As for :func:`compare`.
     formats : tuple of str, default=("csv", "md", "html")
     figure_format : {"png", "svg", "pdf"}, default="png"
@@ -216,7 +238,7 @@ def write_comparison(dir_a, dir_b=None, out_dir=None, *, on=None, by=None, value
     """
     df_b = None if dir_b is None else load_results(dir_b, weights=False)
     table = compare(load_results(dir_a, weights=False), df_b, on=on, by=by, values=values,
-                    labels=labels)
+                    labels=labels, alpha=alpha)
     figure = compare_plot(table) if table["n_paired"].any() else None
     files = {}
     if out_dir is not None:

@@ -106,6 +106,9 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
     figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth,
                                     meta.get("name"))
+    from results.explain import report_section  # "What matters in this sweep"
+
+    explained = report_section(df, report / "effects", figure_format, meta.get("name"))
     headlines = [headline(table) for _, table in best] + learnt_lines(df)
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
@@ -113,7 +116,7 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
                          "is a training metric and no configuration is chosen.")
     page = _html.index_page(meta, df, tables, figures, report,
                             headline=" ".join(h for h in headlines if h) or None,
-                            refresh=refresh)
+                            refresh=refresh, explained=explained)
     write_page(report / "index.html", page)
     write_stamp(report, state)  # read before the rows: never newer than what is shown
     return Built(report, cache.drawn, cache.reused)

@@ -1,4 +1,4 @@
-"""The ``sweeps`` command line: run, list, status, report, best, compare.
+"""The ``sweeps`` command line: run, list, status, report, best, compare, explain.
 
 The command line sits above both packages: it imports ``sweeps`` and ``results``, and
 neither imports it (nothing else in ``sweeps`` imports ``results``). This module parses
@@ -61,6 +61,17 @@ Configs are paired when every other axis agrees, seeds with seeds. The first lin
 verdict: who is better in how many configs, the median difference with a 95% bootstrap
 interval, and the Wilcoxon signed-rank p-value. The default metric is the task's main
 validation metric (val_accuracy or val_mse).
+"""
+_EXPLAIN_EXAMPLES = """\
+examples:
+  sweeps explain runs/moons                    which axes matter for val_accuracy, ranked
+  sweeps explain runs/sine --on val_loss --out runs/sine/effects
+
+A grid with seeds is a factorial experiment: for every axis that varies, its share of the
+variance between configs (95% interval from resampling seeds), its best value and the
+difference to each other value (Holm-corrected), and an F-test against the seeds' noise;
+then the interactions of the leading axes. Values that do not form a full grid with the
+others (sub-grids, zips, configs without an ok seed) are left out, and it says so.
 """
 _EXPORT_EXAMPLES = """\
 examples:
@@ -155,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
                               "(needed when it has more than two)")
     compare.add_argument("--out", metavar="DIR", default=None,
                          help="also write the page, table (csv, md, html) and figure here")
+    compare.add_argument("--alpha", metavar="P", type=_level, default=0.05,
+                         help="significance level of the verdict (default: 0.05)")
+    explain = command("explain", commands.explain,
+                      "which axes of a sweep matter, by how much, how sure", _EXPLAIN_EXAMPLES)
+    explain.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    explain.add_argument("--on", metavar="METRIC", default=None,
+                         help="metric to explain (default: the task's main validation "
+                              "metric, val_accuracy or val_mse)")
+    explain.add_argument("--alpha", metavar="P", type=_level, default=0.05,
+                         help="significance level of the tests (default: 0.05)")
+    explain.add_argument("--out", dest="target", metavar="DIR", default=None,
+                         help="also write the tables (csv, md) and figures here")
     return parser
 
 
@@ -202,6 +225,17 @@ def _positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return n
+
+
+def _level(text: str) -> float:
+    try:
+        level = float(text)
+    except ValueError:
+        level = float("nan")
+    if not 0 < level < 1:
+        raise argparse.ArgumentTypeError(f"expected a significance level between 0 and 1, "
+                                         f"got {text!r}")
+    return level
 
 
 def _seconds(text: str) -> float:

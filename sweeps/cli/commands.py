@@ -1,6 +1,6 @@
 """What each ``sweeps`` subcommand does; :mod:`sweeps.cli` only parses arguments.
 
-``report`` and ``compare`` hand over to ``results``; they import it when they run, so that
+``report``, ``best``, ``compare`` and ``explain`` hand over to ``results``; they import it when they run, so that
 ``sweeps run`` and ``sweeps --help`` do not pay for pandas and matplotlib.
 
 Every command returns an exit status or raises :class:`CommandError`; the progress bar
@@ -307,10 +307,27 @@ def compare(args) -> int:
     try:
         result = write_comparison(Path(args.dir_a),
                                   None if args.dir_b is None else Path(args.dir_b),
-                                  args.out, on=args.on, by=by, values=values)
+                                  args.out, on=args.on, by=by, values=values,
+                                  alpha=args.alpha)
     except ValueError as exc:  # a metric the task lacks, sides that differ in more ...
         raise CommandError(str(exc), EXIT_USAGE) from None
     print(comparison_text(result["table"], args.dir_a, args.dir_b))
+    for name, path in result["files"].items():
+        print(f"{name}: {path}")
+    return EXIT_OK
+
+
+def explain(args) -> int:
+    """``sweeps explain``: which axes matter, ranked, in sentences; tables and figures."""
+    from results import effects_text, write_effects
+
+    out = Path(args.out)
+    _require_store(out)
+    try:
+        result = write_effects(out, args.target, on=args.on, alpha=args.alpha)
+    except ValueError as exc:  # an unknown metric, nothing varying, no ok job yet
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(effects_text(result))
     for name, path in result["files"].items():
         print(f"{name}: {path}")
     return EXIT_OK

@@ -97,6 +97,9 @@ def _errors(driver):
 def _wait_loaded(driver):
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # Figures below the fold load lazily (only once scrolled near): ask for all of them
+    # now, so that "every image loaded" is checked for every image of the page.
+    driver.execute_script("Array.from(document.images).forEach(i => i.loading = 'eager')")
     WebDriverWait(driver, 30).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
         and d.execute_script("return Array.from(document.images).every(i => i.complete)"))

@@ -79,7 +79,7 @@ def test_truth_tables_say_how_many_seeds_learnt_each(examples, tmp_path):
     X = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0]}
     inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     lines = learnt_lines(df)
-    assert len(lines) == 9  # 3 functions x 3 architectures
+    assert len(lines) == 12  # 3 functions x 4 architectures ([], [2], [4], [8])
     (_, _, outputs), _ = tiny_net_tables(df)
     for (function, layers), group in df.groupby(["function", "layers"]):
         target = np.array(X[function])

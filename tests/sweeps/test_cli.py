@@ -27,12 +27,13 @@ def tiny(tmp_path, monkeypatch):
 def test_python_m_sweeps_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sweeps", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("run", "list", "status", "report", "best", "compare", "export"):
+    for command in ("run", "list", "status", "report", "best", "compare", "export",
+                    "explain"):
         assert command in out
 
 
 @pytest.mark.parametrize("command", ["run", "list", "status", "report", "best", "compare",
-                                     "export"])
+                                     "export", "explain"])
 def test_every_command_has_help_with_examples(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -185,7 +186,7 @@ def test_compare_prints_the_verdict_first_then_what_differs(tmp_path, capsys):
                  "--out", str(tmp_path / "cmp")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("gd vs adam on test_mse: ")
-    assert "Wilcoxon signed-rank p = " in lines[0]
+    assert "no significant difference (p = " in lines[0] or "Wilcoxon signed-rank p" in lines[0]
     assert "differing: optimizer gd | adam; lr 0.1 | 0.01" in lines[1]
     assert lines[2].startswith("same in every row:") and "epochs=20" in lines[2]
     header = lines[3].split()

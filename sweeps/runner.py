@@ -21,6 +21,7 @@ from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
+from sweeps.tasks.cache import data_for, sweep_data
 from sweeps.training import stack_groups, train_group
 from sweeps.workers import (
     ClusterLost,
@@ -170,11 +171,12 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         todo = _plan(planned, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
-            if progress:
-                progress(summary)
-            if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
-                with _parallel_backend(backend, n_jobs, scheduler) as results_of:
-                    _execute(todo, store, run_id, summary, results_of, progress)
+            with sweep_data(out_dir, todo) as data:  # each data set built once, by us
+                if progress:
+                    progress(summary)
+                if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
+                    with _parallel_backend(backend, n_jobs, scheduler, data) as results_of:
+                        _execute(todo, store, run_id, summary, results_of, progress)
             outcome = "complete"
         except ClusterLost as exc:
             exc.summary = summary
@@ -347,32 +349,34 @@ def _n_workers(n_jobs) -> int:
 
 
 @contextmanager
-def _parallel_backend(backend: str, n_jobs, scheduler):
+def _parallel_backend(backend: str, n_jobs, scheduler, data: dict):
     """Set up the workers; yield a function: the groups -> an iterator of their results.
 
     The results come unordered, one list per group, as each group finishes; a group whose
-    worker died comes as failed records (:mod:`sweeps.workers`).
+    worker died comes as failed records (:mod:`sweeps.workers`). ``data`` holds the data
+    sets (``sweeps.tasks.cache.prepare``).
     """
     n_workers = _n_workers(n_jobs)
     if backend == "threading":
         # Thread-pool limits are process-wide: set once here, not by each thread.
         with parallel_config(backend="threading"), threadpool_limits(1):
-            yield partial(_joblib_results, n_workers=n_workers, limit_blas=False)
+            yield partial(_joblib_results, n_workers=n_workers, limit_blas=False, data=data)
     elif backend == "loky" and n_workers == 1:
         # joblib's n_jobs=1: the driver trains, no process to start (nor to lose).
         with parallel_config(backend="loky", inner_max_num_threads=1):
-            yield partial(_joblib_results, n_workers=1, limit_blas=True)
+            yield partial(_joblib_results, n_workers=1, limit_blas=True, data=data)
     elif backend == "loky":
-        yield partial(loky_results, n_workers=n_workers)
+        yield partial(loky_results, n_workers=n_workers, data=data)
     else:
         timeout = no_worker_timeout()  # a bad value is refused before the cluster starts
         with _dask_client(n_jobs, scheduler) as client:
-            yield partial(dask_results, client, timeout=timeout)
+            yield partial(dask_results, client, timeout=timeout, data=data)
 
 
-def _joblib_results(groups, n_workers, limit_blas):
+def _joblib_results(groups, n_workers, limit_blas, data):
     return Parallel(n_jobs=n_workers, return_as="generator_unordered")(
-        delayed(train_group)(group, limit_blas=limit_blas) for group in groups)
+        delayed(train_group)(group, limit_blas=limit_blas, data=data_for(data, group))
+        for group in groups)
 
 
 @contextmanager

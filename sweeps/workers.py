@@ -33,6 +33,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import ParallelBackendBase
 
 from sweeps.schema import now
+from sweeps.tasks.cache import Scattered, data_for
 from sweeps.training import failed_record, train_group
 
 #: Seconds between two looks of a worker at its parent (the fallback of PR_SET_PDEATHSIG).
@@ -110,13 +111,14 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 # -- the loky pool -------------------------------------------------------------------------
-def loky_results(groups: list, n_workers: int, *, train=train_group):
+def loky_results(groups: list, n_workers: int, *, train=train_group, data=None):
     """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
 
     Results come as groups finish (unordered). A group whose worker died is yielded as
     :func:`lost_group` records, and its slot gets a fresh worker. Closing the generator
     (Ctrl-C in the driver) kills the workers. ``train(group, limit_blas=True)`` runs in
-    the workers (:func:`sweeps.training.train_group`).
+    the workers (:func:`sweeps.training.train_group`), with ``data=`` its group's entry
+    of ``data`` (``sweeps.tasks.cache.prepare``) when that is given.
     """
     pending = list(reversed(groups))  # pop() takes them in the given order
     slots = [None] * n_workers
@@ -128,7 +130,8 @@ def loky_results(groups: list, n_workers: int, *, train=train_group):
             for slot in range(n_workers):
                 if pending and slot not in busy:
                     group = pending.pop()
-                    future = _submit(slots, slot, train, group)
+                    extra = {} if data is None else {"data": data_for(data, group)}
+                    future = _submit(slots, slot, partial(train, **extra), group)
                     running[future] = (slot, group, _worker_process(slots[slot]))
             done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
             for future in list(running):
@@ -222,8 +225,11 @@ def no_worker_timeout() -> float:
     return value
 
 
-def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
+def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0, data=None):
     """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
+
+    Each data set of ``data`` (``sweeps.tasks.cache.prepare``) goes to the workers once,
+    through Dask (``sweeps.tasks.cache.Scattered``): they need no copy of its file.
 
     Raises
     ------
@@ -233,8 +239,19 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
     from distributed import KilledWorker
     from distributed import wait as dask_wait
 
-    futures = {client.submit(partial(train_group, limit_blas=True), group, pure=False): group
-               for group in groups}
+    shared, futures = Scattered(client, data or {}, timeout), {}
+
+    def submit(group):
+        try:
+            future = client.submit(partial(train_group, limit_blas=True), group,
+                                   data=shared.of(group), pure=False)
+        except (TimeoutError, OSError, CancelledError):  # scattering its data failed
+            _live_workers(client)  # ClusterLost if the scheduler is gone, else:
+            raise ClusterLost(_no_worker(timeout)) from None
+        futures[future] = group
+
+    for group in groups:
+        submit(group)
     seen_worker = time.monotonic()
     while futures:
         try:
@@ -242,8 +259,10 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
                                 return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = ()
-        except (OSError, CancelledError):
+        except OSError:
             raise ClusterLost(_scheduler_lost(client)) from None
+        except CancelledError:  # the scheduler gone, or every copy of a data set
+            done = _resubmit_cancelled(client, futures, submit)
         progressed = False
         for future in done:
             results = _group_results(client, future, futures[future], KilledWorker, poll)
@@ -255,9 +274,22 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
             if _live_workers(client):
                 seen_worker = time.monotonic()
             elif time.monotonic() - seen_worker > timeout:
-                raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
-                                  f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
+                raise ClusterLost(_no_worker(timeout))
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+def _no_worker(timeout: float) -> str:
+    return f"no live Dask worker for {timeout:g} s (set {NO_WORKER_TIMEOUT_ENV} to wait longer)"
+
+
+def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
+    """Submit again the groups whose futures the scheduler cancelled while it is still
+    connected: it forgets a scattered data set when every worker holding it died, and
+    cancels what needed it (``submit`` scatters it again). Returns no finished future."""
+    _live_workers(client)  # ClusterLost if the scheduler is gone
+    for future in [f for f in futures if f.status == "cancelled"]:
+        submit(futures.pop(future))
+    return ()
 
 
 def _group_results(client, future, group: list, KilledWorker, timeout: float):

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,14 +33,17 @@ from sweeps.keys import canonical_json
 from sweeps.tasks.dataset import Dataset, TaskError
 from sweeps.tasks.registry import make_task
 
-__all__ = ["CACHE_VERSION", "CachedDataset", "data_for", "dataset_key", "group_dataset",
-           "open_cached", "prepare", "prune", "task_dataset", "write_dataset"]
+__all__ = ["CACHE_DIR", "CACHE_VERSION", "CachedDataset", "Scattered", "data_for",
+           "dataset_key", "group_dataset", "open_cached", "prepare", "prune", "sweep_data",
+           "task_dataset", "write_dataset"]
 
 #: Bump when what an entry holds changes: older entries are then rebuilt, never misread.
 CACHE_VERSION = 1
 
 ARRAYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
 _META = "meta.json"
+#: The folder of an output directory that holds the data sets while a sweep runs.
+CACHE_DIR = ".data-cache"
 #: ``Dataset`` fields kept in ``meta.json`` (tuples are written as lists and read back).
 _FIELDS = ("name", "kind", "n_in", "n_out", "classes", "feature_names", "params",
            "single_output", "default_output_loss")
@@ -207,6 +211,53 @@ def prepare(root, groups: list) -> dict:
 def data_for(handles: dict, group: list):
     """The entry of ``prepare``'s ``handles`` that ``group`` trains on, or None."""
     return handles.get(dataset_key(*group_dataset(group)))
+
+
+class Scattered:
+    """Each cached data set scattered once to a Dask cluster, as the groups need it.
+
+    Every worker gets a copy (``broadcast``), the jobs a reference: workers elsewhere
+    need no file. Should every worker holding it die, the scheduler forgets the data
+    (and cancels the groups that needed it): the next :meth:`of` scatters it again.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    handles : dict
+        :func:`prepare`'s result.
+    timeout : float
+        Seconds a scatter waits for a live worker before ``TimeoutError``.
+    """
+
+    def __init__(self, client, handles: dict, timeout: float):
+        self.client, self.handles, self.timeout = client, handles, timeout
+        self.futures = {}
+
+    def of(self, group: list):
+        """The Dask future of ``group``'s data set, or None (its workers build it)."""
+        key = dataset_key(*group_dataset(group))
+        if self.handles.get(key) is None:
+            return None
+        future = self.futures.get(key)
+        if future is None or future.status != "finished":
+            future = self.futures[key] = self.client.scatter(
+                self.handles[key].open(), broadcast=True, hash=False, timeout=self.timeout)
+        return future
+
+
+@contextmanager
+def sweep_data(out_dir, groups: list):
+    """The data sets of ``groups`` written under ``out_dir`` while a sweep runs.
+
+    Yields :func:`prepare`'s handles; the entries are removed when the sweep ends
+    (workers that still have them mapped keep reading: removed files stay readable).
+    """
+    root = os.path.join(os.path.abspath(out_dir), CACHE_DIR)
+    try:
+        yield prepare(root, groups)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        _open.cache_clear()  # the driver's own maps of them (threads, --jobs 1)
 
 
 def prune(root, keep) -> None:

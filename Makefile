@@ -12,8 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job: three preset sweeps and the material's adam-vs-adagrad moons comparison
-# (about two minutes on 2 cores; a rerun is cached), then their reports and the verdict.
+# The main job: three preset sweeps and the material's adam-vs-adagrad moons comparison,
+# then their reports and the verdict, the admissions unit and the material's NOT (its
+# trained w, b and output per row printed). The first run, from a fresh clone with the
+# install, took about three minutes on 2 quiet cores (174 s; far longer on a loaded
+# machine); a rerun is cached. Each sweep prints a line as it starts, progress every few
+# seconds, and its summary line.
 demo: $(STAMP)
 	$(BIN)/sweeps run sine --out runs/sine
 	$(BIN)/sweeps run moons --out runs/moons
@@ -29,6 +33,7 @@ demo: $(STAMP)
 	$(BIN)/sweeps best runs/admissions
 	$(BIN)/sweeps run examples/not.toml --out runs/not
 	$(BIN)/sweeps report runs/not
+	$(BIN)/python examples/learnt.py runs/not
 	@echo
 	@echo "Reports: open runs/sine/report/index.html, runs/moons/report/index.html, runs/blobs/report/index.html"
 	@echo "Comparison: open runs/adam_vs_adagrad/index.html; the material's NOT: runs/not/report/index.html"

@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import csv_load  # noqa: E402
 import engine_floor  # noqa: E402
 import gridsearch_speed  # noqa: E402
+import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import report_rebuild  # noqa: E402
 import sweep_scale  # noqa: E402
@@ -39,6 +40,8 @@ def main():
     print(sweep_vs_sklearn.main())
     print("\n## The engine against its bit-exact floor (issue 12)\n")
     print(engine_floor.main())
+    print("\n## The material's MNIST nets, mini-batch training (issue 22)\n")
+    print(mnist_speed.main())
     print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
     print(sweep_scale.main())
 

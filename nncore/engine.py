@@ -28,83 +28,9 @@ import numpy as np
 
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
+from .minibatch import Batches, SharedFirst
+from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
-
-
-class Stack:
-    """Parameters of ``n_replicas`` copies of one architecture in one flat buffer.
-
-    Parameters
-    ----------
-    layers : list of int
-        Layer sizes from input to output.
-    n_replicas : int
-        Number of stacked copies.
-    dtype : numpy dtype, default=float64
-    """
-
-    def __init__(self, layers, n_replicas, dtype=np.float64):
-        self.layers, self.n_replicas, self.dtype = list(layers), n_replicas, dtype
-        S = n_replicas
-        shapes = [(S, fo, fi + 1) for fi, fo in zip(layers[:-1], layers[1:])]
-        total = sum(int(np.prod(s)) for s in shapes)
-        self.params = np.zeros(total, dtype=dtype)
-        self.grads = np.zeros(total, dtype=dtype)
-        self.blocks = blocks_of(self.params, shapes)  # (S, fan_out, fan_in + 1) each
-        self.grad_blocks = blocks_of(self.grads, shapes)
-        self.blocks_T = [B.transpose(0, 2, 1) for B in self.blocks]  # made once: views stay valid
-        is_weight = np.zeros(total, dtype=dtype)
-        for B in blocks_of(is_weight, shapes):
-            B[:, :, :-1] = 1.0
-        self.weight_mask = is_weight  # 1 for weights, 0 for biases: L2 skips biases
-
-    @classmethod
-    def from_arrays(cls, replicas, dtype=np.float64):
-        """Stack ``[(weights, biases), ...]``, one pair of lists per replica."""
-        weights0 = replicas[0][0]
-        layers = [weights0[0].shape[0]] + [W.shape[1] for W in weights0]
-        stack = cls(layers, len(replicas), dtype)
-        for s, (weights, biases) in enumerate(replicas):
-            for B, W, b in zip(stack.blocks, weights, biases):
-                B[s, :, :-1] = W.T
-                B[s, :, -1] = b
-        return stack
-
-    def get_replica(self, s):
-        """Return copies of replica ``s``'s weights and biases as two lists."""
-        return _split(self.blocks, s)
-
-    def get_gradients(self, s):
-        """Return copies of replica ``s``'s weight and bias gradients as two lists."""
-        return _split(self.grad_blocks, s)
-
-    def spread(self, values):
-        """A flat vector like ``params`` holding each replica's entry of ``values`` (S,)
-        at every one of its parameters: per-replica settings (lr, l2) for the flat buffer."""
-        flat = np.empty_like(self.params)
-        values = np.asarray(values, dtype=self.dtype)
-        for B in blocks_of(flat, [B.shape for B in self.blocks]):
-            B[...] = values[:, None, None]
-        return flat
-
-    def weight_norms(self):
-        """Sum of squared weights (biases excluded) for each replica, shape ``(S,)``."""
-        return sum(np.einsum("sij,sij->s", B[:, :, :-1], B[:, :, :-1]) for B in self.blocks)
-
-
-def blocks_of(flat, shapes):
-    """Split ``flat`` into consecutive arrays of the given shapes (views)."""
-    blocks, offset = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        blocks.append(flat[offset : offset + size].reshape(shape))
-        offset += size
-    return blocks
-
-
-def _split(blocks, s):
-    """Replica ``s``'s ``(fan_in, fan_out)`` weights and ``(fan_out,)`` biases, copied."""
-    return [B[s, :, :-1].T.copy() for B in blocks], [B[s, :, -1].copy() for B in blocks]
 
 
 class Workspace:
@@ -132,6 +58,7 @@ class Workspace:
         self.out_scratch = np.empty_like(self.P)
         self.penalty = np.zeros_like(stack.params)  # zero where a replica has no L2
         self.values = np.empty(S, dtype)
+        self.first = None  # a minibatch.SharedFirst, made when replicas share batches
         # Layers after the first: (block, input, its ones row, output rows) forward, and
         # (delta, input^T, gradient block, block^T, delta below, input, scratch) backward.
         outputs = self.H_rows[1:] + [self.P]
@@ -163,6 +90,9 @@ class Network:
         self.canonical = OUTPUTS[self.loss.canonical_output] is self.output
         # With its canonical output, a loss may compute its value from the delta P - Y.
         self.residual_loss = self.canonical and self.loss.from_residual
+        # mse with another output (the material's sigmoid + quadratic cost): its gradient
+        # P - Y is the residual, so the loss comes from it before the output's derivative.
+        self.residual_gradient = not self.canonical and self.loss is LOSSES["mse"]
         self.l2, self.l2_params = l2, None
         self.penalized = bool(np.any(l2))
         if np.ndim(l2):
@@ -173,24 +103,37 @@ class Network:
             self.l2_where = self.l2_params != 0
 
 
-def inputs(X):
+def inputs(X, transposed=True):
     """The two forms of ``X`` the engine multiplies with, the bias's ones included.
 
     Returns ``(X_T, X_rows)``: ``X_T`` shaped ``(n_in + 1, n)`` for the forward product and
     ``X_rows`` shaped ``(n, n_in + 1)`` for the first layer's gradient (both contiguous).
+    ``transposed=False`` skips ``X_T`` (None): mini-batches transpose their own.
     """
     X_rows = np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
-    return np.ascontiguousarray(X_rows.T), X_rows
+    if not transposed:
+        return None, X_rows
+    # Block by block: a wide (n, 785) array transposed in one copy misses the cache on
+    # every element and takes 4x as long.
+    X_T = np.empty(X_rows.shape[::-1], X_rows.dtype)
+    for start in range(0, len(X_rows), 256):
+        X_T[:, start : start + 256] = X_rows[start : start + 256].T
+    return X_T, X_rows
 
 
-def forward(net, stack, X_T, ws):
+def forward(net, stack, X_T, ws, first=None):
     """Run the forward pass; return the output activations, shape ``(S, n_out, n)``.
 
     ``X_T`` is the transposed input with a row of ones (see ``inputs``), shaped
-    ``(n_in + 1, n)`` (shared by every replica) or ``(S, n_in + 1, n)``.
+    ``(n_in + 1, n)`` (shared by every replica) or ``(S, n_in + 1, n)``. ``first`` is
+    None, or a ``minibatch.SharedFirst`` that does the first layer's products of
+    replicas sharing ``X_T`` as one product.
     """
     hidden = net.hidden.forward
-    np.matmul(stack.blocks[0], X_T, ws.H_rows[0] if ws.H else ws.P)
+    if first is None:
+        np.matmul(stack.blocks[0], X_T, ws.H_rows[0] if ws.H else ws.P)
+    else:
+        first.forward(X_T)
     for B, H_prev, ones, out in ws.forward_layers:
         hidden(H_prev)  # the layer below's activation, once its product is done; on the
         ones.fill(1.0)  # whole buffer (contiguous: faster), then the ones row restored
@@ -228,7 +171,7 @@ def _output_delta(net, Y_T, ws):
         net.output.backward(P, D, ws.out_scratch)
 
 
-def _backpropagate(net, stack, X_rows, n, ws):
+def _backpropagate(net, stack, X_rows, n, ws, first=None):
     """Backpropagate the output delta in ``ws.D[-1]``; fill ``stack.grads``."""
     ws.D[-1] *= 1.0 / n
     hidden_backward, matmul = net.hidden.backward, np.matmul
@@ -239,7 +182,10 @@ def _backpropagate(net, stack, X_rows, n, ws):
         else:
             matmul(B_T, D, D_prev)
         hidden_backward(H_prev, D_prev, scratch)  # the ones row's delta is never read
-    matmul(ws.D[0], X_rows, stack.grad_blocks[0])
+    if first is None:
+        matmul(ws.D[0], X_rows, stack.grad_blocks[0])
+    else:
+        first.gradient(X_rows)
     if net.l2_params is not None:  # w * (l2 / n): as w * 1 * (l2 / n), bit for bit
         np.multiply(stack.params, net.l2_params / n, out=ws.penalty, where=net.l2_where)
         stack.grads += ws.penalty
@@ -250,7 +196,7 @@ def _backpropagate(net, stack, X_rows, n, ws):
 
 
 def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, validation=None,
-          validate=None, stopping=None, record=None):
+          validate=None, stopping=None, record=None, shared_order=False):
     """Train every replica of ``stack`` in place.
 
     ``X`` is ``(n, n_in)`` and ``Y`` ``(n, n_out)``, as the public API takes them.
@@ -259,6 +205,10 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     one); ``stopping`` an ``EarlyStopping`` fed with the validation losses (it needs them
     after every epoch); ``record`` a boolean array over the epochs after which to record
     each layer's weight statistics (``weight_stats.layer_stats``), or None.
+    ``shuffle_rngs`` are the mini-batch orders' generators (anything with
+    ``permutation(n)``): one per replica, or, with ``shared_order``, one for all of them
+    (every replica then trains on the same batches, and the first layer's products of all
+    replicas become one product each).
 
     Returns
     -------
@@ -272,12 +222,17 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         history stops there.
         ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
         epochs (0-based), or None.
+        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` (``X_T`` None in mini-batch mode),
+        for a caller's pass over the training data.
     """
-    X_T, X_rows = inputs(X)
-    Y_T = np.ascontiguousarray(Y.T)
     n, S = X.shape[0], stack.n_replicas
     full_batch = batch_size is None or batch_size >= n
+    X_T, X_rows = inputs(X, transposed=full_batch)
+    Y_T = np.ascontiguousarray(Y.T) if full_batch else None
     workspaces = {}
+    if not full_batch:
+        batches = Batches(X_rows, Y, batch_size, shuffle_rngs,
+                          shared_order and S > 1, stack.n_replicas)
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
     history = np.empty((epochs, S), dtype=np.float64)
     val_history = None if validation is None else np.full((epochs, S), np.nan)
@@ -293,9 +248,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
                 ws = workspaces.get(n) or workspaces.setdefault(n, Workspace(stack, n))
                 values = _step(net, stack, X_T, X_rows, Y_T, ws, optimizer)
             else:
-                values = _minibatch_epoch(
-                    net, stack, X_rows, Y, batch_size, optimizer, shuffle_rngs, workspaces
-                )
+                values = _minibatch_epoch(net, stack, batches, optimizer, workspaces)
             history[epoch] = values
             changed = False
             # One sum filters the common case: it is finite only if every loss is (a
@@ -324,35 +277,35 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
-            "diverged": diverged, "recorded": recorded}
+            "diverged": diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
 
 
-def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer):
+def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
     """One gradient step on a batch; return the per-replica loss before it."""
-    forward(net, stack, X_T, ws)
-    _output_delta(net, Y_T, ws)
-    if net.residual_loss:  # the delta P - Y is the residual: no second pass over P, Y
-        values = net.residual_loss(ws.D[-1], ws.values)
+    forward(net, stack, X_T, ws, first)
+    if net.residual_gradient:  # no second pass over P and Y: the same numbers
+        net.loss.gradient(ws.P, Y_T, ws.D[-1])
+        values = net.loss.from_residual(ws.D[-1], ws.values)
+        net.output.backward(ws.P, ws.D[-1], ws.out_scratch)
     else:
-        values = net.loss.value(ws.P, Y_T)
+        _output_delta(net, Y_T, ws)
+        if net.residual_loss:  # the delta P - Y is the residual: no second pass over P, Y
+            values = net.residual_loss(ws.D[-1], ws.values)
+        else:
+            values = net.loss.value(ws.P, Y_T)
     _add_penalty(net, stack, Y_T, values)
-    _backpropagate(net, stack, X_rows, Y_T.shape[-1], ws)
+    _backpropagate(net, stack, X_rows, Y_T.shape[-1], ws, first)
     optimizer.update(stack.params, stack.grads)
     return values
 
 
-def _minibatch_epoch(net, stack, X_rows, Y, batch_size, optimizer, shuffle_rngs, workspaces):
-    n = X_rows.shape[0]
-    # One permutation per replica, each from that replica's own generator, so a replica
-    # sees the same batches whether it is trained alone or stacked with others.
-    order = np.stack([rng.permutation(n) for rng in shuffle_rngs])
+def _minibatch_epoch(net, stack, batches, optimizer, workspaces):
+    """One epoch of mini-batch steps; return each replica's mean batch loss (weighted)."""
     total = np.zeros(stack.n_replicas)
-    for start in range(0, n, batch_size):
-        idx = order[:, start : start + batch_size]
-        m = idx.shape[1]
+    for X_T, rows, Y_T in batches.epoch():
+        m = Y_T.shape[-1]
         ws = workspaces.get(m) or workspaces.setdefault(m, Workspace(stack, m))
-        rows = X_rows[idx]  # (S, m, n_in + 1)
-        X_T = np.ascontiguousarray(rows.transpose(0, 2, 1))
-        Y_T = np.ascontiguousarray(Y[idx].transpose(0, 2, 1))
-        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer)
-    return total / n
+        if batches.shared and ws.first is None:  # the first layer of every replica as one product
+            ws.first = SharedFirst(stack, ws)
+        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first)
+    return total / batches.n

@@ -3,27 +3,17 @@ import numpy as np
 
 from . import engine
 from .activations import ACTIVATIONS, LEAKY_SLOPE, OUTPUTS, check_leaky_slope
-from .checks import (
-    check_dtype, check_layers, check_name, check_non_negative, check_positive, check_targets,
-    check_X,
-)
-from .epochs import epoch_mask, validation_epochs
-from .history import FitHistory
+from .fitting import _fit_together, _per_replica, _stacked_network
 from .init import check_init, init_params
 from .losses import LOSSES, check_output_loss
-from .optimizers import OPTIMIZERS
-from .stopping import EarlyStopping
-from .weight_stats import replica_stats
+from .checks import (
+    check_dtype, check_layers, check_name, check_non_negative, check_targets, check_X,
+)
 
 
 def count_params(layers):
     """Number of weights and biases of a network with these layer sizes."""
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
-
-
-def shuffle_rng(seed):
-    """The generator for mini-batch order: a stream independent of initialization."""
-    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 
 class MLP:
@@ -45,7 +35,8 @@ class MLP:
         Adds ``l2 / (2 n) * sum of squared weights`` to the loss (biases not penalized),
         scikit-learn's ``alpha``.
     seed : int, default=0
-        Seeds initialization and mini-batch order through ``numpy.random.default_rng``.
+        Seeds initialization through ``numpy.random.default_rng``, and the mini-batch
+        order too unless ``fit`` is given its own ``shuffle_seed``.
     dtype : numpy floating dtype, default=float64
         The type of the parameters and of every computation (sweeps offer float64 and
         float32).
@@ -145,7 +136,7 @@ class MLP:
 
     def fit(self, X, y, epochs=1000, optimizer="adam", lr=0.01, batch_size=None, *,
             validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
-            record_weights=None, **optimizer_params):
+            record_weights=None, shuffle_seed=None, **optimizer_params):
         """Train from the current weights.
 
         Parameters
@@ -157,7 +148,8 @@ class MLP:
         optimizer : {"gd", "momentum", "adagrad", "adam"}, default="adam"
         lr : float, default=0.01
         batch_size : int or None, default=None
-            None trains full batch; an int uses mini-batches shuffled each epoch from ``seed``.
+            None trains full batch; an int uses mini-batches shuffled each epoch from
+            ``shuffle_seed``.
         validation_data : (X_val, y_val) or None, default=None
             Data the loss is also measured on after every epoch (``history.val_losses``),
             in the form ``X`` and ``y`` take.
@@ -174,6 +166,10 @@ class MLP:
         record_weights : collection of int or None, default=None
             The (1-based) epochs after which to record each layer's weight statistics
             (``history.weight_stats``); None records nothing.
+        shuffle_seed : int or None, default=None
+            Seeds the mini-batch order (a stream of its own, independent of the
+            initialization's); None uses ``seed``, so ``shuffle_seed=seed`` is the default
+            order exactly. Ignored in full-batch training.
         **optimizer_params
             Passed to the optimizer (``momentum``, ``beta1``, ``beta2``, ``epsilon``).
 
@@ -183,14 +179,14 @@ class MLP:
         """
         return _fit_together([self], X, y, epochs, optimizer, lr, batch_size, optimizer_params,
                              validation_data, validation_freq, patience, min_delta,
-                             record_weights)[0]
+                             record_weights, shuffle_seed)[0]
 
 
 def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", loss="mse",
                  l2=0.0, dtype=np.float64, init="normal", leaky_slope=LEAKY_SLOPE,
                  epochs=1000, optimizer="adam", lr=0.01,
                  batch_size=None, validation_data=None, validation_freq=1, patience=None,
-                 min_delta=0.0, record_weights=None, **optimizer_params):
+                 min_delta=0.0, record_weights=None, shuffle_seed=None, **optimizer_params):
     """Train independently seeded copies of one architecture at once.
 
     The replicas are stacked and trained with batched matrix products; each returned
@@ -221,6 +217,15 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     epochs, optimizer, batch_size, validation_data, validation_freq, patience, min_delta,
     record_weights
         As for ``MLP.fit``.
+    shuffle_seed : int, list of int, or None, default=None
+        Seeds the mini-batch order. None: each replica's order follows its own ``seed``
+        (as ``MLP.fit`` without ``shuffle_seed``). An int: every replica trains on the
+        same batches, in the order ``MLP.fit(..., shuffle_seed=shuffle_seed)`` gives,
+        and the seeds then differ only in their initialization; the first layer's
+        products of all replicas become one product each (faster with wide inputs),
+        which rounds differently: each replica equals itself trained alone to rounding
+        (about 1e-13 relative per step), not bit for bit. A list gives one per seed
+        (all equal: as the int). Ignored in full-batch training.
     **optimizer_params
         As for ``MLP.fit``.
 
@@ -236,8 +241,8 @@ def fit_replicas(layers, X, y, seeds, *, activation="tanh", output="identity", l
     nets = [MLP(layers, activation, output, loss, l2_s, seed, dtype, init=init_s,
                 leaky_slope=leaky_slope) for seed, l2_s, init_s in zip(seeds, l2s, inits)]
     _fit_together(nets, X, y, epochs, optimizer, _per_replica("lr", lr, seeds), batch_size,
-                  optimizer_params,
-                  validation_data, validation_freq, patience, min_delta, record_weights)
+                  optimizer_params, validation_data, validation_freq, patience, min_delta,
+                  record_weights, shuffle_seed)
     return nets
 
 
@@ -276,124 +281,3 @@ def evaluate_replicas(nets, X, y=None, dtype=np.float64):
         Y = check_targets(y, len(X), first.layers[-1], first.loss_name, dtype)
         losses = engine.loss_values(network, stack, Y.T, ws).astype(np.float64)
     return outputs, losses
-
-
-def _per_replica(name, value, seeds):
-    """``value`` once per seed: a list as long as ``seeds`` is taken as it is."""
-    if not isinstance(value, (list, tuple, np.ndarray)):
-        return [value] * len(seeds)
-    if len(value) != len(seeds):
-        raise ValueError(f"{name} must be one value, or a list of one per seed "
-                         f"({len(seeds)}); got {len(value)} values")
-    return list(value)
-
-
-def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_params,
-                  validation_data=None, validation_freq=1, patience=None, min_delta=0.0,
-                  record_weights=None):
-    """Train networks of one architecture and settings together, in place.
-
-    ``lr`` is one float, or a list of one per net; each net's ``l2`` is its own.
-    """
-    first = nets[0]
-    check_positive("epochs", epochs, integer=True)
-    lrs = _per_replica("lr", lr, nets)
-    for value in lrs:
-        check_positive("lr", value)
-    if batch_size is not None:
-        check_positive("batch_size", batch_size, integer=True)
-    validate = validation_epochs(validation_freq, epochs)
-    if patience is not None:
-        check_positive("patience", patience, integer=True)
-        if validation_data is None:
-            raise ValueError("early stopping (patience) needs validation_data=(X_val, y_val)")
-        if validate is not None:
-            raise ValueError("early stopping (patience) needs the validation loss after "
-                             f"every epoch: validation_freq=1, got {validation_freq!r}")
-    check_non_negative("min_delta", min_delta)
-    opt = OPTIMIZERS[check_name("optimizer", optimizer, OPTIMIZERS)]
-    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets], first.dtype)
-    try:  # one lr for all: a float; else each replica's spread over its parameters
-        opt = opt(lrs[0] if len(set(lrs)) == 1 else stack.spread(lrs), **optimizer_params)
-    except TypeError as err:
-        raise ValueError(f"bad option for optimizer {optimizer!r}: {err}") from None
-    X, Y = first._check_data(X, y)
-    validation = None
-    if validation_data is not None:
-        try:
-            X_val, y_val = validation_data
-        except (TypeError, ValueError):
-            raise ValueError("validation_data must be a pair (X_val, y_val)") from None
-        validation = first._check_data(X_val, y_val)
-    network = _stacked_network(nets, stack)
-    stopping = None if patience is None else EarlyStopping(stack, patience, min_delta)
-    run = engine.train(
-        network, stack, X, Y, epochs=epochs, optimizer=opt, batch_size=batch_size,
-        shuffle_rngs=[shuffle_rng(n.seed) for n in nets], validation=validation,
-        validate=validate, stopping=stopping,
-        record=None if record_weights is None else epoch_mask(record_weights, epochs,
-                                                              "record_weights"),
-    )
-    history, val_history, diverged = run["history"], run["val_history"], run["diverged"]
-    recorded = run["recorded"]
-    if stopping is not None:  # keep each replica's best epoch, where it has one
-        kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
-        for B, best in zip(stack.blocks, stopping.best_blocks()):
-            B[kept] = best[kept]
-    problems = _unusable(network, stack, X, Y)
-    for s, net in enumerate(nets):
-        val = None if val_history is None else val_history[s]
-        if s in diverged:
-            epoch, net.weights, net.biases = diverged[s]
-            net.history_ = FitHistory(
-                history[s, :epoch], "diverged",
-                f"loss became non-finite ({history[s, epoch]}) at epoch {epoch + 1} of {epochs}; "
-                "try a smaller lr", val_losses=None if val is None else val[:epoch],
-                weight_stats=replica_stats(recorded, s, epoch))
-            continue
-        net.weights, net.biases = stack.get_replica(s)
-        runs, best = len(history[s]), None
-        if stopping is not None:
-            if stopping.stop_epoch[s] >= 0:
-                runs = stopping.stop_epoch[s] + 1
-            if stopping.best_epoch[s] >= 0:
-                best = int(stopping.best_epoch[s]) + 1
-        problem = problems[s]
-        net.history_ = FitHistory(
-            history[s, :runs], "diverged" if problem else "ok",
-            f"{problem} after the last step (epoch {runs} of {epochs}); try a smaller lr"
-            if problem else "", val_losses=None if val is None else val[:runs],
-            best_epoch=best, weight_stats=replica_stats(recorded, s, runs))
-    return [net.history_ for net in nets]
-
-
-def _stacked_network(nets, stack):
-    """The engine's ``Network`` of nets that share all but their ``l2`` (one per replica
-    where they differ)."""
-    first, l2s = nets[0], [n.l2 for n in nets]
-    return engine.Network(first.activation, first.output, first.loss_name,
-                          l2s[0] if len(set(l2s)) == 1 else l2s, first.leaky_slope, stack)
-
-
-def _unusable(network, stack, X, Y):
-    """Why each replica's kept weights cannot be used, or ``""``: one entry per replica.
-
-    Divergence is decided on what is kept, not only on the losses seen during training:
-    the last step can overflow the weights after a finite loss, and a kept network whose
-    weights or training loss are not finite is no result. One forward pass of the whole
-    stack on the training data decides it for every replica.
-    """
-    finite = np.logical_and.reduce([np.isfinite(B).all(axis=(1, 2)) for B in stack.blocks])
-    ws = engine.Workspace(stack, len(X))
-    with np.errstate(all="ignore"):
-        engine.forward(network, stack, engine.inputs(X)[0], ws)
-        losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
-    reasons = []
-    for ok, value in zip(finite, losses):
-        if not ok:
-            reasons.append("the weights became non-finite")
-        elif not np.isfinite(value):
-            reasons.append(f"the loss on the training data became {value}")
-        else:
-            reasons.append("")
-    return reasons

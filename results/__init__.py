@@ -11,18 +11,49 @@ PosixPath('runs/sine/report')
 Everything reads the DataFrame of ``sweeps.load``; nothing here trains or runs jobs.
 Figures that need predictions rebuild the networks from the stored weights via ``nncore``.
 """
-from results.compare import compare, comparison_text, write_comparison
-from results.figures import (boundary_comparison, compare_plot, decision_boundaries,
-                             error_heatmaps, fit_grid, layer_stats, loss_curves, metric_vs_size,
-                             save_figure, weight_histograms)
-from results.frame import load_results
-from results.report import build_report
-from results.selection import best_configs, best_text
-from results.tables import (grid_pivot, status_counts, summary_table, width_depth_pivot,
-                            write_table)
+import sys
+from importlib import import_module
+from types import ModuleType
 
-__all__ = ["best_configs", "best_text", "boundary_comparison", "build_report", "compare",
-           "compare_plot", "comparison_text", "decision_boundaries", "error_heatmaps",
-           "fit_grid", "grid_pivot", "layer_stats", "load_results", "loss_curves",
-           "metric_vs_size", "save_figure", "status_counts", "summary_table",
-           "weight_histograms", "width_depth_pivot", "write_comparison", "write_table"]
+#: Each public name and the module that holds it: imported on first use (PEP 562, as in
+#: ``sweeps``), so a light module (``results.report_cache``) loads without the figures.
+_HOMES = {
+    "compare": "results.compare", "comparison_text": "results.compare",
+    "write_comparison": "results.compare",
+    **dict.fromkeys(["boundary_comparison", "compare_plot", "decision_boundaries",
+                     "error_heatmaps", "fit_grid", "loss_curves", "metric_vs_size",
+                     "save_figure", "weight_histograms", "weight_stat_curves"], "results.figures"),
+    "load_results": "results.frame", "build_report": "results.report",
+    "best_configs": "results.selection", "best_text": "results.selection",
+    **dict.fromkeys(["grid_pivot", "status_counts", "summary_table", "width_depth_pivot",
+                     "write_table"], "results.tables"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+class _Package(ModuleType):
+    """The package, whose ``compare`` stays the function once ``results.compare`` loads.
+
+    Importing a submodule sets it as an attribute of its package; the function
+    ``results.compare`` shares its module's name, so that attribute is not taken.
+    """
+
+    def __setattr__(self, name, value):
+        if not (name in _HOMES and isinstance(value, ModuleType)):
+            super().__setattr__(name, value)
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'results' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])
+
+
+sys.modules[__name__].__class__ = _Package

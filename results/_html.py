@@ -170,6 +170,17 @@ def comparison_page(table, shown, constant, dirs, files):
     return _page(f"{a} vs {b}", body)
 
 
+def _planned_text(meta):
+    """Against what the counts stand: the latest run's plan, and rows from earlier runs."""
+    planned, earlier = meta.get("planned"), meta.get("earlier")
+    if not planned:
+        return ""
+    if not earlier:
+        return f" of {planned} planned"
+    return (f"; the latest run planned {planned} jobs, and {earlier} stored job(s) are from "
+            "earlier runs into this folder with other settings (shown here too)")
+
+
 def _status_note(meta, df):
     # Finished jobs from the frame shown; pending only the store knows.
     counts = df["status"].value_counts().to_dict()
@@ -177,8 +188,7 @@ def _status_note(meta, df):
         counts["pending"] = meta["counts"]["pending"]
     order = ["ok", "diverged", "failed", "pending"]
     items = ", ".join(f"{counts.get(s, 0)} {s}" for s in order if s in counts or s != "pending")
-    planned = meta.get("planned")
-    text = f"<p>Jobs: {_e(items)}" + (f" of {planned} planned" if planned else "") + ".</p>"
+    text = f"<p>Jobs: {_e(items)}{_e(_planned_text(meta))}.</p>"
     if counts.get("pending") and meta.get("running"):
         text += (f"<p class='note'>A run is writing to this sweep: {counts['pending']} job(s) "
                  "are pending. The tables and figures show the jobs finished so far.</p>")

@@ -2,58 +2,37 @@
 
 Figures that need predictions (fit curves, decision regions) never retrain: they rebuild
 the network from the stored ``weights``/``biases`` through ``nncore`` and the data through
-``sweeps.tasks.make_task`` from the task parameters stored as columns of the frame.
+``sweeps.tasks.make_task`` from the job's ``task_params`` as given. What the task is
+(kind, widths, held-out data) is read off the frame, never found out here.
 """
 from __future__ import annotations
 
 import numpy as np
 
-#: Columns a figure needs to rebuild a row's network and its data set.
-NET_COLUMNS = ("config_id", "status", "hidden", "task", "activation", "output", "loss",
-               "weights", "biases", "seed")
+from results.frame import prepare
+from sweeps.schema import CONFIG_KEYS, WEIGHT_COLUMNS
 
 
-def task_params(row):
-    """The task parameters of one result row, as ``make_task`` takes them.
-
-    Parameters
-    ----------
-    row : pandas.Series
-        One row of a ``sweeps.load`` frame.
-
-    Returns
-    -------
-    dict
-        Every parameter ``sweeps.tasks.TASKS[row.task]`` declares that the row holds.
-    """
-    from sweeps.schema import task_params_of
-    from sweeps.tasks import TASKS
-
-    if row["task"] not in TASKS:
-        raise ValueError(f"unknown task {row['task']!r}; known tasks: {sorted(TASKS)}")
-    params = task_params_of(row, TASKS[row["task"]].param_names)
-    return {name: _plain(value) for name, value in params.items()}
+def net_frame(df):
+    """:func:`results.frame.prepare` for a figure that rebuilds networks: the frame must
+    hold each job's config id, status and seed, the config keys a network and its data
+    follow from (task, hidden, activation, output, loss), the task's parameters and the
+    stored arrays."""
+    return prepare(df, required=("config_id", "status", "seed", *CONFIG_KEYS[:5],
+                                 "task_params", *WEIGHT_COLUMNS))
 
 
 def _missing(value):
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _plain(value):
-    # Frames promote ints to float64 when another task lacks the column; make_task takes
-    # 200.0 for 200, but plain Python values keep its cache keys identical.
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def task_data(row):
-    """The ``sweeps.tasks.Dataset`` a result row was trained on."""
+    """The ``sweeps.tasks.Dataset`` a result row was trained on, to draw its data and the
+    network's predictions on it: built from the row's ``task_params`` exactly as the job
+    was (the task's facts are columns of the frame; nothing here finds them out)."""
     from sweeps.tasks import make_task
 
-    return make_task(row["task"], **task_params(row))
+    return make_task(row["task"], **row["task_params"])
 
 
 def rebuild(row):

@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from results.figures.compare import compare_plot
 from results.figures.layout import save_figure
-from results.frame import (config_columns, held_out, load_results, ok_metric, prepare,
-                           task_kind)
+from results.figures.paired import compare_plot
+from results.frame import (DERIVED_ARCH, config_columns, held_out, load_results, ok_metric,
+                           prepare, task_kind)
 from results.stats import paired_verdict
 from results.tables import write_table
 from sweeps.schema import KIND_METRICS, METRICS, hashable, higher_is_better, main_metric
 
-_DERIVED = ("layers", "depth", "n_params")  # follow from hidden: shown, never join keys
+_DERIVED = DERIVED_ARCH  # follow from hidden: shown, never join keys
 
 
 def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys=None):

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from results.figures import (boundary_comparison, decision_boundaries, error_heatmaps,
-                             fit_grid, layer_stats, loss_curves, metric_vs_size,
-                             weight_histograms)
+                             fit_grid, loss_curves, metric_vs_size, weight_histograms,
+                             weight_stat_curves)
 from results.figures.facets import facet_split, levels, matches
-from results.frame import held_out, lockstep, task_kind, varying_axes
-from sweeps.schema import layers_from_text, main_metric
+from results.frame import held_out, lockstep, task_fact, varying_axes
+from sweeps.schema import main_metric
 
 #: The axes people compare first get the first facets (a column, then a row).
 PRIORITY = ("activation", "optimizer", "loss", "lr", "epochs", "batch_size", "l2", "output")
@@ -39,7 +39,7 @@ class Figure(NamedTuple):
     note: str | None = None
 
 
-def plan_figures(df, *, boundary_depth=None):
+def plan_figures(df, *, boundary_depth=None, sweep=None):
     """Every figure of the report, nothing drawn yet.
 
     Per task, the varying axes facet a figure where it has room (a column, a row, a
@@ -52,6 +52,9 @@ def plan_figures(df, *, boundary_depth=None):
         Prepared results (:func:`results.frame.prepare`).
     boundary_depth : int, default=None
         As for :func:`build_report`.
+    sweep : str, default=None
+        The sweep's name (``sweeps.load_meta``): titles start with it, and with the task
+        beside it when the sweep has several; None names the task alone.
 
     Returns
     -------
@@ -60,36 +63,49 @@ def plan_figures(df, *, boundary_depth=None):
         ``options`` and ``note`` (why figures of its kind are split, on the first one).
     """
     plan = []
+    tasks = df["task"].nunique()
     for task, sub in df.groupby("task", sort=True):
-        kind, n_in = task_kind(sub), _n_inputs(sub)
-        axes = _facet_axes(sub)
-        facets, split, note = facet_split(sub, axes, slots=2)
-        col = facets[0] if facets else "depth"
-        row = facets[1] if len(facets) > 1 else None
-        hue = "depth" if col != "depth" else "n_params"
-        plan += _figures(f"{task}_loss_curves", f"{task}: loss curves", sub, split, note,
-                         loss_curves, col=col, row=row, hue=hue,
-                         sharey="loss" not in (col, row))
-        if kind is not None:  # None: no job of this task has finished ok yet
-            metric = main_metric(kind, "test" if held_out(sub, "test") else "train")
-            plan += _figures(f"{task}_{metric}_vs_size", f"{task}: {metric} vs size", sub,
-                             split, note, metric_vs_size, metric=metric, hue="depth",
-                             col=None if col == "depth" else col, row=row)
-        facets, split, note = facet_split(sub, axes, slots=2)  # a colour, then a row
-        by = facets[0] if facets else None
-        plan += _figures(f"{task}_weights", f"{task}: final weights per layer", sub, split,
-                         note, weight_histograms, by=by,
-                         row=facets[1] if len(facets) > 1 else None)
-        facets, split, note = facet_split(sub, axes, slots=1)
-        by = facets[0] if facets else None
-        if "weight_stats" in sub and sub["weight_stats"].map(lambda w: w is not None).any():
-            plan += _figures(f"{task}_layer_stats",
-                             f"{task}: weights per layer during training", sub, split, note,
-                             layer_stats, by=by)
-        if kind == "regression" and n_in == 1:
-            plan += _regression_plan(task, sub, axes)
-        if kind == "classification" and n_in == 2:
-            plan += _boundary_plan(task, sub, axes, boundary_depth)
+        name = task if sweep is None else sweep if tasks == 1 else f"{sweep} ({task})"
+        figures = _task_plan(task, sub, boundary_depth, name)
+        plan += figures if sweep is None else [
+            f._replace(options={**f.options, "sweep": name}) for f in figures]
+    return plan
+
+
+def _task_plan(task, sub, boundary_depth, name):
+    """The figures of one task, their page titles starting with ``name``."""
+    plan = []
+    kind, n_in = task_fact(sub, "kind"), task_fact(sub, "n_in")
+    if not (sub["status"] == "ok").any():
+        kind = None  # no job of this task has finished ok yet: no metric, fit or region
+    axes = _facet_axes(sub)
+    facets, split, note = facet_split(sub, axes, slots=2)
+    col = facets[0] if facets else "depth"
+    row = facets[1] if len(facets) > 1 else None
+    hue = "depth" if col != "depth" else "n_params"
+    plan += _figures(f"{task}_loss_curves", f"{name}: loss curves", sub, split, note,
+                     loss_curves, col=col, row=row, hue=hue,
+                     sharey="loss" not in (col, row))
+    if kind is not None:
+        metric = main_metric(kind, "test" if held_out(sub, "test") else "train")
+        plan += _figures(f"{task}_{metric}_vs_size", f"{name}: {metric} vs size", sub,
+                         split, note, metric_vs_size, metric=metric, hue="depth",
+                         col=None if col == "depth" else col, row=row)
+    facets, split, note = facet_split(sub, axes, slots=2)  # a colour, then a row
+    by = facets[0] if facets else None
+    plan += _figures(f"{task}_weights", f"{name}: final weights per layer", sub, split,
+                     note, weight_histograms, by=by,
+                     row=facets[1] if len(facets) > 1 else None)
+    facets, split, note = facet_split(sub, axes, slots=1)
+    by = facets[0] if facets else None
+    if "weight_stats" in sub and sub["weight_stats"].map(lambda w: w is not None).any():
+        plan += _figures(f"{task}_weight_stats",
+                         f"{name}: weights per layer during training", sub, split, note,
+                         weight_stat_curves, by=by)
+    if kind == "regression" and n_in == 1:
+        plan += _regression_plan(task, sub, axes, name)
+    if kind == "classification" and n_in == 2:
+        plan += _boundary_plan(task, sub, axes, boundary_depth, name)
     return plan
 
 
@@ -101,41 +117,35 @@ def _figures(stem, title, df, split, note, func, **options):
             for i, (suffix, label, g) in enumerate(_groups(df, split))]
 
 
-def _n_inputs(df):
-    """The input width, read off ``layers``: no data set is loaded."""
-    layers = df["layers"].dropna()
-    return layers_from_text(layers.iloc[0])[0] if len(layers) else None
-
-
-def _regression_plan(task, sub, axes):
+def _regression_plan(task, sub, axes, name):
     # A fit grid's panels are its architectures: an axis can only colour them.
     facets, split, note = facet_split(sub, axes, slots=1, wrap=False)
-    plan = _figures(f"{task}_fit_grid", f"{task}: fits", sub, split, note, fit_grid,
+    plan = _figures(f"{task}_fit_grid", f"{name}: fits", sub, split, note, fit_grid,
                     hue=facets[0] if facets else None)
     facets, split, note = facet_split(sub, axes, slots=1, wrap=False)
     row = facets[0] if facets else None
     for depth in (2, 3):
         if (sub["depth"] == depth).any():
             plan += _figures(f"{task}_heatmap_depth{depth}",
-                             f"{task}: test MSE heatmap, depth {depth}", sub, split, note,
+                             f"{name}: test MSE heatmap, depth {depth}", sub, split, note,
                              error_heatmaps, depth=depth, row=row)
     return plan
 
 
-def _boundary_plan(task, sub, axes, boundary_depth):
+def _boundary_plan(task, sub, axes, boundary_depth, name):
     plan = []
     others = [a for a in axes if a != "activation"]
     _, split, note = facet_split(sub, others, slots=0)  # rows: activation or depth
     for i, (suffix, label, g) in enumerate(_groups(sub, split)):
         for act in sorted(g["activation"].unique()):
             plan.append(Figure(f"{task}_boundaries_{act}{suffix}",
-                                f"{task}: decision boundaries, {act}{label}",
+                                f"{name}: decision boundaries, {act}{label}",
                                 decision_boundaries, g, {"activation": act},
                                 note if i == 0 and not plan else None))
         if g["activation"].nunique() > 1:
             depth = boundary_depth or int(g["depth"].min())
             plan.append(Figure(f"{task}_boundaries_compare_depth{depth}{suffix}",
-                                f"{task}: activations compared at depth {depth}{label}",
+                                f"{name}: activations compared at depth {depth}{label}",
                                 boundary_comparison, g, {"depth": depth}))
     return plan
 

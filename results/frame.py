@@ -13,7 +13,12 @@ import pandas as pd
 
 from results.stats import t_halfwidth
 from sweeps import schema
-from sweeps.schema import ARCH_COLUMNS, KIND_METRICS, METRICS
+from sweeps.schema import ARCH_COLUMNS, METRICS, TASK_FACT_COLUMNS
+from sweeps.values import hashable
+
+#: The architecture columns that follow from ``hidden`` (and the data's widths): shown
+#: beside a config, never a key of their own.
+DERIVED_ARCH = tuple(c for c in ARCH_COLUMNS if c != "hidden")
 
 
 def load_results(out_dir, *, curves=True, weights=True):
@@ -81,7 +86,7 @@ def prepare(df, *, required=("config_id", "status", "hidden")):
         # Any other list- or dict-valued axis (a CSV task's categorical columns) is one
         # value per job as well: a tuple groups, compares and prints as one.
         if out[column].dtype == object and out[column].map(_container).any():
-            out[column] = out[column].map(_as_value)
+            out[column] = out[column].map(hashable)
     if "depth" not in out and "hidden" in out:
         out["depth"] = out["hidden"].map(len)
     return out
@@ -91,23 +96,33 @@ def _container(value):
     return isinstance(value, (list, tuple, dict))
 
 
-def _as_value(value):
-    if isinstance(value, dict):
-        return tuple(sorted((k, _as_value(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_as_value(v) for v in value)
-    return value
+def task_fact(df, fact):
+    """A fact of the task of ``df``'s jobs (``sweeps.schema.TASK_FACT_COLUMNS``), as
+    ``sweeps.load`` carries it; None when no job knows it (every job failed before its
+    data existed).
+
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks the fact's column (a frame not made by ``sweeps.load``).
+    """
+    if fact not in TASK_FACT_COLUMNS:
+        raise ValueError(f"unknown task fact {fact!r}; the facts are {TASK_FACT_COLUMNS}")
+    if fact not in df:
+        raise ValueError(f"the results frame lacks the task fact column {fact!r}; expected "
+                         f"the schema of sweeps.load (columns {TASK_FACT_COLUMNS})")
+    known = df[fact].dropna()
+    return None if known.empty else known.iloc[0]
 
 
 def held_out(df, split):
-    """Whether any ok job of ``df`` has a metric of ``split`` ("val" or "test").
+    """Whether the task of ``df``'s jobs holds out ``split`` ("val" or "test") rows.
 
     A truth table (or a CSV with ``test_size = val_size = 0``) trains and is scored on
     every row: it has training metrics only.
     """
-    ok = df["status"] == "ok"
-    return any(c in df and df.loc[ok, c].notna().any() for c in df.columns
-               if c.startswith(f"{split}_") and c in METRICS)
+    task_fact(df, f"has_{split}")  # the column's check
+    return bool(df[f"has_{split}"].eq(True).any())
 
 
 def config_columns(df):
@@ -116,11 +131,8 @@ def config_columns(df):
 
 
 def task_kind(df):
-    """``"regression"`` or ``"classification"``, read off which metrics hold values."""
-    for kind, metrics in KIND_METRICS.items():
-        if any(m in df and df[m].notna().any() for m in metrics):
-            return kind
-    return None
+    """``"regression"`` or ``"classification"``: the task's kind, from the frame."""
+    return task_fact(df, "kind")
 
 
 def available_metrics(df):
@@ -140,17 +152,38 @@ def lockstep(df, a, b):
     return bool(pairs[a].is_unique and pairs[b].is_unique)
 
 
+def extra_axes(df, allowed):
+    """Varying axes other than ``allowed`` and not in lockstep with one of them."""
+    return [c for c in varying_axes(df, exclude=allowed)
+            if not any(lockstep(df, c, a) for a in allowed if a in df)]
+
+
 def require_single(df, *, allowed, what):
     """Raise if an axis other than ``allowed`` varies: a panel would mix configs silently.
 
     An axis that moves in lockstep with an allowed one is fine: it splits nothing further.
+    The message names a filter that works on this frame (one value of each extra axis).
     """
-    extra = [c for c in varying_axes(df, exclude=allowed)
-             if not any(lockstep(df, c, a) for a in allowed if a in df)]
+    extra = extra_axes(df, allowed)
     if extra:
         values = {c: sorted({str(v) for v in df[c]}) for c in extra}
-        raise ValueError(f"{what}: the frame has several values of {values}; filter it first "
-                         "(e.g. df[df.activation == 'tanh']) or facet by that axis")
+        raise ValueError(f"{what}: the frame has several values of {values}; keep one, "
+                         f"e.g. {filter_text(df, extra)}, or facet by that axis")
+
+
+def filter_text(df, axes, name="df"):
+    """Python text selecting the rows of ``df`` with one combination of ``axes``' values
+    that it holds (the smallest): ``df[df["epochs"] == 500]``."""
+    try:
+        first = df[list(axes)].dropna().sort_values(list(axes)).iloc[0]
+    except TypeError:  # mixed types in a column: any present combination will do
+        first = df[list(axes)].dropna().iloc[0]
+    terms = []
+    for axis in axes:
+        value = first[axis].item() if hasattr(first[axis], "item") else first[axis]
+        terms.append(f'({name}["{axis}"] == {value!r})' if len(axes) > 1
+                     else f'{name}["{axis}"] == {value!r}')
+    return f"{name}[{' & '.join(terms)}]"
 
 
 def arch_sort(df, *, by=()):
@@ -197,8 +230,9 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         Results in the ``sweeps.load`` schema.
     metrics : list of str
         Metric columns to aggregate.
-    stats : tuple of str, default=("mean",)
-        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``),
+    stats : tuple of str or callable, default=("mean",)
+        pandas aggregations (``mean``, ``std`` (ddof=1), ``min``, ``max``, ``median``, or
+        a function of a Series, named by its ``__name__``),
         ``n`` (the number of seeds that entered) and ``ci_low`` / ``ci_high`` (the 95%
         Student t interval of the mean over those seeds, NaN for a single seed).
     statuses : tuple of str, default=("ok",)
@@ -225,7 +259,8 @@ def per_config(df, metrics, *, stats=("mean",), statuses=("ok",), columns=None):
         half = t_halfwidth(aggregated[f"{m}_std"], aggregated[f"{m}_n"])
         aggregated[f"{m}_ci_low"] = aggregated[f"{m}_mean"] - half
         aggregated[f"{m}_ci_high"] = aggregated[f"{m}_mean"] + half
-    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in stats]])
+    names = [s if isinstance(s, str) else s.__name__ for s in stats]
+    return configs.join(aggregated[[f"{m}_{s}" for m in metrics for s in names]])
 
 
 def at_depth(df, depth):

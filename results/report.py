@@ -19,8 +19,9 @@ from results.figure_plan import plan_figures
 from results.figures.layout import close, save_figure
 from results.frame import (held_out, load_results, prepare, task_kind, uniform_width,
                            varying_axes)
-from results.report_cache import FigureCache, figure_digest
+from results.report_cache import FigureCache, current_report, figure_digest, write_stamp
 from results.selection import best_configs, headline
+from results.tiny_nets import learnt_lines, tiny_net_tables
 from results.tables import (SUMMARY_STATS, grid_pivot, status_counts, summary_table,
                             width_depth_pivot, write_table)
 from sweeps.schema import KIND_METRICS, METRICS
@@ -86,6 +87,12 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
           refresh=None):
     """:func:`build_report`, returning which figures it drew and which it reused."""
     out_dir = Path(out_dir)
+    state = None
+    if df is None and meta is None and refresh is None:  # the report may stand as it is
+        options = {"figure_format": figure_format, "boundary_depth": boundary_depth}
+        current, state = current_report(out_dir, options)
+        if current is not None:
+            return Built(current, [], FigureCache(current / "figures").names())
     if df is None:
         if meta is None:  # first: a run seen as finished here has all its rows in df
             import sweeps
@@ -97,8 +104,9 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
     best = _best_tables(df)
     tables = _write_tables(df, meta, report / "tables", best)
     _prune(report / "tables", [p for _, _, files in tables for p in files.values()])
-    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth)
-    headlines = [headline(table) for _, table in best]
+    figures, cache = _write_figures(df, report / "figures", figure_format, boundary_depth,
+                                    meta.get("name"))
+    headlines = [headline(table) for _, table in best] + learnt_lines(df)
     if not held_out(df, "val") and not held_out(df, "test"):
         headlines.append("No held-out data: this sweep trains and is scored on every row (a "
                          "truth table, or test_size = val_size = 0), so every metric here "
@@ -107,6 +115,7 @@ def build(out_dir, *, df=None, meta=None, figure_format="png", boundary_depth=No
                             headline=" ".join(h for h in headlines if h) or None,
                             refresh=refresh)
     write_page(report / "index.html", page)
+    write_stamp(report, state)  # read before the rows: never newer than what is shown
     return Built(report, cache.drawn, cache.reused)
 
 
@@ -132,7 +141,7 @@ def _best_tables(df):
     """(task, its best configs chosen on validation) for each task with an ok job."""
     out = []
     for task, sub in df.groupby("task", sort=True):
-        if task_kind(sub) is not None and held_out(sub, "val"):
+        if (sub["status"] == "ok").any() and held_out(sub, "val"):
             out.append((task, best_configs(sub, top=10)))
     return out
 
@@ -154,7 +163,7 @@ def _write_tables(df, meta, folder, best):
                          formats=("md", "html"))
     out.append(("Summary: one row per config, mean and 95% CI (Student t) over ok seeds",
                 _inline(compact), files))
-    for title, name, table in _pivots(df):
+    for title, name, table in _pivots(df) + tiny_net_tables(df):
         out.append((title, table, write_table(table, folder / name)))
     bad = df[df["status"] != "ok"]
     if len(bad):
@@ -168,7 +177,9 @@ def _inline(summary):
     """The summary with mean and interval of the main metrics only, to keep it readable."""
     stats = [c for c in summary.columns if any(c == f"{m}_{s}" for m in METRICS
                                                for s in SUMMARY_STATS)]
-    main = [f"{m}_{s}" for m in _MAIN for s in ("mean", "ci_low", "ci_high")
+    shown = [m for m in _MAIN if f"{m}_mean" in summary] or [  # nothing held out:
+        m for m in METRICS if m.startswith("train_") and f"{m}_mean" in summary]  # train
+    main = [f"{m}_{s}" for m in shown for s in ("mean", "ci_low", "ci_high")
             if f"{m}_{s}" in summary]
     table = summary[[c for c in summary.columns if c not in stats and c != "config_id"] + main]
     table.attrs = dict(summary.attrs)
@@ -180,7 +191,7 @@ def _pivots(df):
     out = []
     for task, sub in df.groupby("task", sort=True):
         by = varying_axes(sub) or None
-        kind = task_kind(sub)
+        kind = task_kind(sub) if (sub["status"] == "ok").any() else None  # nothing to pivot
         if kind == "regression":
             for depth in (2, 3):
                 if (sub["depth"] == depth).sum():
@@ -199,7 +210,7 @@ def _first_line(text):
 
 
 # -- figures ---------------------------------------------------------------------------
-def _write_figures(df, folder, fmt, boundary_depth):
+def _write_figures(df, folder, fmt, boundary_depth, sweep):
     """Draw and save every figure whose data changed since the last build; reuse the rest.
 
     Returns
@@ -209,7 +220,7 @@ def _write_figures(df, folder, fmt, boundary_depth):
         Which figures were drawn and which reused.
     """
     out, cache = [], FigureCache(folder)
-    for fig in plan_figures(df, boundary_depth=boundary_depth):
+    for fig in plan_figures(df, boundary_depth=boundary_depth, sweep=sweep):
         digest = figure_digest(fig.func, fig.df, fig.options, fmt)
         result = cache.lookup(fig.name, digest)
         if result is None:

@@ -7,6 +7,13 @@ that draw it. A rebuild whose figure has the same digest and whose file is still
 keeps the file; anything else is drawn again. The digests live in ``cache.json`` beside
 the figures, written atomically.
 
+A whole report is stamped too (:func:`report_state`, :func:`current_report`): the state
+of the store it was built from (:meth:`sweeps.store.Store.fingerprint`, read before the
+rows), the versions and options, and the size and time of every file it wrote. A build
+whose stamp still holds (nothing new in the store, nothing deleted or edited in the
+report, no run going) returns the report as it is, without loading the rows or importing
+the figures: ``sweeps report`` on an unchanged sweep takes about a second.
+
 The digest covers the data and the options, not the source code of the figures (as
 joblib's ``Memory`` does, a comment would then redraw everything): a change of what a
 figure shows bumps :data:`CACHE_VERSION` (a new release of the package redraws everything
@@ -21,11 +28,13 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-#: Bump when a figure function draws something different from the same data and options.
-CACHE_VERSION = 2
+#: Bump when a figure function draws something different from the same data and options,
+#: or the page or its tables show something different: an unchanged sweep's report stands
+#: as it is until then (3: the tiny nets' tables, the stamp of the whole report).
+CACHE_VERSION = 3
 CACHE_NAME = "cache.json"
+STAMP_NAME = "stamp.json"
 
 
 def frame_digest(df, hasher=None):
@@ -76,6 +85,7 @@ def _feed(h, value):
 def figure_digest(func, df, options, fmt):
     """The key of one figure: what draws it, from which rows, with which options."""
     import matplotlib
+    import pandas as pd
     import seaborn
 
     h = hashlib.blake2b(digest_size=16)
@@ -88,12 +98,16 @@ def figure_digest(func, df, options, fmt):
     return frame_digest(df, h).hexdigest()
 
 
+#: The packages whose version changes what a report shows.
+_DRAWN_BY = ("nnsweeps", "matplotlib", "seaborn", "pandas", "numpy")
+
+
 @functools.cache
-def _version():
+def _version(package="nnsweeps"):
     from importlib import metadata
 
     try:
-        return metadata.version("nnsweeps")
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
 
@@ -116,6 +130,10 @@ class FigureCache:
             entries = {}
         self._old = entries.get("figures", {}) if isinstance(entries, dict) else {}
         self._new = {}
+
+    def names(self):
+        """The figures of the last build, by name."""
+        return sorted(self._old)
 
     def lookup(self, name, digest):
         """The earlier result of figure ``name`` (a Path, or the text of why it was not
@@ -147,3 +165,76 @@ class FigureCache:
         partial.write_text(json.dumps({"figures": self._new}, indent=1, sort_keys=True),
                            encoding="utf-8")
         os.replace(partial, target)
+
+
+def report_state(out_dir, options) -> dict | None:
+    """What a report of ``out_dir`` built now is built from; None while a run is going.
+
+    Read before the rows: a job stored after this reading makes the next stamp differ,
+    so a report is never taken for newer than its rows.
+    """
+    from sweeps.keys import RESULTS_VERSION
+    from sweeps.lock import run_is_live
+    from sweeps.store import Store
+
+    with Store.open(out_dir) as store:
+        run, fingerprint = store.last_run(), store.fingerprint()
+    if run_is_live(run):  # the page says how far the run is: always rebuilt
+        return None
+    return {"store": fingerprint, "cache": CACHE_VERSION, "results_format": RESULTS_VERSION,
+            "versions": {name: _version(name) for name in _DRAWN_BY},
+            "options": {k: repr(v) for k, v in sorted(options.items())}}
+
+
+def current_report(out_dir, options=None):
+    """``(report, state)``: the report directory of ``out_dir`` when its stamp still holds
+    (else None), and :func:`report_state` to stamp a new build with.
+
+    ``options`` are ``build_report``'s ``figure_format`` and ``boundary_depth``; None is
+    the command line's report (its defaults: ``build_report`` stamps them as given).
+
+    It holds when the store, versions and ``options`` are those the report was built
+    from, and every file the build wrote is there with its size and time unchanged.
+    """
+    report = Path(out_dir) / "report"
+    state = report_state(out_dir, options or {"figure_format": "png", "boundary_depth": None})
+    try:
+        stamp = json.loads((report / STAMP_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, state
+    if state is None or not isinstance(stamp, dict) or stamp.get("state") != state:
+        return None, state
+    files = stamp.get("files") or {}
+    if "index.html" not in files or _file_stats(report, files) != files:
+        return None, state
+    return report, state
+
+
+def write_stamp(report, state):
+    """Stamp the report just built from ``state`` (None: no stamp, the next build builds)."""
+    report = Path(report)
+    target = report / STAMP_NAME
+    target.unlink(missing_ok=True)
+    if state is None:
+        return
+    files = _file_stats(report, None)
+    partial = target.with_name(f".{STAMP_NAME}.partial")
+    partial.write_text(json.dumps({"state": state, "files": files}, sort_keys=True),
+                       encoding="utf-8")
+    os.replace(partial, target)
+
+
+def _file_stats(report, names):
+    """{relative path: [size, mtime_ns]} of ``names`` (None: every file of the report but
+    the stamp and partial files); a missing file is left out."""
+    if names is None:
+        names = [p.relative_to(report).as_posix() for p in report.rglob("*")
+                 if p.is_file() and p.name != STAMP_NAME and not p.name.endswith(".partial")]
+    out = {}
+    for name in names:
+        try:
+            st = (report / name).stat()
+        except OSError:
+            continue
+        out[name] = [st.st_size, st.st_mtime_ns]
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.frame import held_out, per_config, prepare, task_kind, varying_axes
+from results.frame import DERIVED_ARCH, held_out, per_config, prepare, task_kind, varying_axes
 from sweeps.schema import SPLITS, higher_is_better, main_metric
 
 _SHOWN = ("mean", "std", "n", "ci_low", "ci_high")
@@ -57,8 +57,8 @@ def best_configs(df, *, by=None, top=5):
     if by not in df or not df.loc[df["status"] == "ok", by].notna().any():
         raise ValueError(f"no ok job has {by!r}; this sweep records "
                          f"{main_metric(kind, 'val') if kind else 'no validation metric'}")
-    axes = [a for a in varying_axes(df) if a not in ("layers",)]
-    columns = ["layers", "depth", "n_params"] + axes
+    axes = [a for a in varying_axes(df) if a not in DERIVED_ARCH]
+    columns = [*DERIVED_ARCH, *axes]
     table = per_config(df, [by, test], stats=_SHOWN, columns=columns).reset_index()
     table = table.dropna(subset=[f"{by}_mean"])
     table = table.sort_values(f"{by}_mean", ascending=not higher_is_better(by),
@@ -100,9 +100,8 @@ def headline(table):
     if table.empty:
         return None
     by, test = table.attrs["by"], table.attrs["test"]
-    axes = [c for c in table.columns if c not in ("rank", "layers", "depth", "n_params",
-                                                  "config_id") and not c.startswith(
-                                                      (f"{by}_", f"{test}_"))]
+    axes = [c for c in table.columns if c not in ("rank", *DERIVED_ARCH, "config_id")
+            and not c.startswith((f"{by}_", f"{test}_"))]
     row = table.iloc[0]
     return (f"Best configuration chosen on {metric_words(by)}: {describe_config(row, axes)}; "
             f"{metric_words(test)} {estimate_text(row, test)}.")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.frame import (arch_sort, at_depth, available_metrics, config_columns, ok_metric,
-                           per_config, prepare, require_single, uniform_width, varying_axes)
-from sweeps.schema import STATUSES, higher_is_better
+from results.frame import (DERIVED_ARCH, arch_sort, at_depth, available_metrics,
+                           config_columns, ok_metric, per_config, prepare, require_single,
+                           uniform_width, varying_axes)
+from sweeps.schema import STATUSES, higher_is_better, metric_range
 
 #: Statistics of each metric over a config's seeds in :func:`summary_table`.
 SUMMARY_STATS = ("mean", "std", "min", "n", "ci_low", "ci_high")
@@ -44,12 +45,15 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
         Config axes, ``n_seeds``, ``n_ok``, ``n_diverged``, ``n_failed``, then per metric
         ``<metric>_mean``, ``<metric>_std`` (ddof=1), ``<metric>_min``, ``<metric>_n``
         (seeds aggregated) and ``<metric>_ci_low`` / ``<metric>_ci_high`` (95% Student t
-        interval of the mean over those seeds), and ``config_id`` last. When no config has
-        two seeds, ``attrs["note"]`` says that there is no interval.
+        interval of the mean over those seeds, clipped to the values the metric can take,
+        as the figures draw it: an accuracy's to [0, 1], an error's to [0, inf)), and
+        ``config_id`` last. When no config has two seeds, ``attrs["note"]`` says that there
+        is no interval.
     """
     df = prepare(df)
     metrics = list(metrics) if metrics is not None else available_metrics(df)
-    stats = per_config(df, metrics, stats=SUMMARY_STATS, statuses=statuses)
+    stats = _clip_intervals(per_config(df, metrics, stats=SUMMARY_STATS, statuses=statuses),
+                            metrics)
     counts = (pd.crosstab(df["config_id"], df["status"])
               .reindex(columns=list(STATUSES), fill_value=0).add_prefix("n_"))
     counts.insert(0, "n_seeds", counts.sum(axis=1))
@@ -57,7 +61,7 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
     table = configs.join(counts).join(stats.drop(columns=configs.columns)).reset_index()
     table = table[[c for c in table.columns if c != "config_id"] + ["config_id"]]
     if varying_only:  # the config axes of the frame, not the summary's statistics
-        keep = set(varying_axes(df)) | {"layers", "depth", "n_params"}
+        keep = set(varying_axes(df)) | set(DERIVED_ARCH)
         table = table.drop(columns=[c for c in config_columns(df) if c not in keep])
     table = _sort(table, sort_by, ascending, metrics)
     seeds = table[[f"{m}_n" for m in metrics]].to_numpy()
@@ -65,6 +69,14 @@ def summary_table(df, *, metrics=None, statuses=("ok",), sort_by=None, ascending
         table.attrs["note"] = ("one seed per config: no confidence interval (run more seeds, "
                                "e.g. --set seed=0,1,2)")
     return table
+
+
+def _clip_intervals(stats, metrics):
+    """Clip each metric's interval to its range: a 2-seed t interval easily leaves it."""
+    for m in metrics:
+        for end in ("ci_low", "ci_high"):
+            stats[f"{m}_{end}"] = stats[f"{m}_{end}"].clip(*metric_range(m))
+    return stats
 
 
 def _sort(table, sort_by, ascending, metrics):
@@ -139,10 +151,12 @@ def grid_pivot(df, *, depth=2, metric="test_mse", agg="mean", by=None):
     df = at_depth(prepare(df), depth)
     require_single(df, allowed=by, what="grid_pivot")
     names = ["i", "j", "k"][:depth]
-    widths = pd.DataFrame(df["hidden"].tolist(), columns=names, index=df.index)
-    data = pd.concat([df[by], widths], axis=1).assign(value=ok_metric(df, metric))
+    configs = per_config(df, [metric], stats=(agg,), columns=by + ["hidden"])
+    widths = pd.DataFrame(configs["hidden"].tolist(), columns=names, index=configs.index)
+    data = pd.concat([configs[by], widths], axis=1).assign(value=configs.iloc[:, -1])
     rows = by + (["k", "i"] if depth == 3 else ["i"])
-    cells = data.groupby(rows + names[1:2], dropna=False)["value"].agg(agg)
+    # One config per cell (require_single): the seeds were aggregated by per_config.
+    cells = data.groupby(rows + names[1:2], dropna=False)["value"].first()
     if depth == 1:
         return cells.rename(metric).to_frame()
     table = cells.unstack("j")
@@ -176,9 +190,12 @@ def width_depth_pivot(df, *, metric="test_accuracy", by="activation", agg="mean"
     if df.empty:
         raise ValueError("width_depth_pivot: no architecture has equal hidden widths")
     require_single(df, allowed=by + ["width"], what="width_depth_pivot")
-    data = df[by + ["depth"]].assign(width=df["width"].astype(int),
-                                     value=ok_metric(df, metric))
-    table = data.groupby(by + ["depth", "width"], dropna=False)["value"].agg(agg).unstack("width")
+    configs = per_config(df, [metric], stats=(agg,), columns=by + ["depth", "width"])
+    data = configs[by + ["depth"]].assign(width=configs["width"].astype(int),
+                                          value=configs.iloc[:, -1])
+    # One config per cell (require_single): the seeds were aggregated by per_config.
+    table = data.groupby(by + ["depth", "width"], dropna=False)["value"].first()
+    table = table.unstack("width")
     return table
 
 

@@ -12,7 +12,7 @@ from importlib import import_module
 
 __all__ = ["load", "load_meta", "load_spec", "run", "run_sweep"]
 
-_HOMES = {"load": "sweeps.frame", "load_meta": "sweeps.frame", "load_spec": "sweeps.spec",
+_HOMES = {"load": "sweeps.loading", "load_meta": "sweeps.loading", "load_spec": "sweeps.spec",
           "run": "sweeps.runner", "run_sweep": "sweeps.runner"}
 
 

@@ -2,8 +2,9 @@
 
 The driver process alone writes the store, one transaction per finished group, the moment
 ``joblib.Parallel(return_as="generator_unordered")`` hands the group back; workers only
-compute (:func:`sweeps.training.train_group`). The output directory's lock
-(:mod:`sweeps.lock`) makes a second concurrent run refuse instead of training twice.
+compute (:func:`sweeps.training.train_group`), in a pool of :mod:`sweeps.pools`. The
+output directory's lock (:mod:`sweeps.lock`) makes a second concurrent run refuse instead
+of training twice.
 """
 import signal
 import threading
@@ -11,27 +12,15 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-
-from joblib import Parallel, cpu_count, delayed, parallel_config
-from threadpoolctl import threadpool_limits
 
 from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
+from sweeps.pools import BACKENDS, ClusterLost, parallel_pool
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
-from sweeps.tasks.cache import data_for, sweep_data
-from sweeps.training import stack_groups, train_group
-from sweeps.workers import (
-    ClusterLost,
-    dask_results,
-    loky_results,
-    no_worker_timeout,
-    quiet_cluster_logs,
-)
-
-BACKENDS = ("loky", "threading", "dask")
+from sweeps.tasks.cache import sweep_data
+from sweeps.training import stack_groups
 
 
 @dataclass
@@ -141,7 +130,7 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         If another process is running a sweep into ``out_dir``.
     sweeps.store.StoreError
         If ``out_dir/sweep.db`` exists but is not a sweeps store (it is left untouched).
-    sweeps.workers.ClusterLost
+    sweeps.pools.ClusterLost
         If the Dask scheduler is lost, or no Dask worker is alive for
         ``SWEEPS_DASK_NO_WORKER_TIMEOUT`` seconds (default 60); finished results are kept,
         ``summary`` says how many, and running again resumes.
@@ -175,7 +164,7 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
                 if progress:
                     progress(summary)
                 if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
-                    with _parallel_backend(backend, n_jobs, scheduler, data) as results_of:
+                    with parallel_pool(backend, n_jobs, scheduler, data) as results_of:
                         _execute(todo, store, run_id, summary, results_of, progress)
             outcome = "complete"
         except ClusterLost as exc:
@@ -209,7 +198,9 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
     Returns
     -------
     pandas.DataFrame
-        ``sweeps.load(out)``: every finished job of the sweep.
+        The finished jobs this call planned, as ``sweeps.load(out)`` rows: not the other
+        jobs ``out`` may hold from earlier runs of other settings (``sweeps.load(out)``
+        reads them all).
 
     Raises
     ------
@@ -218,11 +209,11 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
         is kept, and running the same call again resumes. The cell stops, as on any
         interrupt, with a one-line message (jobs done, where the results are, how to
         resume) instead of a traceback; ``sweeps.load(out)`` reads what was kept.
-    sweeps.workers.ClusterLost
+    sweeps.pools.ClusterLost
         On Dask, when the scheduler or every worker is gone; as for Ctrl-C, every
         finished result is kept and running the same call again resumes.
     """
-    from sweeps.frame import load
+    from sweeps.loading import load
     from sweeps.progress import ProgressBar
     from sweeps.spec import load_spec
 
@@ -238,7 +229,8 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
                   retry_failed=retry_failed, force=force, progress=bar)
     finally:
         bar.close()
-    return load(out)
+    df = load(out)
+    return df[df["key"].isin(set(spec.keys()))].reset_index(drop=True)
 
 
 def planned_jobs(spec) -> list:
@@ -292,7 +284,7 @@ def _execute(todo, store, run_id, summary, results_of, progress) -> None:
 
 def _record(store: Store, results: list, run_id: int, summary: RunSummary) -> None:
     for res in results:
-        if "key" not in res:  # train_group computes them in the worker
+        if res["key"] is None:  # train_group computes them in the worker; lost_group not
             res["key"], res["config_id"] = job_key(res["config"]), config_id(res["config"])
     store.write_results(results, run_id)
     for res in results:
@@ -340,65 +332,3 @@ def _deferred_interrupts():
     finally:
         for signum, old_handler in previous.items():
             signal.signal(signum, old_handler)
-
-
-def _n_workers(n_jobs) -> int:
-    if n_jobs is None:
-        return cpu_count()
-    return n_jobs if n_jobs > 0 else max(1, cpu_count() + 1 + n_jobs)
-
-
-@contextmanager
-def _parallel_backend(backend: str, n_jobs, scheduler, data: dict):
-    """Set up the workers; yield a function: the groups -> an iterator of their results.
-
-    The results come unordered, one list per group, as each group finishes; a group whose
-    worker died comes as failed records (:mod:`sweeps.workers`). ``data`` holds the data
-    sets (``sweeps.tasks.cache.prepare``).
-    """
-    n_workers = _n_workers(n_jobs)
-    if backend == "threading":
-        # Thread-pool limits are process-wide: set once here, not by each thread.
-        with parallel_config(backend="threading"), threadpool_limits(1):
-            yield partial(_joblib_results, n_workers=n_workers, limit_blas=False, data=data)
-    elif backend == "loky" and n_workers == 1:
-        # joblib's n_jobs=1: the driver trains, no process to start (nor to lose).
-        with parallel_config(backend="loky", inner_max_num_threads=1):
-            yield partial(_joblib_results, n_workers=1, limit_blas=True, data=data)
-    elif backend == "loky":
-        yield partial(loky_results, n_workers=n_workers, data=data)
-    else:
-        timeout = no_worker_timeout()  # a bad value is refused before the cluster starts
-        with _dask_client(n_jobs, scheduler) as client:
-            yield partial(dask_results, client, timeout=timeout, data=data)
-
-
-def _joblib_results(groups, n_workers, limit_blas, data):
-    return Parallel(n_jobs=n_workers, return_as="generator_unordered")(
-        delayed(train_group)(group, limit_blas=limit_blas, data=data_for(data, group))
-        for group in groups)
-
-
-@contextmanager
-def _dask_client(n_jobs, scheduler):
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    with quiet_cluster_logs():
-        if scheduler:
-            try:
-                client = Client(scheduler)
-            except OSError as exc:
-                raise ClusterLost(f"cannot reach the Dask scheduler at {scheduler}: "
-                                  f"{exc}".splitlines()[0]) from None
-            with client:
-                yield client
-            return
-        with LocalCluster(n_workers=_n_workers(n_jobs), threads_per_worker=1,
-                          processes=True, host="127.0.0.1", dashboard_address=None,
-                          # no dashboard, but the scheduler's HTTP routes still listen:
-                          # on a free port, not 8787 (taken: a warning on stderr)
-                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-            yield client

@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_limits
 
 import nncore
 from sweeps.keys import config_id, job_key
-from sweeps.schema import KEY_DEFAULTS, SPLITS, now
-from sweeps.store import pack_result
+from sweeps.schema import KEY_DEFAULTS, SPLITS, job_record, now
+from sweeps.store.codec import pack_result
 from sweeps.tasks.cache import task_dataset
 
 MAX_CURVE_POINTS = 300
@@ -73,21 +73,17 @@ def train_group(configs: list, *, limit_blas: bool = True, data=None) -> list:
     Returns
     -------
     list of dict
-        One result per config, in order: ``config``, ``status`` (``ok``, ``diverged`` or
-        ``failed``), ``layers``, ``n_params``, ``metrics``, ``curve_epoch``, ``curve_loss``,
-        ``curve_val_loss``, ``weight_stats``, ``weights``, ``biases``, ``error``,
-        ``traceback``, ``worker``, ``started``,
-        ``finished``; and for the store, ``key``, ``config_id`` and ``packed``
-        (``sweeps.store.pack_result``). If anything in the group raises, every job of it is ``failed`` with
-        the error and traceback.
+        One job record per config, in order (``sweeps.schema.job_record``): every field
+        but ``run_id``, the arrays already packed for the store (``packed``). If anything
+        in the group raises, every job of it is ``failed`` with the error and traceback.
     """
     started, t0 = now(), time.perf_counter()
-    info = {"layers": None}
+    info = {"layers": None, "task_facts": None}
     try:
         with threadpool_limits(1) if limit_blas else nullcontext():
             results = _train(configs, info, data)
     except Exception as exc:  # recorded in the store, not swallowed: see _failed
-        results = [_failed(cfg, exc, info["layers"]) for cfg in configs]
+        results = [_failed(cfg, exc, info) for cfg in configs]
     wall = (time.perf_counter() - t0) / len(configs)
     stamp = {"worker": f"{socket.gethostname()}:{os.getpid()}", "started": started,
              "finished": now()}
@@ -106,7 +102,7 @@ def _train(configs: list, info: dict, data) -> list:
     cfg = configs[0]
     ds = task_dataset(cfg, data)
     layers = [ds.n_in, *cfg["hidden"], ds.output_units(cfg["output"])]
-    info["layers"] = layers
+    info["layers"], info["task_facts"] = layers, ds.facts
     nets = nncore.fit_replicas(
         layers, ds.X_train, _targets(ds, ds.y_train, layers[-1]),
         seeds=[c["seed"] for c in configs], activation=cfg["activation"],
@@ -121,7 +117,7 @@ def _train(configs: list, info: dict, data) -> list:
         record_weights=_curve_epochs(cfg) if cfg["record_weights"] else None)
     with np.errstate(all="ignore"):  # a diverged net's metrics are honestly NaN/inf
         metrics = stack_metrics(nets, ds)
-    return [_result(c, net, m, layers) for c, net, m in zip(configs, nets, metrics)]
+    return [_result(c, net, m, layers, ds.facts) for c, net, m in zip(configs, nets, metrics)]
 
 
 def _validation_epochs(cfg: dict):
@@ -144,7 +140,7 @@ def _targets(ds, y, units: int) -> np.ndarray:
     return nncore.class_targets(y, units) if ds.kind == "classification" else y
 
 
-def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
+def _result(cfg: dict, net, metrics: dict, layers: list, task_facts: dict) -> dict:
     history = net.history_
     curve_epoch, curve_loss = downsample_curve(history)
     # Measured at the curve's epochs (NaN where a diverged job's shorter curve picks others).
@@ -152,12 +148,11 @@ def _result(cfg: dict, net, metrics: dict, layers: list) -> dict:
                       else np.asarray(history.val_losses, dtype=np.float64)[curve_epoch - 1])
     metrics["epochs_run"] = len(history)
     metrics["best_epoch"] = np.nan if history.best_epoch is None else history.best_epoch
-    return {"config": cfg, "status": history.status, "layers": layers,
-            "n_params": int(net.n_params), "metrics": metrics,
-            "curve_epoch": curve_epoch, "curve_loss": curve_loss,
-            "curve_val_loss": curve_val_loss, "weight_stats": history.weight_stats,
-            "weights": [np.asarray(w) for w in net.weights],
-            "biases": [np.asarray(b) for b in net.biases], "error": None, "traceback": None}
+    return job_record(cfg, history.status, layers=layers, n_params=int(net.n_params),
+                      metrics=metrics, curve_epoch=curve_epoch, curve_loss=curve_loss,
+                      curve_val_loss=curve_val_loss, weight_stats=history.weight_stats,
+                      weights=[np.asarray(w) for w in net.weights],
+                      biases=[np.asarray(b) for b in net.biases], task_facts=task_facts)
 
 
 def job_metrics(net, ds) -> dict:
@@ -225,16 +220,16 @@ def downsample_curve(history, max_points: int = MAX_CURVE_POINTS) -> tuple:
 
 
 def failed_record(cfg: dict, error: str, traceback_text: str | None = None,
-                  layers=None) -> dict:
+                  layers=None, task_facts=None) -> dict:
     """The result record of a ``failed`` job: ``error`` is the one line ``sweeps status``
-    shows; nothing trained, so every array and metric is None."""
+    shows; nothing trained, so every array and metric is None (and the task's facts, too,
+    unless its data set was built)."""
     n_params = None if layers is None else nncore.count_params(layers)
-    return {"config": cfg, "status": "failed", "layers": layers, "n_params": n_params,
-            "metrics": None, "curve_epoch": None, "curve_loss": None, "curve_val_loss": None,
-            "weight_stats": None, "weights": None, "biases": None, "error": error,
-            "traceback": traceback_text}
+    return job_record(cfg, "failed", layers=layers, n_params=n_params, error=error,
+                      traceback=traceback_text, task_facts=task_facts)
 
 
-def _failed(cfg: dict, exc: Exception, layers) -> dict:
+def _failed(cfg: dict, exc: Exception, info: dict) -> dict:
     message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-    return failed_record(cfg, message, "".join(traceback.format_exception(exc)), layers)
+    return failed_record(cfg, message, "".join(traceback.format_exception(exc)),
+                         info["layers"], info["task_facts"])

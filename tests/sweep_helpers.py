@@ -154,3 +154,13 @@ def stored_metrics(out: Path) -> dict:
     return {row["key"]: {"status": row["status"],
                          "metrics": {m: float(row[m]) for m in METRICS if row[m] == row[m]}}
             for _, row in frame.iterrows()}
+
+
+def seed_groups(spec) -> list:
+    """The spec's configs grouped by ``config_id`` (all but the seed), in order of first job."""
+    from sweeps.keys import config_id
+
+    groups = {}
+    for config in spec:
+        groups.setdefault(config_id(config), []).append(config)
+    return list(groups.values())

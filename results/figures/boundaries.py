@@ -15,16 +15,18 @@ import seaborn as sns
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
 import nncore
-from results._nets import NET_COLUMNS, rebuild, task_data
-from results.frame import (arch_sort, at_depth, layers_label, prepare, require_single,
-                           seed_rows, uniform_width)
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, fix_limits,
-                                    hide_unused, panel_grid, panel_title)
+from results._nets import net_frame, rebuild, task_data
+from results.figures.facets import MAX_SIDE, panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, fix_limits, panel_title
+from results.frame import (arch_sort, at_depth, extra_axes, layers_label, require_single,
+                           seed_rows, task_fact, uniform_width)
 
+#: The column holding each panel row's label ("depth 2", or "epochs 500, depth 2").
+_ROW = "panel_row"
 
 
 def decision_boundaries(df, *, activation=None, seed=None, points="train", resolution=150,
-                        panel_size=1.05, title=None):
+                        panel_size=1.05, title=None, sweep=None):
     """Decision regions of every architecture for one activation: rows depth, columns width.
 
     Parameters
@@ -43,13 +45,15 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     panel_size : float, default=1.05
         Inches per panel side; the figure grows with the grid.
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
     matplotlib.figure.Figure
         One panel per config, including configs without an ``ok`` network (data only).
     """
-    df = prepare(df, required=NET_COLUMNS)
+    df = net_frame(df)
     activations = sorted(df["activation"].unique())
     if activation is None and len(activations) > 1:
         raise ValueError(f"the frame has activations {activations}; pass activation= "
@@ -59,12 +63,13 @@ def decision_boundaries(df, *, activation=None, seed=None, points="train", resol
     if sub.empty:
         raise ValueError(f"no results for activation {activation!r}; have {activations}")
     fig = _boundary_grid(sub, "depth", seed, points, resolution, panel_size)
-    figure_title(fig, title or _title(sub, f"activation {activation}", seed))
+    name = sweep or sub["task"].iloc[0]
+    figure_title(fig, title or _title(name, f"activation {activation}", seed))
     return fig
 
 
 def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=150,
-                        panel_size=1.05, title=None):
+                        panel_size=1.05, title=None, sweep=None):
     """Decision regions of each activation side by side at one depth: rows activation.
 
     Parameters
@@ -73,62 +78,76 @@ def boundary_comparison(df, *, depth=1, seed=None, points="train", resolution=15
         As for :func:`decision_boundaries`, with any number of activations.
     depth : int, default=1
         Number of hidden layers to compare at.
-    seed, points, resolution, panel_size, title
+    seed, points, resolution, panel_size, title, sweep
         As for :func:`decision_boundaries`.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    sub = at_depth(prepare(df, required=NET_COLUMNS), depth)
+    sub = at_depth(net_frame(df), depth)
     fig = _boundary_grid(sub, "activation", seed, points, resolution, panel_size)
-    figure_title(fig, title or _title(sub, f"activations at depth {depth}", seed))
+    name = sweep or sub["task"].iloc[0]
+    figure_title(fig, title or _title(name, f"activations at depth {depth}", seed))
     return fig
 
 
 def _boundary_grid(df, row_axis, seed, points, resolution, panel_size):
-    require_single(df, allowed=(row_axis,), what="decision boundaries")
-    configs = arch_sort(df.drop_duplicates("config_id"), by=[row_axis])
-    ds = task_data(configs.iloc[0])
-    if ds.kind != "classification" or ds.n_in != 2:
+    kind, n_in = task_fact(df, "kind"), task_fact(df, "n_in")
+    if (kind, n_in) != ("classification", 2):
         raise ValueError(f"decision boundaries need a classification task with 2-D input; "
-                         f"task {ds.name!r} is {ds.kind} with {ds.n_in} input(s)")
-    slots, uniform = _slots(configs, row_axis)
+                         f"task {df['task'].iloc[0]!r} is {kind} with {n_in} input(s)")
+    df, row_axes = _row_labels(df, row_axis)
+    configs = arch_sort(df.drop_duplicates("config_id"), by=row_axes)
+    ds = task_data(configs.iloc[0])  # its points are drawn, its mesh spans them
+    slots, uniform = _slots(configs, _ROW)
     n_rows, n_cols = (max(v[i] for v in slots.values()) + 1 for i in (0, 1))
-    fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size),
-                           extra_width=0.3)
+    # Every (row, width) slot of a uniform grid is a config: one without a result yet
+    # stays, marked, so that the grid reads as rows x widths.
+    fig, axes, panels = panel_cells({k: v[:2] for k, v in slots.items()}, (n_rows, n_cols),
+                                    panel_size=(panel_size, panel_size), extra_width=0.3,
+                                    hide=not uniform)
     mesh = _mesh(ds, resolution)
     fix_limits(axes, (mesh[0].min(), mesh[0].max()), (mesh[1].min(), mesh[1].max()))
     chosen = seed_rows(df, seed=seed).set_index("config_id")
-    colors = sns.color_palette("deep", ds.n_out)
-    used = np.zeros(axes.shape, dtype=bool)
+    colors = sns.color_palette("deep", task_fact(df, "n_out"))
     for _, cfg in configs.iterrows():
-        r, c, _ = slots[cfg["config_id"]]
         net_row = chosen.loc[cfg["config_id"]] if cfg["config_id"] in chosen.index else None
-        _draw_panel(axes[r, c], net_row, ds, mesh, points, colors)
-        used[r, c] = True
-    _label_edges(axes, configs, slots, row_axis, uniform)
+        _draw_panel(panels[cfg["config_id"]], net_row, ds, mesh, points, colors)
+    _label_edges(axes, configs, slots, uniform)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.spines[:].set_visible(True)  # a closed frame around each map
-    if uniform:
-        # Every slot is a (row, width) config: one without a result yet stays, marked.
-        for ax in axes[~used]:
-            ax.text(0.5, 0.5, "no result", transform=ax.transAxes, ha="center",
-                    va="center", fontsize=TICK_SIZE, color="0.5")
-            ax.spines[:].set_color("0.8")
-    else:
-        hide_unused(axes, used)
+    for ax in set(axes.flat) - set(panels.values()) if uniform else ():
+        ax.text(0.5, 0.5, "no result", transform=ax.transAxes, ha="center",
+                va="center", fontsize=TICK_SIZE, color="0.5")
+        ax.spines[:].set_color("0.8")
     return fig
 
 
-def _label_edges(axes, configs, slots, row_axis, uniform):
+def _row_labels(df, row_axis):
+    """The frame with each row's label (column ``_ROW``), and the axes the rows stand for.
+
+    Rows are the values of ``row_axis``; another axis that varies (a sweep run again
+    into the same folder with ``epochs=500``) splits them further, one row per
+    combination labelled with both, rather than mixing configs in one panel. Past
+    :data:`MAX_SIDE` rows it is refused, naming a filter that keeps one value.
+    """
+    axes = [*extra_axes(df, (row_axis,)), row_axis]
+    if len(axes) > 1 and len(df[axes].astype(str).drop_duplicates()) > MAX_SIDE:
+        require_single(df, allowed=(row_axis,), what="decision boundaries")
+    labels = df[axes].astype(str).apply(lambda r: ", ".join(f"{a} {r[a]}" for a in axes),
+                                        axis=1)
+    return df.assign(**{_ROW: labels}), axes
+
+
+def _label_edges(axes, configs, slots, uniform):
     """Column titles on the top row (widths) or on each panel (layers); row labels left."""
     for _, cfg in configs.iterrows():
         r, c, label = slots[cfg["config_id"]]
         panel_title(axes[0 if uniform else r, c], label)
-        axes[r, 0].set_ylabel(f"{row_axis} {cfg[row_axis]}", fontsize=LABEL_SIZE)
+        axes[r, 0].set_ylabel(cfg[_ROW], fontsize=LABEL_SIZE)
 
 
 def _slots(configs, row_axis):
@@ -164,7 +183,7 @@ def _mesh(ds, resolution):
 
 def _draw_panel(ax, row, ds, mesh, points, colors):
     xx, yy = mesh
-    k = ds.n_out
+    k = len(colors)  # one per class
     if row is not None:
         Z = nncore.predict_labels(rebuild(row).predict(np.column_stack([xx.ravel(),
                                                                          yy.ravel()])))
@@ -190,7 +209,7 @@ def _accuracy_text(row):
     return f"acc {value:.2f}" if np.isfinite(value) else "acc –"
 
 
-def _title(df, what, seed):
+def _title(name, what, seed):
     which = f"seed {seed}" if seed is not None else "lowest ok seed per config"
-    return (f"{df['task'].iloc[0]}: decision regions, {what} "
+    return (f"{name}: decision regions, {what} "
             f"({which}; test accuracy in the corner)")

@@ -14,13 +14,14 @@ import seaborn as sns
 
 from results.figures.facets import (color_norm, facet_panels, figure_colorbar, figure_legend,
                                     palette)
-from results.figures.layout import LABEL_SIZE, figure_title, log_axis, value_scale
+from results.figures.layout import (LABEL_SIZE, bottom_xlabel, figure_title, log_axis,
+                                    value_scale)
 from results.frame import arch_sort, prepare, require_single
 
 
 def loss_curves(df, *, col="depth", row=None, hue="n_params", band="minmax", logy=None,
                 col_wrap=4, sharey=True, statuses=("ok",), validation=True,
-                panel_size=(3.0, 2.2), title=None):
+                panel_size=(3.0, 2.2), title=None, sweep=None):
     """Training (and validation) loss against epoch per config, faceted and coloured.
 
     Parameters
@@ -49,6 +50,8 @@ def loss_curves(df, *, col="depth", row=None, hue="n_params", band="minmax", log
         Also draw the mean validation loss of each config, dashed, where it was recorded.
     panel_size : (float, float), default=(3.0, 2.2)
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -61,11 +64,12 @@ def loss_curves(df, *, col="depth", row=None, hue="n_params", band="minmax", log
     if df.empty:
         raise ValueError(f"no loss curves among jobs with status in {statuses}")
     require_single(df, allowed=[a for a in (col, row, hue) if a], what="loss_curves")
+    color_of, legend, bar = _hue(df, hue)
     fig, axes, panels = facet_panels(df, col, row=row, col_wrap=col_wrap,
-                                     panel_size=panel_size, sharey=sharey)
+                                     panel_size=panel_size, sharey=sharey,
+                                     extra_width=0.8 if bar else 0.0)
     validation = validation and "curve_val_loss" in df and df["curve_val_loss"].map(
         _has_curve).all()
-    color_of, legend = _hue(df, hue)
     for ax, sub in panels:
         groups = arch_sort(sub).groupby("config_id", sort=False)
         # Bands of dozens of configs pile up into a flat wash: fade them as they multiply.
@@ -82,11 +86,11 @@ def loss_curves(df, *, col="depth", row=None, hue="n_params", band="minmax", log
         for ax, _ in panels[:1] if sharey else panels:
             log_axis(ax, "y")
     legend(fig, axes)
-    fig.supxlabel("epoch", fontsize=LABEL_SIZE)
+    bottom_xlabel(axes, "epoch")
     fig.supylabel("loss (solid: training, dashed: validation)" if validation
                   else "training loss", fontsize=LABEL_SIZE)
     what = "training and validation loss" if validation else "training loss"
-    figure_title(fig, title or f"{df['task'].iloc[0]}: {what}, mean over seeds"
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: {what}, mean over seeds"
                  + (f" with the training loss's {band} band" if band else ""))
     return fig
 
@@ -130,7 +134,8 @@ def _draw_config(ax, jobs, color, band, alpha):
 
 
 def _hue(df, hue):
-    """(value -> colour, function drawing the legend or colorbar) for a hue axis."""
+    """(value -> colour, function drawing the legend or colorbar, whether it is a
+    colorbar) for a hue axis."""
     values = df[hue].dropna().unique()
     numeric = pd.api.types.is_numeric_dtype(df[hue]) and len(values) > 6
     if numeric:
@@ -139,11 +144,11 @@ def _hue(df, hue):
 
         def colorbar(fig, axes):
             figure_colorbar(fig, axes, norm, cmap, hue, shrink=0.8)
-        return (lambda v: cmap(norm(v))), colorbar
+        return (lambda v: cmap(norm(v))), colorbar, True
     colors = palette(values)
 
     def legend(fig, axes):
         from matplotlib.lines import Line2D
         handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
         figure_legend(fig, handles, colors, title=hue)
-    return colors.__getitem__, legend
+    return colors.__getitem__, legend, False

@@ -1,10 +1,15 @@
-"""The one faceting path: a panel per value of a column, a colour per value of another.
+"""The one panel-grid path: every figure places its panels here.
 
-seaborn's ``FacetGrid`` does the same for plain plotting functions; the figures here draw
-bands over seeds, seed ranges and colorbars themselves, so they use this small helper
-instead, built on :mod:`results.figures.layout` for sizes and fonts.
+:func:`panel_cells` places panels at given (row, column) cells of a grid and hides the
+rest; :func:`facet_panels` builds on it for a panel per value of a column (wrapped) or per
+(row, column) pair of values. seaborn's ``FacetGrid`` does the same for plain plotting
+functions; the figures here draw bands over seeds, seed ranges and colorbars themselves,
+so they use this small helper instead, built on :mod:`results.figures.layout` for sizes
+and fonts.
 """
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -23,7 +28,7 @@ MAX_PANELS = MAX_SIDE * MAX_SIDE
 
 
 def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
-                 extra_width=1.0):
+                 extra_width=0.0):
     """One panel per value of ``col`` (wrapped), or per (``row``, ``col``) pair of values.
 
     Parameters
@@ -39,8 +44,8 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
     panel_size : (float, float)
         Inches per panel.
     sharey : bool, default=True
-    extra_width : float, default=1.0
-        Inches for a legend or colorbar on the right.
+    extra_width : float, default=0.0
+        Inches for a colorbar on the right (a legend goes below: :func:`figure_legend`).
 
     Returns
     -------
@@ -59,24 +64,61 @@ def facet_panels(data, col, *, row=None, col_wrap, panel_size, sharey=True,
         rows = levels(data[row])
         shape = (len(rows), len(cols))
         cells = [(r, c) for r in rows for c in cols]
-    fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=True, sharey=sharey,
-                           extra_width=extra_width)
-    panels, used = [], np.zeros(axes.size, dtype=bool)
-    for i, (ax, (r, c)) in enumerate(zip(axes.flat, cells)):
+    places, rows_of = {}, {}
+    for i, (r, c) in enumerate(cells):
         keep = np.ones(len(data), dtype=bool)
         if row is not None:
             keep &= matches(data[row], r)
         if col:
             keep &= matches(data[col], c)
-        if not keep.any():
-            continue  # a combination the sweep does not hold: its panel stays hidden
-        used[i] = True
+        if keep.any():  # a combination the sweep does not hold: its panel stays hidden
+            places[(r, c)] = divmod(i, shape[1])
+            rows_of[(r, c)] = data[keep]
+    fig, axes, placed = panel_cells(places, shape, panel_size=panel_size, sharey=sharey,
+                                    extra_width=extra_width)
+    panels = []
+    for (r, c), ax in placed.items():
         title = " | ".join(f"{a} = {v}" for a, v in ((row, r), (col, c)) if a)
         if title:
             panel_title(ax, title, size=LABEL_SIZE)
-        panels.append((ax, data[keep]))
-    hide_unused(axes, used)
+        panels.append((ax, rows_of[(r, c)]))
     return fig, axes, panels
+
+
+def panel_cells(cells, shape, *, panel_size, sharex=True, sharey=True, extra_width=0.0,
+                extra_height=0.5, hide=True):
+    """A grid of ``shape`` panels with a panel at each of ``cells``: the one grid path.
+
+    Parameters
+    ----------
+    cells : dict
+        Key (what the panel shows: a config, a value, a pair of values) -> (row, col).
+    shape : (int, int)
+        Rows and columns of the grid.
+    panel_size : (float, float)
+        Inches per panel.
+    sharex, sharey : bool or str
+        As for :func:`results.figures.layout.panel_grid`.
+    extra_width, extra_height : float
+        Inches for a legend or colorbar on the right, and for the title.
+    hide : bool, default=True
+        Hide the cells no key takes (False: leave them for the caller to mark).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : ndarray of Axes, shape ``shape``
+    panels : dict
+        Key -> its Axes, in the order of ``cells``.
+    """
+    fig, axes = panel_grid(*shape, panel_size=panel_size, sharex=sharex, sharey=sharey,
+                           extra_width=extra_width, extra_height=extra_height)
+    used = np.zeros(axes.shape, dtype=bool)
+    for r, c in cells.values():
+        used[r, c] = True
+    if hide:
+        hide_unused(axes, used)
+    return fig, axes, {key: axes[r, c] for key, (r, c) in cells.items()}
 
 
 def levels(column):
@@ -156,11 +198,37 @@ def palette(values):
     return dict(zip(order, sns.color_palette("deep", len(order))))
 
 
-def figure_legend(fig, handles, labels, *, title=None):
-    """The figure's legend, outside on the right, in the figures' font sizes."""
-    fig.legend(handles, [str(label) for label in labels], title=title,
-               loc="outside right center", fontsize=TICK_SIZE + 1,
-               title_fontsize=LABEL_SIZE, frameon=False)
+def figure_legend(fig, handles, labels, *, title=None, note=None):
+    """The figure's legend, below the panels, in the figures' font sizes.
+
+    Below, so that it takes none of the width the data is drawn in: as many columns as
+    the figure's width holds, and the figure grows by the legend's rows instead of the
+    panels shrinking. ``note``, a sentence about the figure, goes above the entries in
+    place of a title (the layout keeps free text from colliding only there).
+    """
+    labels = [str(label) for label in labels]
+    ncols = legend_columns(labels, fig.get_figwidth())
+    if note is not None:
+        title = textwrap.fill(note, int(fig.get_figwidth() * 15))
+    rows = -(-len(labels) // ncols) + (title.count("\n") + 1 if title else 0)
+    fig.set_figheight(fig.get_figheight() + 0.16 * rows)
+    fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols,
+               fontsize=TICK_SIZE + 1, frameon=False,
+               title_fontsize=TICK_SIZE + 1 if note is not None else LABEL_SIZE)
+
+
+def legend_columns(labels, width):
+    """The most columns whose entries fit side by side in ``width`` inches.
+
+    matplotlib fills a legend's columns top to bottom; each column is as wide as its
+    longest label (about 0.055 in per character at the legend's size) plus the marker.
+    """
+    for ncols in range(len(labels), 1, -1):
+        rows = -(-len(labels) // ncols)
+        columns = [labels[i:i + rows] for i in range(0, len(labels), rows)]
+        if sum(0.45 + 0.055 * max(map(len, c)) for c in columns) <= width - 0.3:
+            return ncols
+    return 1
 
 
 def color_norm(values, *, log=None, metric=None):

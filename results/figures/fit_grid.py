@@ -12,16 +12,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from results.frame import arch_sort, layers_label, prepare, require_single
-from results._nets import NET_COLUMNS, predict_rows, task_data
-from results.figures.facets import palette
-from results.figures.layout import (figure_title, fix_limits, hide_unused,
-                                    panel_grid, panel_title, wrap_shape)
-
+from results._nets import net_frame, predict_rows, task_data
+from results.figures.facets import panel_cells, palette
+from results.figures.layout import figure_title, fix_limits, panel_title, wrap_shape
+from results.frame import arch_sort, layers_label, per_config, require_single, task_fact
 
 
 def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_points=300,
-             panel_size=(1.55, 1.15), metric="test_mse", title=None):
+             panel_size=(1.55, 1.15), metric="test_mse", title=None, sweep=None):
     """Fitted curves of every architecture of a 1-D regression sweep, one panel each.
 
     Parameters
@@ -47,6 +45,8 @@ def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_p
         the colours' means).
     title : str, default=None
         Figure title; None describes the sweep.
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -56,36 +56,38 @@ def fit_grid(df, *, hue=None, band="minmax", each_seed=False, col_wrap=None, n_p
     """
     if band not in ("minmax", "std", None):
         raise ValueError(f"band must be 'minmax', 'std' or None, got {band!r}")
-    df = prepare(df, required=NET_COLUMNS)
+    df = net_frame(df)
     require_single(df, allowed=(hue,) if hue else (), what="fit_grid")
-    configs = arch_sort(df.drop_duplicates("hidden"))
-    ds = task_data(configs.iloc[0])
-    if ds.n_in != 1 or ds.n_out != 1 or ds.kind != "regression":
+    kind, n_in, n_out = (task_fact(df, f) for f in ("kind", "n_in", "n_out"))
+    if (kind, n_in, n_out) != ("regression", 1, 1):
         raise ValueError(f"fit_grid needs a regression task with 1-D input and output; task "
-                         f"{ds.name!r} is {ds.kind} with {ds.n_in} input(s), {ds.n_out} output(s)")
+                         f"{df['task'].iloc[0]!r} is {kind} with {n_in} input(s), "
+                         f"{n_out} output(s)")
+    configs = arch_sort(df.drop_duplicates("hidden"))
+    ds = task_data(configs.iloc[0])  # its points and true function are drawn
     slots = _slots(configs["depth"].tolist(), col_wrap, len(configs))
-    fig, axes = panel_grid(int(slots[:, 0].max()) + 1, col_wrap or _cols(len(configs)),
-                           panel_size=panel_size)
-    used = np.zeros(axes.shape, dtype=bool)
+    fig, axes, panels = panel_cells(
+        dict(zip(configs["config_id"], map(tuple, slots))),
+        (int(slots[:, 0].max()) + 1, col_wrap or _cols(len(configs))), panel_size=panel_size)
     x = np.linspace(*_x_range(ds), n_points)[:, None]
     fix_limits(axes, (x[0, 0], x[-1, 0]), _y_range(ds))
     axes[0, 0].xaxis.set_major_locator(MaxNLocator(3))  # shared: sets every panel
     colors = palette(df[hue].unique()) if hue else {None: sns.color_palette("deep")[0]}
     truth = "0.2" if hue else sns.color_palette("deep")[2]
-    for (r, c), (_, cfg) in zip(slots, configs.iterrows()):
-        used[r, c] = True
+    for _, cfg in configs.iterrows():
+        ax = panels[cfg["config_id"]]
         jobs = df[df["hidden"].map(cfg["hidden"].__eq__)]
-        _draw_data(axes[r, c], ds, x, truth)
+        _draw_data(ax, ds, x, truth)
         if not (jobs["status"] == "ok").any():
-            axes[r, c].text(0.5, 0.5, "no ok seed", transform=axes[r, c].transAxes,
-                            ha="center", va="center", fontsize=6, color="firebrick")
+            ax.text(0.5, 0.5, "no ok seed", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=6, color="firebrick")
         for value, color in colors.items():
-            _draw_fit(axes[r, c], jobs if hue is None else jobs[jobs[hue] == value], x,
+            _draw_fit(ax, jobs if hue is None else jobs[jobs[hue] == value], x,
                       band, each_seed, color)
-        panel_title(axes[r, c], _panel_label(cfg, jobs, metric, hue))
-    hide_unused(axes, used)
+        panel_title(ax, _panel_label(cfg, jobs, metric, hue))
     _legend(fig, ds, band, each_seed, colors, hue, truth)
-    figure_title(fig, title or f"{ds.name}: fits by architecture ({_describe(configs, hue)})")
+    name = sweep or ds.name
+    figure_title(fig, title or f"{name}: fits by architecture ({_describe(configs, hue)})")
     return fig
 
 
@@ -130,10 +132,8 @@ def _draw_fit(ax, jobs, x, band, each_seed, color):
 
 
 def _panel_label(cfg, jobs, metric, hue):
-    ok = jobs[jobs["status"] == "ok"]
-    means = (ok.groupby(hue)[metric] if hue else ok.groupby(lambda _: 0)[metric]).mean() \
-        if metric in ok and len(ok) else []
-    value = float(np.min(means)) if len(means) else float("nan")
+    means = per_config(jobs, [metric])[f"{metric}_mean"] if metric in jobs else []
+    value = float(np.nanmin(means)) if np.isfinite(means).any() else float("nan")
     shown = f"{value:.2g}" if np.isfinite(value) else "–"
     text = f"{layers_label(cfg)}\n{'best ' if hue else ''}{_short(metric)} {shown}"
     bad = jobs["status"].value_counts().drop("ok", errors="ignore")

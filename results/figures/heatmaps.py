@@ -11,14 +11,14 @@ import numpy as np
 import seaborn as sns
 
 from results.frame import prepare
-from results.figures.facets import color_norm, figure_colorbar
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, panel_grid,
-                                    panel_title)
+from results.figures.facets import color_norm, figure_colorbar, panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, panel_title
 from results.tables import grid_pivot
 
 
 def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=None,
-                   annot=True, cmap="rocket_r", panel_size=2.2, title=None):
+                   annot=True, cmap="rocket_r", panel_size=2.2, title=None,
+                   sweep=None):
     """Heatmaps of a metric over hidden widths.
 
     Parameters
@@ -43,6 +43,8 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     panel_size : float, default=2.2
         Inches per panel side.
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -56,15 +58,18 @@ def error_heatmaps(df, *, depth=2, metric="test_mse", agg="mean", row=None, log=
     blocks = _blocks(table, row, depth)
     n_rows = len({key[0] for key in blocks}) if row else 1
     n_cols = len(blocks) // n_rows
-    fig, axes = panel_grid(n_rows, n_cols, panel_size=(panel_size, panel_size * 0.9),
-                           sharex=False, sharey=False, extra_width=0.8)
+    fig, axes, panels = panel_cells(
+        {key: divmod(n, n_cols) for n, key in enumerate(blocks)}, (n_rows, n_cols),
+        panel_size=(panel_size, panel_size * 0.9), sharex=False, sharey=False,
+        extra_width=0.8)
     norm = color_norm(table.to_numpy(dtype=float), log=log, metric=metric)
-    for n, (ax, (key, block)) in enumerate(zip(axes.flat, blocks.items())):
+    for n, (key, block) in enumerate(blocks.items()):
+        ax = panels[key]
         _heatmap(ax, block, norm, cmap, annot, ylabel=n % n_cols == 0)
         panel_title(ax, _block_title(key, row, depth), size=LABEL_SIZE)
     figure_colorbar(fig, axes, norm, cmap, f"{metric} ({agg} over seeds)", shrink=0.9,
                     fraction=0.05 if n_cols > 1 else 0.08)
-    task = df["task"].iloc[0] if "task" in df else ""
+    task = sweep or (df["task"].iloc[0] if "task" in df else "")
     hidden = "[i,j]" if depth == 2 else "[i,j,k]"
     figure_title(fig, title or f"{task}: {metric} of hidden layers {hidden}")
     return fig

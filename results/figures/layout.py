@@ -23,6 +23,8 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from sweeps.schema import metric_range  # noqa: F401 - the figures' name for it
+
 #: Font sizes (points) used across figures.
 TITLE_SIZE = 7
 TICK_SIZE = 6
@@ -117,6 +119,15 @@ def panel_title(ax, text, *, size=TITLE_SIZE):
     ax.set_title(text, fontsize=size, pad=2, linespacing=1.0)
 
 
+def bottom_xlabel(axes, text):
+    """``text`` under the lowest visible panel of each column, as seaborn's ``FacetGrid``
+    labels them: a figure-wide label would sit where the legend goes (below the panels)."""
+    for column in np.asarray(axes).reshape(np.shape(axes)[0], -1).T:
+        shown = [ax for ax in column if ax.get_visible()]
+        if shown:
+            shown[-1].set_xlabel(text, fontsize=LABEL_SIZE)
+
+
 def figure_title(fig, text):
     """The figure's title (sweep, task, what is shown), wrapped to the figure's width."""
     # About 11 characters per inch at 10 pt: a narrow grid must not clip its own title.
@@ -154,15 +165,6 @@ def value_scale(values, *, metric=None):
     return "log" if values.max() / values.min() > LOG_SPAN else "linear"
 
 
-def metric_range(metric: str) -> tuple:
-    """The values ``metric`` can take: [0, 1] for an accuracy, [0, inf) for the rest.
-
-    Every stored metric is an accuracy, an error or a loss (or an epoch count); a drawn
-    interval is clipped to this range, as a 2-seed Student t interval easily leaves it.
-    """
-    return (0.0, 1.0) if "accuracy" in metric else (0.0, np.inf)
-
-
 def log_axis(ax, which="y"):
     """Log scale with plain tick labels (20, 50, 100; 0.001 ...), no crowded minor labels.
 
@@ -172,8 +174,10 @@ def log_axis(ax, which="y"):
     (ax.set_yscale if which == "y" else ax.set_xscale)("log")
     low, high = axis.get_view_interval()
     decades = np.log10(high / low) if low > 0 and high > low else 10
-    # 1-2-5 ticks when the range is short enough to label them, decades otherwise.
-    axis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5) if decades <= 3 else (1,)))
+    # 1-2-3-5 or 1-2-5 ticks when the range is short enough to label them, decades
+    # otherwise: a band of values between two labels would read as unlabelled.
+    subs = (1, 2, 3, 5) if decades <= 2 else (1, 2, 5) if decades <= 3 else (1,)
+    axis.set_major_locator(ticker.LogLocator(subs=subs))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(ticker.NullFormatter())
 

@@ -6,6 +6,10 @@ metric's range (an accuracy to [0, 1], an error to values >= 0). With
 ``show_train`` the matching training metric is drawn as a hollow marker of the same colour:
 a training error that keeps falling while the test error rises with size is over-fitting;
 both high at small sizes is under-fitting.
+
+The y axis shows where the configs are: it spans their means (and the intervals as far as
+they stay near them), so one wide interval does not squeeze the rest into a band; an
+interval that goes on beyond the axis ends in a triangle at its edge.
 """
 from __future__ import annotations
 
@@ -13,14 +17,14 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from results.figures.facets import facet_panels, figure_legend, palette
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
-                                    metric_range, value_scale)
+from results.figures.layout import (LABEL_SIZE, TICK_SIZE, bottom_xlabel, figure_title,
+                                    log_axis, metric_range, value_scale)
 from results.frame import per_config, prepare, require_single
 
 
 def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, row=None,
                    show_train=True, logx=True, logy=None, col_wrap=3, panel_size=(4.2, 3.0),
-                   title=None):
+                   title=None, sweep=None):
     """A metric of every config against its number of parameters.
 
     Parameters
@@ -44,6 +48,8 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, row=None,
     col_wrap : int, default=3
     panel_size : (float, float), default=(4.2, 3.0)
     title : str, default=None
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -62,22 +68,51 @@ def metric_vs_size(df, *, metric="test_mse", hue="depth", col=None, row=None,
     fig, axes, panels = facet_panels(points, col, row=row, col_wrap=col_wrap,
                                      panel_size=panel_size)
     colors = palette(points[hue].unique())
+    values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
+    log = bool(logy or (logy is None and value_scale(values, metric=metric) == "log"))
+    ylim = _y_limits(points, metrics, log)
+    beyond = False
     for ax, sub in panels:
-        _draw(ax, sub, metrics, hue, colors)
+        beyond |= _draw(ax, sub, metrics, hue, colors, ylim)
     if logx:
         log_axis(axes[0, 0], "x")
-    values = points[[f"{m}_mean" for m in metrics]].to_numpy().ravel()
-    if logy or (logy is None and value_scale(values, metric=metric) == "log"):
+    axes[0, 0].set_ylim(*ylim)  # shared: sets every panel
+    if log:
         log_axis(axes[0, 0], "y")
-    _legend(fig, colors, hue, metrics)
-    fig.supxlabel("number of parameters", fontsize=LABEL_SIZE)
+    _legend(fig, colors, hue, metrics, _train_note(df, points, metrics), beyond)
+    bottom_xlabel(axes, "number of parameters")
     fig.supylabel(metric if len(metrics) == 1 else metric.replace("test_", ""),
                   fontsize=LABEL_SIZE)
-    figure_title(fig, title or f"{df['task'].iloc[0]}: {metric} against network size")
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: {metric} against network size")
     return fig
 
 
-def _draw(ax, points, metrics, hue, palette):
+def _y_limits(points, metrics, log):
+    """The y range: the configs' means, widened by their intervals as far as those stay
+    within a quarter of the means' span on either side (in decades on a log axis)."""
+    test = metrics[0]
+    means = points[[f"{m}_mean" for m in metrics]].to_numpy(dtype=float).ravel()
+    ends = np.clip(points[[f"{test}_ci_low", f"{test}_ci_high"]].to_numpy(dtype=float),
+                   *metric_range(test)).ravel()
+    scale = (np.log10, lambda v: 10.0 ** v) if log else (lambda v: v, lambda v: v)
+    means, ends = means[np.isfinite(means)], ends[np.isfinite(ends)]
+    if log:
+        means, ends = means[means > 0], ends[ends > 0]
+    low, high = scale[0](means.min()), scale[0](means.max())
+    span = (high - low) or (0.5 if log else 0.5 * abs(high) or 0.5)  # one value: +-3%
+    ends = scale[0](ends)
+    low = min(low - 0.06 * span, max(ends.min(initial=low), low - 0.25 * span))
+    high = max(high + 0.06 * span, min(ends.max(initial=high), high + 0.25 * span))
+    low, high = scale[1](low), scale[1](high)
+    # Never far past what the metric can be (an accuracy above 1, an error below 0).
+    floor, ceiling = metric_range(test)
+    margin = 0.03 * (high - low)
+    return max(low, floor - margin), min(high, ceiling + margin)
+
+
+def _draw(ax, points, metrics, hue, palette, ylim):
+    """Draw one panel; return whether an interval goes on beyond the y axis."""
+    clipped = False
     for value, group in points.groupby(hue, sort=True):
         color = palette[value]
         test = metrics[0]
@@ -86,15 +121,23 @@ def _draw(ax, points, metrics, hue, palette):
         low, high = (np.clip(group[f"{test}_ci_{end}"], *metric_range(test))
                      for end in ("low", "high"))
         ax.vlines(group["n_params"], low, high, color=color, lw=0.6, alpha=0.5)
+        # An interval going on beyond the axis ends in a triangle at the edge it crosses.
+        for ends, edge, marker in ((high, ylim[1], "^"), (low, ylim[0], "v")):
+            beyond = (ends > edge) if marker == "^" else (ends < edge)
+            clipped |= bool(beyond.any())
+            if beyond.any():  # an empty unclipped line would stretch the layout to (0, 0)
+                ax.plot(group["n_params"][beyond], np.full(beyond.sum(), edge), ls="",
+                        marker=marker, ms=3.5, color=color, alpha=0.8, clip_on=False)
         ax.scatter(group["n_params"], group[f"{test}_mean"], color=color, s=14, lw=0,
                    zorder=3)
         if len(metrics) > 1:
             ax.scatter(group["n_params"], group[f"{metrics[1]}_mean"], facecolor="none",
                        edgecolor=color, s=14, lw=0.8, zorder=2)
     ax.tick_params(labelsize=TICK_SIZE + 1)
+    return clipped
 
 
-def _legend(fig, palette, hue, metrics):
+def _legend(fig, palette, hue, metrics, note, beyond):
     handles = [Line2D([], [], marker="o", ls="", color=c, ms=5) for c in palette.values()]
     labels = [f"{hue} {v}" for v in palette]
     handles.append(Line2D([], [], marker="o", ls="", color="0.3", ms=5))
@@ -102,4 +145,27 @@ def _legend(fig, palette, hue, metrics):
     if len(metrics) > 1:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3", ms=5))
         labels.append(f"{metrics[1]} (mean)")
-    figure_legend(fig, handles, labels)
+    if beyond:
+        handles.append(Line2D([], [], marker="^", ls="", color="0.3", ms=4))
+        labels.append("interval goes on beyond the axis")
+    figure_legend(fig, handles, labels, note=note)
+
+
+def _train_note(df, points, metrics):
+    """Why training error sits above test error: wherever it does on sine (whose test set
+    is the clean curve: ``sweeps.tasks.builtin.sine``), for most configs elsewhere."""
+    if len(metrics) < 2 or "mse" not in metrics[0]:
+        return None
+    test, train = (points[f"{m}_mean"] for m in metrics)
+    above = int((train > test).sum())
+    sine = df["task"].iloc[0] == "sine"
+    if above == 0 or (not sine and above <= len(points) / 2):
+        return None
+    noise = df["noise"].dropna().unique() if "noise" in df else []
+    noise = f" N(0, {noise[0]:g}²)" if len(noise) == 1 else ""
+    why = ("the test set is the noise-free curve sin(2 pi x), while the training points "
+           f"carry noise{noise}" if sine else
+           "the test set is less noisy than the training points")
+    return (f"Training error above test error in {above} of {len(points)} configs: {why}; "
+            "a fit that follows the true function scores about the noise's variance on "
+            "training points and less on test ones.")

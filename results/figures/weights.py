@@ -1,8 +1,8 @@
 """How the weights of each layer come out of training, compared across a config axis.
 
 :func:`weight_histograms` shows the final weights of every layer (stored with every job);
-:func:`layer_stats` the spread of each layer's weights over the epochs, from the
-statistics jobs record with ``record_weights = true`` (``nncore.weight_stats``). The
+:func:`weight_stat_curves` the spread of each layer's weights over the epochs, from
+the statistics jobs record with ``record_weights = true`` (``nncore.weight_stats``). The
 material compares optimizers this way: adam and adagrad reach different weight scales.
 """
 from __future__ import annotations
@@ -12,14 +12,15 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from nncore.weight_stats import STATS
-from results.figures.facets import facet_panels, figure_legend, palette
-from results.figures.layout import (LABEL_SIZE, figure_title, hide_unused, panel_grid,
-                                    panel_title)
+from results.figures.facets import facet_panels, figure_legend, palette, panel_cells
+from results.figures.layout import LABEL_SIZE, bottom_xlabel, figure_title, panel_title
 from results.frame import prepare, require_single
+from sweeps.schema import ARCH_COLUMNS
 
 
 def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40,
-                      col_wrap=4, panel_size=(3.0, 2.2), title=None):
+                      col_wrap=4, panel_size=(3.0, 2.2), title=None,
+                      sweep=None):
     """Histograms of the final weights, one panel per layer, one colour per value of ``by``.
 
     Parameters
@@ -35,6 +36,8 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
         Bins shared by every colour of a panel.
     col_wrap, panel_size, title
         Layout, as for the other figures.
+    sweep : str, default=None
+        The sweep's name, which the default title starts with; None: the task's.
 
     Returns
     -------
@@ -47,7 +50,7 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
     if df.empty:
         raise ValueError(f"no stored weights among jobs with status in {statuses}")
     by = by if by in df else None
-    require_single(df, allowed=[a for a in (by, row, "hidden", "depth", "n_params") if a],
+    require_single(df, allowed=[a for a in (by, row, *ARCH_COLUMNS) if a],
                    what="weight_histograms")
     long = pd.DataFrame([(l + 1, job[by] if by else "all", job[row] if row else None, value)
                          for _, job in df.iterrows()
@@ -67,16 +70,16 @@ def weight_histograms(df, *, by="optimizer", row=None, statuses=("ok",), bins=40
     if by:
         handles = [Line2D([], [], color=c, lw=4, alpha=0.6) for c in colors.values()]
         figure_legend(fig, handles, colors, title=by)
-    fig.supxlabel("weight value", fontsize=LABEL_SIZE)
+    bottom_xlabel(axes, "weight value")
     fig.supylabel("density", fontsize=LABEL_SIZE)
     what = f" by {by}" if by else ""
-    figure_title(fig, title or f"{df['task'].iloc[0]}: final weights of each layer{what} "
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: final weights of each layer{what} "
                  "(all configs and seeds)")
     return fig
 
 
-def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
-                panel_size=(2.8, 2.0), title=None):
+def weight_stat_curves(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
+                panel_size=(2.8, 2.0), title=None, sweep=None):
     """Each layer's weight spread over the epochs, one colour per value of ``by``.
 
     Parameters
@@ -88,7 +91,8 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
     stats : tuple of {"std", "range", "min", "max", "mean"}, default=("std", "range")
         One row of panels each; ``range`` is max - min.
     statuses : tuple of str, default=("ok",)
-    panel_size, title
+    panel_size, title, sweep
+        As for :func:`weight_histograms`.
 
     Returns
     -------
@@ -105,16 +109,17 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
         raise ValueError("no job recorded weight statistics; run the sweep with "
                          "record_weights = true")
     by = by if by in df else None
-    require_single(df, allowed=[a for a in (by, "hidden", "depth", "n_params") if a],
-                   what="layer_stats")
+    require_single(df, allowed=[a for a in (by, *ARCH_COLUMNS) if a],
+                   what="weight_stat_curves")
     long = _stats_frame(df, by)
     layers = sorted(long["layer"].unique())
-    fig, axes = panel_grid(len(stats), len(layers), panel_size=panel_size, sharex=True,
-                           sharey="row", extra_width=1.0)
+    fig, axes, panels = panel_cells(
+        {(stat, layer): (r, c) for r, stat in enumerate(stats) for c, layer in enumerate(layers)},
+        (len(stats), len(layers)), panel_size=panel_size, sharey="row")
     colors = palette(long["group"].unique())
     for r, stat in enumerate(stats):
         for c, layer in enumerate(layers):
-            ax = axes[r, c]
+            ax = panels[(stat, layer)]
             sub = long[long["layer"] == layer]
             for group in colors:  # in the legend's order
                 rows = sub[sub["group"] == group]
@@ -126,13 +131,12 @@ def layer_stats(df, *, by="optimizer", stats=("std", "range"), statuses=("ok",),
                 panel_title(ax, f"layer {layer}", size=LABEL_SIZE)
             if c == 0:
                 ax.set_ylabel(f"weight {stat}", fontsize=LABEL_SIZE)
-    hide_unused(axes, np.ones(axes.shape, dtype=bool))
     if by:
         handles = [Line2D([], [], color=c, lw=1.5) for c in colors.values()]
         figure_legend(fig, handles, colors, title=by)
-    fig.supxlabel("epoch", fontsize=LABEL_SIZE)
+    bottom_xlabel(axes, "epoch")
     what = f" by {by}" if by else ""
-    figure_title(fig, title or f"{df['task'].iloc[0]}: weights of each layer during "
+    figure_title(fig, title or f"{sweep or df['task'].iloc[0]}: weights of each layer during "
                  f"training{what} (mean over configs and seeds)")
     return fig
 

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from sweeps.cli import commands
+from sweeps.cli import commands, errors
 
 _RUN_EXAMPLES = """\
 examples:
@@ -29,6 +29,8 @@ Rerunning the same command resumes: finished jobs (ok or diverged) are never ret
 failed ones only with --retry-failed, all of them with --force. A worker process that dies
 fails only its group. On Dask, the run ends (exit 1, results kept) when the scheduler is
 lost or no worker is alive for SWEEPS_DASK_NO_WORKER_TIMEOUT seconds (default: 60).
+Progress: a bar on a terminal; when stderr is not one (a log, `| tee`), a line when the
+plan is made and one every SWEEPS_PROGRESS_EVERY seconds (default: 5) as jobs finish.
 """
 _LIST_EXAMPLES = """\
 examples:
@@ -63,7 +65,7 @@ validation metric (val_accuracy or val_mse).
 _EXPORT_EXAMPLES = """\
 examples:
   sweeps export runs/sine                      runs/sine/results.csv, one row per job
-  sweeps export runs/sine --format json --arrays --to sine.json
+  sweeps export runs/sine --format json --arrays --out sine.json
 
 Every column of the results frame (docs/ARCHITECTURE.md) but the arrays, unless --arrays.
 """
@@ -118,11 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = command("export", commands.export,
                      "write a sweep's results as a table file (one row per job)",
                      _EXPORT_EXAMPLES)
-    export.add_argument("out", metavar="DIR", help="output directory of `sweeps run`")
+    export.add_argument("sweep", metavar="DIR", help="output directory of `sweeps run`")
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv",
                         help="file format (default: csv; parquet needs pyarrow)")
-    export.add_argument("--to", metavar="FILE", default=None,
-                        help="file to write (default: DIR/results.<format>)")
+    # --out, as every command names its output; --to, its old name, still works
+    export.add_argument("--out", "-o", "--to", dest="to", metavar="FILE", default=None,
+                        help="file to write (default: DIR/results.<format>; --to is its "
+                             "old name)")
     export.add_argument("--arrays", action="store_true",
                         help="also the loss curves and weights (json only: they are lists)")
     best = command("best", commands.best,
@@ -231,22 +235,25 @@ def main(argv=None) -> int:
         parser.error("--every needs --watch (it sets how often the report is rebuilt)")
     try:
         return args.func(args)
-    except commands.CommandError as exc:
-        print(f"sweeps {args.command}: error: {commands.one_line(exc)}", file=sys.stderr)
+    except errors.CommandError as exc:
+        print(f"sweeps {args.command}: error: {errors.one_line(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"sweeps {args.command}: interrupted", file=sys.stderr)
-        return commands.EXIT_INTERRUPTED
+        return errors.EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`sweeps list sine | head -1`): end quietly, as Unix tools
         # do; point stdout at /dev/null so the interpreter's final flush cannot fail too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except Exception as exc:  # a damaged store, a full disk, a read-only path: one line
-        error = commands.as_command_error(exc, getattr(args, "out", None))
+        # `run` and `list` choose their output directory with --out; the others read one.
+        flag = "--out" if args.command in ("run", "list") else None
+        where = getattr(args, "out", None) if args.command != "export" else None
+        error = errors.as_command_error(exc, where or getattr(args, "sweep", None), flag)
         if error is None:
             raise
-        print(f"sweeps {args.command}: error: {commands.one_line(error)}", file=sys.stderr)
+        print(f"sweeps {args.command}: error: {errors.one_line(error)}", file=sys.stderr)
         return error.exit_status
 
 

@@ -6,73 +6,19 @@
 Every command returns an exit status or raises :class:`CommandError`; the progress bar
 lives here, in the command-line layer, fed by the runner's callback.
 """
-import errno
 import json
 import signal
 import sys
 import warnings
 from pathlib import Path
 
-from sweeps.progress import ProgressBar
-from sweeps.schema import STATUSES, flat_config, varying
-from sweeps.store import Store, StoreError, check_db_file, db_path
+from sweeps.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, CommandError
+from sweeps.progress import ProgressBar, ProgressLines
+from sweeps.schema import STATUSES, flat_config
+from sweeps.store import Store, check_db_file, db_path
+from sweeps.values import hashable, plain
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
 MAX_FAILURES_SHOWN = 20
-
-
-class CommandError(Exception):
-    """A command cannot go on; the message is for the user, ``exit_status`` for the shell."""
-
-    def __init__(self, message: str, exit_status: int = EXIT_FAILED):
-        super().__init__(message)
-        self.exit_status = exit_status
-
-
-#: What the system says about a path the user chose, and what the user can do about it.
-_PATH_PROBLEMS = {
-    errno.EACCES: "permission denied: the command needs read and write permission on it and "
-                  "its directory; grant them or choose another directory",
-    errno.EPERM: "operation not permitted: the command needs write permission on it and its "
-                 "directory; grant them or choose another directory",
-    errno.EROFS: "read-only file system: choose a directory on a writable one",
-    errno.ENOSPC: "no space left on the device: free some space and run the same command "
-                  "again (every finished result is kept)",
-    errno.EDQUOT: "disk quota exceeded: free some space and run the same command again "
-                  "(every finished result is kept)",
-    errno.EISDIR: "is a directory where a file is needed: move it aside or choose another "
-                  "path",
-    errno.ENOTDIR: "a part of the path is a file where a directory is needed",
-    errno.ENAMETOOLONG: "file name too long: choose a shorter name or directory",
-}
-
-
-def one_line(message) -> str:
-    """``message`` with every character that is not printable escaped (a newline or a
-    form feed in a path must not break the error's one line)."""
-    text = str(message)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def as_command_error(exc: Exception, where=None):
-    """The one-line error a user gets for ``exc``, or None if it is not the user's to fix.
-
-    A store that cannot be read or written (damaged, foreign, a directory, read-only, a
-    full disk) and an output path the system refuses are input problems: exit status 2,
-    one line naming the path (``where``, the command's output, when the system names
-    none) and what is needed. Anything else is a bug and keeps its traceback.
-    """
-    if isinstance(exc, StoreError):
-        return CommandError(str(exc), EXIT_USAGE)
-    if isinstance(exc, FileNotFoundError) and exc.filename is None:  # "no results yet in X"
-        return CommandError(str(exc), EXIT_USAGE)
-    if isinstance(exc, OSError) and exc.errno in _PATH_PROBLEMS:
-        path = exc.filename or where
-        prefix = f"{path}: " if path else ""
-        return CommandError(prefix + _PATH_PROBLEMS[exc.errno], EXIT_USAGE)
-    return None
 
 
 def _load_spec(args):
@@ -92,7 +38,7 @@ def run(args) -> int:
     """``sweeps run``: train what the store lacks, print a summary line."""
     from sweeps.lock import SweepLockedError
     from sweeps.runner import SweepInterrupted, run_sweep
-    from sweeps.workers import ClusterLost, no_worker_timeout
+    from sweeps.pools import ClusterLost, no_worker_timeout
 
     spec = _load_spec(args)
     if args.backend == "dask" or args.scheduler:
@@ -101,7 +47,9 @@ def run(args) -> int:
         except ValueError as exc:
             raise CommandError(str(exc), EXIT_USAGE) from None
     out = _out_dir(args, spec)
-    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    # a bar on a terminal; elsewhere (a log, make | tee) a line every few seconds
+    bar = (ProgressBar(enabled=not args.quiet) if sys.stderr.isatty() else
+           ProgressLines(enabled=not args.quiet))
     # joblib counts the groups it drops when a run stops early (a full disk), as the
     # abandoned generator is collected, after the error line: they are pending jobs,
     # which the summary or the error line already account for.
@@ -128,13 +76,11 @@ def run(args) -> int:
                            "command again to resume.") from None
     except SweepLockedError as exc:
         raise CommandError(str(exc), EXIT_LOCKED) from None
-    except StoreError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from None
     finally:
         bar.close()
     s = summary
     print(f"{s.name}: {s.planned} jobs: {s.ok} ok, {s.cached} cached, {s.failed} failed, "
-          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}")
+          f"{s.diverged} diverged in {s.elapsed:.1f} s; results in {out}", flush=True)
     if s.any_failed:
         retry = (f" ({s.cached_failed} failed in an earlier run: --retry-failed trains them "
                  "again)" if s.cached_failed else "")
@@ -166,13 +112,28 @@ def _describe(cfg: dict, axes: list) -> str:
                     for axis, v in ((a, flat[a]) for a in axes if a in flat))
 
 
-def _varying_axes(configs: list) -> list:
-    """The columns whose value differs between jobs (``task`` always), in config order."""
-    flats = [flat_config(cfg) for cfg in configs]
-    names = list(dict.fromkeys(name for flat in flats for name in flat))
-    # A column some jobs lack (a parameter of one task only) is missing there: it varies.
-    changing = set(varying({n: [f.get(n) for f in flats] for n in names}))
-    return [n for n in names if n == "task" or n in changing]
+def _varying_axes(configs) -> list:
+    """The columns whose value differs between jobs (``task`` always), in config order.
+
+    One pass over ``configs`` (any iterable: a million-job spec is not held as a list),
+    keeping at most two distinct values per column.
+    """
+    seen, n = {}, 0  # column -> its distinct values (as schema.hashable), two at most
+    first = {}  # column -> its first value: jobs share value objects, `is` is the fast test
+    missing = hashable(None)  # a column some jobs lack (a parameter of one task only)
+    for cfg in configs:
+        flat = flat_config(cfg)
+        for name in seen.keys() - flat.keys():
+            seen[name].add(missing)
+        for name, value in flat.items():
+            values = seen.get(name)
+            if values is None:
+                values, first[name] = seen.setdefault(name, {missing} if n else set()), value
+            elif value is first[name] or len(values) > 1:
+                continue
+            values.add(hashable(value))
+        n += 1
+    return [name for name, values in seen.items() if name == "task" or len(values) > 1]
 
 
 def _stored_statuses(out: Path) -> dict:
@@ -187,39 +148,32 @@ def _stored_statuses(out: Path) -> dict:
 
 def list_jobs(args) -> int:
     """``sweeps list``: every job of the spec with its stored status or ``pending``."""
-    from sweeps.runner import planned_jobs
 
     spec = _load_spec(args)
     out = _out_dir(args, spec)
-    try:
-        statuses = _stored_statuses(out)
-    except StoreError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from None
-    jobs = planned_jobs(spec)
-    axes = _varying_axes([cfg for _, cfg in jobs])
-    width = len(str(len(jobs)))
-    for i, (key, cfg) in enumerate(jobs):
+    statuses = _stored_statuses(out)  # a StoreError: sweeps.cli.errors.as_command_error
+    keys = spec.keys()
+    axes = _varying_axes(spec)  # the spec's jobs are made one at a time, never all at once
+    width = len(str(len(keys)))
+    for i, (key, cfg) in enumerate(zip(keys, spec)):
         print(f"{i:>{width}}  {statuses.get(key, 'pending'):<8}  {key}  {_describe(cfg, axes)}")
-    counts = {s: sum(statuses.get(key) == s for key, _ in jobs) for s in STATUSES}
+    counts = {s: sum(statuses.get(key) == s for key in keys) for s in STATUSES}
     cached = sum(counts.values())
     detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    print(f"{len(jobs)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
-          f"{len(jobs) - cached} pending; output directory {out}")
+    print(f"{len(keys)} jobs: {cached} cached{f' ({detail})' if detail else ''}, "
+          f"{len(keys) - cached} pending; output directory {out}")
     return EXIT_OK
 
 
 def status(args) -> int:
     """``sweeps status``: counts by status, then every failure's first error line."""
-    from sweeps.frame import is_current, load_meta
+    from sweeps.loading import is_current, load_meta
 
     out = Path(args.out)
-    try:
-        meta = load_meta(out)
-        with Store.open(out) as store:
-            failed = [r for r in store.jobs(curves=False, weights=False)
-                      if r["status"] == "failed" and is_current(r)]
-    except (FileNotFoundError, StoreError) as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from None
+    meta = load_meta(out)
+    with Store.open(out) as store:
+        failed = [r for r in store.jobs(curves=False, weights=False)
+                  if r["status"] == "failed" and is_current(r)]
     print(f"{meta['name']} in {out}: {meta['planned']} jobs planned by the latest run")
     for name, n in meta["counts"].items():
         print(f"  {name:<9}{n:>6}")
@@ -241,20 +195,26 @@ def status(args) -> int:
 
 
 def _require_store(out: Path) -> None:
-    try:
-        Store.open(out).close()
-    except (FileNotFoundError, StoreError) as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from None
+    """Refuse, before any work, a directory without a readable store (the one line of it:
+    ``sweeps.cli.errors.as_command_error``)."""
+    Store.open(out).close()
 
 
 def report(args) -> int:
     """``sweeps report``: build the HTML report with the results package."""
-    from results import build_report
+    from results.report_cache import current_report
 
     out = Path(args.out)
     _require_store(out)
     if args.watch:
         return _watch(out, args.every)
+    # Nothing new since the last build: the report stands, the figures are not imported.
+    where, _ = current_report(out)
+    if where is not None:
+        print(f"report: {where / 'index.html'} (unchanged: nothing new in the store)")
+        return EXIT_OK
+    from results import build_report
+
     try:
         where = Path(build_report(out))
     except ValueError as exc:  # no finished job yet, or only results of an older format
@@ -288,10 +248,10 @@ def _watch(out: Path, every) -> int:
 
 def export(args) -> int:
     """``sweeps export``: the results frame as a CSV, JSON or Parquet file."""
-    from sweeps.frame import load
+    from sweeps.loading import load
     from sweeps.schema import CURVE_COLUMNS, WEIGHT_COLUMNS
 
-    out = Path(args.out)
+    out = Path(args.sweep)
     _require_store(out)
     if args.arrays and args.format != "json":
         raise CommandError("--arrays needs --format json (arrays are lists of numbers)",
@@ -301,7 +261,7 @@ def export(args) -> int:
     if args.arrays:  # numpy arrays as lists, so that JSON can hold them
         for column in [*CURVE_COLUMNS, *WEIGHT_COLUMNS]:
             if column in df:
-                df[column] = df[column].map(_as_lists)
+                df[column] = df[column].map(plain)
     target = Path(args.to) if args.to else out / f"results.{args.format}"
     try:
         if args.format == "csv":
@@ -318,14 +278,6 @@ def export(args) -> int:
             from None
     print(f"{len(df)} jobs -> {target}")
     return EXIT_OK
-
-
-def _as_lists(value):
-    if isinstance(value, dict):
-        return {k: _as_lists(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_lists(v) for v in value]
-    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def best(args) -> int:

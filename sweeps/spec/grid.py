@@ -176,7 +176,13 @@ class GridBuilder:
         return axes
 
     def expand(self, axes, where):
-        """Yield the resolved configs of one sub-grid."""
+        """Yield the resolved configs of one sub-grid as ``(config, seeds)`` pairs: the
+        jobs are ``config`` with each of ``seeds`` as its seed, in that order.
+
+        Nothing a config resolves depends on its seed, so each config is resolved once
+        for all its seeds (the innermost axis): a million jobs of a few thousand configs
+        are planned in the time of those few thousand.
+        """
         by_name = {n: a for a in axes for n in a.names}
         if "task" not in by_name:
             raise self.error("no task given", where, "task", ", ".join(TASKS))
@@ -192,10 +198,17 @@ class GridBuilder:
                                      by_name[name].where, name,
                                      ", ".join(TASKS[task].param_names))
         axes = sorted(axes, key=_rank)
+        seeds = None
+        if axes and axes[-1].names == ("seed",):  # alone, it sorts last: the innermost
+            seeds = [row[0] for row in axes[-1].rows]
+            axes = axes[:-1]
         datasets = {}
         for combo in itertools.product(*(a.rows for a in axes)):
             values = {n: v for a, row in zip(axes, combo) for n, v in zip(a.names, row)}
-            yield self.resolve(values, by_name, datasets)
+            if seeds is not None:
+                values["seed"] = seeds[0]
+            config = self.resolve(values, by_name, datasets)
+            yield config, seeds if seeds is not None else [config["seed"]]
 
     def _dataset(self, task, tp, by_name, cache):
         frozen = repr(sorted(tp.items()))

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from sweeps.keys import job_key
+from sweeps.keys import job_key, seed_keys
 from sweeps.spec.grid import GridBuilder, SpecError, check_job_count, sub_grids
-from sweeps.spec.render import plain, to_toml
+from sweeps.spec.render import to_toml
+from sweeps.values import plain
 
 __all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
 
@@ -42,15 +43,40 @@ class Spec(Sequence):
     """
 
     def __init__(self, configs, *, name, source, origin=None):
-        self._configs, self._keys = [], []
-        seen = set()
-        for config in configs:
-            key = job_key(config)
-            if key not in seen:  # sub-grids may overlap; every job is kept once
-                seen.add(key)
-                self._configs.append(config)
-                self._keys.append(key)
+        self._add_jobs((config, None) for config in configs)
         self.name, self.source, self.origin = name, source, origin or f"<spec {name}>"
+
+    @classmethod
+    def _from_groups(cls, groups, *, name, source, origin):
+        """A spec of ``(config, seeds)`` groups (``GridBuilder.expand``): each config is
+        stored once, each job as a reference to it and its seed."""
+        spec = cls.__new__(cls)
+        spec._add_jobs(groups)
+        spec.name, spec.source, spec.origin = name, source, origin
+        return spec
+
+    def _add_jobs(self, groups):
+        # Each job is (its config, shared by the jobs that differ only in seed; its seed):
+        # a million jobs take a reference and a key each, not a dict each.
+        self._bases, self._seeds, self._keys = [], [], []
+        seen = set()
+        for base, seeds in groups:
+            if seeds is None:  # a config as given: its own seed, or none
+                keys, seeds = [job_key(base)], [base.get("seed", _OWN_SEED)]
+            else:
+                keys = seed_keys(base, seeds)
+            for key, seed in zip(keys, seeds):
+                if key not in seen:  # sub-grids may overlap; every job is kept once
+                    seen.add(key)
+                    self._bases.append(base)
+                    self._seeds.append(seed)
+                    self._keys.append(key)
+
+    def _job(self, base, seed):
+        config = _copy(base)
+        if seed is not _OWN_SEED:
+            config["seed"] = seed
+        return config
 
     @classmethod
     def from_dict(cls, d, name=None, source=None, *, overrides=(), base_dir=None, origin=None):
@@ -91,21 +117,21 @@ class Spec(Sequence):
         with _collector_paused():
             grids = sub_grids(d, builder, tuple(overrides))
             check_job_count(d, grids, builder)  # before a single config is built
-            configs = [c for axes, where in grids for c in builder.expand(axes, where)]
-        text = source if source is not None else to_toml(d)
-        text += "".join(f"\n# --set {o}" for o in overrides)
-        return cls(configs, name=name, source=text, origin=origin)
+            groups = (group for axes, where in grids for group in builder.expand(axes, where))
+            text = source if source is not None else to_toml(d)
+            text += "".join(f"\n# --set {o}" for o in overrides)
+            return cls._from_groups(groups, name=name, source=text, origin=origin)
 
     def __len__(self):
-        return len(self._configs)
+        return len(self._keys)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [_copy(c) for c in self._configs[index]]
-        return _copy(self._configs[index])
+            return list(map(self._job, self._bases[index], self._seeds[index]))
+        return self._job(self._bases[index], self._seeds[index])
 
     def __iter__(self):
-        return (_copy(c) for c in self._configs)
+        return map(self._job, self._bases, self._seeds)
 
     def __repr__(self):
         return f"Spec({self.name!r}, {len(self)} jobs)"
@@ -114,16 +140,9 @@ class Spec(Sequence):
         """Return the job keys (``sweeps.keys.job_key``), in job order."""
         return list(self._keys)
 
-    def groups(self):
-        """Return lists of configs that differ only in ``seed``, in order of first job."""
-        groups = {}
-        for config in self._configs:
-            # The repr of the config without its seed stands for its config_id: configs
-            # are built key by key in one order, so equal ones have equal reprs, at a
-            # fraction of the cost of hashing each.
-            rest = repr([item for item in config.items() if item[0] != "seed"])
-            groups.setdefault(rest, []).append(_copy(config))
-        return list(groups.values())
+
+#: Marks a job whose config is stored as given (no separate seed to put in).
+_OWN_SEED = object()
 
 
 @contextmanager

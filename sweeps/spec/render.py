@@ -1,28 +1,12 @@
-"""Text forms of specs: plain-Python normalisation and TOML rendering."""
+"""Text forms of specs: TOML rendering (plain Python values: :mod:`sweeps.values`)."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 
-import numpy as np
-
 from sweeps.spec.axes import OFF_VALUES
-
-
-def plain(obj):
-    """Return ``obj`` with tuples, ranges and arrays as lists and numpy scalars as Python ones."""
-    if isinstance(obj, dict):
-        return {k: plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, range, np.ndarray)):
-        return [plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
 
 
 def _key(k: str) -> str:

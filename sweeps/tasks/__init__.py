@@ -9,6 +9,7 @@ later job of the process.
 ``dataset``   the ``Dataset`` every task returns, and ``TaskError``
 ``builtin``   sine, moons, blobs, digits
 ``csv_task``  any local CSV, with its content hash as a parameter
+``csv_columns`` the checks of its columns (each refusal names the file and the column)
 """
 from sweeps.tasks.dataset import Dataset, TaskError
 from sweeps.tasks.registry import TASKS, Param, TaskDef, make_task, resolve_task_params

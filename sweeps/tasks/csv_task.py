@@ -20,11 +20,14 @@ import io
 import lzma
 import os
 import stat
+import warnings
 import zipfile
 
 import numpy as np
 
 from sweeps.tasks.builtin import split_three_ways
+from sweeps.tasks.csv_columns import (check_columns, check_magnitudes, check_scaled,
+                                      column_named)
 from sweeps.tasks.dataset import TaskError, make_dataset
 
 #: Largest CSV file the task reads (bytes; it is read whole into memory). The cap also keeps
@@ -34,14 +37,6 @@ MAX_CSV_BYTES = 1 << 30
 #: A target of integer, boolean or string type with at most this many distinct values is a
 #: classification target; any other numeric target is regression.
 MAX_CLASSES = 50
-
-
-def _names(columns, limit=12) -> str:
-    """Return column names for a message, shortened for MNIST-wide files."""
-    columns = [str(c) for c in columns]
-    if len(columns) <= limit:
-        return ", ".join(columns)
-    return ", ".join(columns[:limit]) + f", ... ({len(columns)} columns)"
 
 
 def fill_file_sha256(params: dict) -> dict:
@@ -177,62 +172,6 @@ def _read(path: str, header: bool):
     return df
 
 
-def _column(df, path: str, ref, key: str, header: bool):
-    """The column ``ref`` names: a header name, or a 0-based position (``target = 0``)."""
-    columns = list(df.columns)
-    if isinstance(ref, int):
-        if not 0 <= ref < len(columns):
-            raise TaskError(f"csv task: {path} has {len(columns)} columns, so no column at "
-                            f"position {ref}; allowed: 0..{len(columns) - 1}", key)
-        return columns[ref]
-    if ref not in columns:
-        allowed = (f"its columns: {_names(columns)}" if header else
-                   f"it has no header row, so name columns by position 0..{len(columns) - 1}")
-        raise TaskError(f"csv task: {path} has no {'target ' if key == 'target' else ''}"
-                        f"column {ref!r}; {allowed}", key)
-    return ref
-
-
-def _check_columns(df, path: str, target, categorical: list) -> list:
-    """Validate target, categorical and feature columns; return the feature columns."""
-    import pandas as pd
-
-    columns = list(df.columns)
-    for col in categorical:
-        if col not in columns or col == target:
-            what = "is the target" if col == target else "is not a column"
-            raise TaskError(f"csv task: categorical column {col!r} {what} of {path}; "
-                            f"allowed: feature columns {_names(c for c in columns if c != target)}",
-                            "categorical")
-    features = [c for c in columns if c != target]
-    if not features:
-        raise TaskError(f"csv task: {path} has only the target column {target!r}; "
-                        "need at least one feature column", "path")
-    missing = df.columns[df.isna().any()].tolist()
-    if missing:
-        row = int(np.argmax(df[missing[0]].isna().to_numpy())) + 1
-        raise TaskError(f"csv task: {path} has missing values (NaN) in column(s) "
-                        f"{_names(missing)} (first in column {missing[0]!r}, data row {row}); "
-                        "fill or drop them first: missing values are not allowed", "path")
-    for col in [c for c in columns if c not in categorical]:
-        if not pd.api.types.is_float_dtype(df[col]):
-            continue  # ints and bools are finite; text is refused below
-        bad = ~np.isfinite(df[col].to_numpy())
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise TaskError(f"csv task: {path} has a non-finite value ({df[col].iloc[row]}) in "
-                            f"column {col!r}, first in data row {row + 1}; allowed: finite "
-                            "numbers in every numeric column, target included",
-                            "target" if col == target else "path")
-    text = [c for c in features if c not in categorical
-            and not pd.api.types.is_numeric_dtype(df[c])]
-    if text:
-        raise TaskError(f"csv task: column(s) {_names(text)} of {path} are not numeric; "
-                        "allowed: numeric columns, or non-numeric ones listed in "
-                        f"categorical (e.g. categorical = {text[:3]!r})", "categorical")
-    return features
-
-
 def _scaler(scale):
     """The transformer of the numeric features for a ``scale`` rule."""
     from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
@@ -312,33 +251,47 @@ def load_csv(path, target, categorical, test_size, val_size, data_seed, *, heade
     from sklearn.preprocessing import OneHotEncoder
 
     df = _read(path, header)
-    target = _column(df, path, target, "target", header)
-    # positions become names; a name that is not a column is _check_columns' to report
-    categorical = [_column(df, path, c, "categorical", header) if isinstance(c, int) else c
-                   for c in categorical]
-    features = _check_columns(df, path, target, categorical)
-    y, kind, classes = _encode_target(df[target], path)
+    target = column_named(df, path, target, "target", header)
+    # positions become names; a name that is not a column is check_columns' to report
+    categorical = [column_named(df, path, c, "categorical", header) if isinstance(c, int)
+                   else c for c in categorical]
+    features = check_columns(df, path, target, categorical)
     numeric = [c for c in features if c not in categorical]
+    check_magnitudes(df, path, [*numeric, target], target)
+    y, kind, classes = _encode_target(df[target], path)
     try:
-        (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split_three_ways(
-            df[features], y, test_size, val_size, data_seed,
-            stratify=kind == "classification")
+        splits = split_three_ways(df[features], y, test_size, val_size, data_seed,
+                                  stratify=kind == "classification")
     except ValueError as exc:  # e.g. a class with a single row cannot be stratified
-        raise TaskError(f"csv task: cannot split {path} ({len(df)} rows) with test_size="
-                        f"{test_size} and val_size={val_size}: {exc}", "test_size") from exc
+        raise TaskError(f"csv task: cannot split {path} ({len(df)} rows) by its target column "
+                        f"{target!r} with test_size={test_size} and val_size={val_size}: "
+                        f"{exc}", "test_size") from exc
     transformer = ColumnTransformer(
         [("numeric", _scaler(scale), numeric),
          ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
           list(categorical))],
         sparse_threshold=0.0, verbose_feature_names_out=False)
-    X_train = transformer.fit_transform(X_tr)  # fitted on the training rows only
+    (train, val, test), names = _scaled(transformer, splits, path, scale)
     n_out = len(classes) if kind == "classification" else 1
     params = dict(path=path, header=header, target=target, categorical=list(categorical),
                   scale=scale, test_size=test_size, val_size=val_size, data_seed=data_seed)
+    return make_dataset("csv", kind, train, val, test, n_out, params, classes=classes,
+                        feature_names=names)
 
-    def transform(X):  # the held-out rows, with the training rows' statistics
-        return transformer.transform(X) if len(X) else np.empty((0, X_train.shape[1]))
 
-    return make_dataset("csv", kind, (X_train, y_tr), (transform(X_va), y_va),
-                        (transform(X_te), y_te), n_out, params, classes=classes,
-                        feature_names=tuple(str(n) for n in transformer.get_feature_names_out()))
+def _scaled(transformer, splits, path: str, scale):
+    """The three ``(X, y)`` splits with X transformed (fitted on the training rows only),
+    and the feature names; scaled values that are not finite are refused, naming the
+    column, and numpy's overflow warnings on the way stay quiet (the refusal says it)."""
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = splits
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        X_train = transformer.fit_transform(X_tr)
+        names = tuple(str(n) for n in transformer.get_feature_names_out())
+        out = [(X_train, y_tr)]
+        for X, y in ((X_va, y_va), (X_te, y_te)):  # with the training rows' statistics
+            out.append((transformer.transform(X) if len(X) else
+                        np.empty((0, X_train.shape[1])), y))
+    for X, _ in out:
+        check_scaled(X, path, names, scale)
+    return out, names

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import nncore
+from sweeps.schema import TASK_FACT_COLUMNS
 
 __all__ = ["Dataset", "TaskError", "make_dataset"]
 
@@ -105,6 +106,13 @@ class Dataset:
         """Whether any data is held out (a truth table, or ``test_size = val_size = 0``,
         is trained and scored on every row)."""
         return len(self.X_val) + len(self.X_test) > 0
+
+    @property
+    def facts(self) -> dict:
+        """What the results frame says about this data set: ``TASK_FACT_COLUMNS``."""
+        values = (self.kind, int(self.n_in), int(self.n_out), len(self.X_val) > 0,
+                  len(self.X_test) > 0)
+        return dict(zip(TASK_FACT_COLUMNS, values))
 
 
 def _frozen(a, dtype) -> np.ndarray:

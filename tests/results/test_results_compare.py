@@ -1,12 +1,12 @@
 """compare: configs paired on the axes that do not differ, seeds with seeds; differences
 and the verdict checked by hand and against scipy."""
 import numpy as np
-import pandas as pd
 import pytest
 from results_testdata import SINE_HIDDEN, sine_test_mse, small_sweep
 from scipy import stats
 
 from results import compare, compare_plot
+from sweeps.schema import example_frame
 
 HIDDEN_B = [(6,), (3, 3), (6, 6), (9, 9)]  # (9, 9) is not in the sine fixture
 
@@ -113,7 +113,7 @@ def _frame(values, optimizer):
                          "depth": 1, "n_params": 5 * i + 17, "activation": "tanh",
                          "optimizer": optimizer, "seed": seed, "status": "ok",
                          "val_accuracy": value, "test_accuracy": value})
-    return pd.DataFrame(rows)
+    return example_frame(rows)
 
 
 A = [[0.9, 0.8], [0.7, 0.7], [0.6, 0.5], [0.9, 0.9], [0.8, 0.6], [0.75, 0.85]]
@@ -142,6 +142,7 @@ def test_a_lower_is_better_metric_turns_the_wins_around():
     for df in (errors_a, errors_b):
         df["val_mse"] = df.pop("val_accuracy")
         df["test_mse"] = df.pop("test_accuracy")
+        df["kind"] = "regression"  # the task's kind is a fact of the frame
     v = compare(errors_a, errors_b).attrs["verdict"]
     assert v["metric"] == "val_mse" and v["wins"] == {"adam": 1, "adagrad": 4}
 

@@ -10,6 +10,7 @@ from results_testdata import small_sweep
 from scipy import stats
 
 from results import best_configs, best_text, build_report, metric_vs_size, summary_table
+from sweeps.schema import example_frame
 
 # -- intervals over seeds ----------------------------------------------------------------
 
@@ -27,6 +28,7 @@ def test_summary_interval_is_scipys_student_t_interval(moons_df):
         else:
             low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
                                          scale=stats.sem(values))
+            low, high = np.clip([low, high], 0, 1)  # an accuracy's range, as the figures
             assert row["test_accuracy_ci_low"] == pytest.approx(low, rel=1e-12)
             assert row["test_accuracy_ci_high"] == pytest.approx(high, rel=1e-12)
     assert "note" not in table.attrs
@@ -89,7 +91,7 @@ def _hand_frame():
                          "n_params": 5 * i + 17, "activation": "tanh", "seed": seed,
                          "status": "ok", "val_accuracy": val[seed],
                          "test_accuracy": test[seed]})
-    return pd.DataFrame(rows)
+    return example_frame(rows)
 
 
 def test_best_is_chosen_on_validation_and_reports_the_test_estimate():

@@ -242,13 +242,13 @@ def test_weight_histograms_one_panel_per_layer_every_weight_counted(recorded):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["adagrad", "adam"]
 
 
-def test_layer_stats_lines_are_the_mean_recorded_spread(recorded):
-    from results import layer_stats
-    fig = layer_stats(recorded, by="optimizer")
+def test_weight_stat_curves_lines_are_the_mean_recorded_spread(recorded):
+    from results import weight_stat_curves
+    fig = weight_stat_curves(recorded, by="optimizer")
     ax = [a for a in fig.axes if a.has_data()][0]  # std of layer 1
     for line, optimizer in zip(ax.get_lines(), ("adagrad", "adam")):  # the legend's order
         rows = recorded[recorded["optimizer"] == optimizer]
         stds = np.stack([w["stats"][:, 0, 0, 3] for w in rows["weight_stats"]])
         np.testing.assert_allclose(line.get_ydata(), stds.mean(axis=0), rtol=1e-12)
     with pytest.raises(ValueError, match="record_weights = true"):
-        layer_stats(recorded.assign(weight_stats=None))
+        weight_stat_curves(recorded.assign(weight_stats=None))

@@ -43,7 +43,7 @@ def test_sine_report_has_its_tables_and_figures(sine_report):
     imgs = set(re.findall(r"<img src='([^']+)'", page))
     assert imgs == {f"figures/sine_{n}.png" for n in (
         "fit_grid", "heatmap_depth2", "heatmap_depth3", "loss_curves", "test_mse_vs_size",
-        "weights")}  # no layer_stats: the sweep did not record weight statistics
+        "weights")}  # no weight_stat_curves: the sweep did not record weight statistics
     for stem in ("summary", "status_counts", "failures", "pivot_sine_mse_depth2",
                  "pivot_sine_mse_depth3"):
         assert (sine_report / "tables" / f"{stem}.csv").is_file()

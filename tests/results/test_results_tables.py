@@ -180,3 +180,30 @@ def test_pivot_is_written_with_its_index(tmp_path, sine_df):
 def test_empty_frame_is_a_clear_error(sine_df):
     with pytest.raises(ValueError, match="empty"):
         summary_table(sine_df.iloc[:0])
+
+
+def test_intervals_are_clipped_to_the_metric_range_as_in_the_figures(moons_df, sine_df):
+    """Two seeds at 1.0 and 0.8 give a t interval reaching above 1: the table stops at 1;
+    errors near 0 with a wide spread stop at 0. Reference: scipy's t quantile."""
+    from scipy import stats
+
+    df = moons_df.copy()
+    hidden = (3,)
+    mask = (df["hidden"] == hidden) & (df["activation"] == "tanh") & (df["status"] == "ok")
+    seeds = df.index[mask]
+    df.loc[seeds, "test_accuracy"] = [1.0, 0.8, 1.0][:len(seeds)]
+    values = df.loc[seeds, "test_accuracy"].to_numpy(dtype=float)
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    assert values.mean() + half > 1  # the unclipped interval leaves [0, 1]
+    table = summary_table(df)
+    row = table[(table["hidden"] == hidden) & (table["activation"] == "tanh")].iloc[0]
+    assert row["test_accuracy_ci_high"] == 1.0
+    assert row["test_accuracy_ci_low"] == pytest.approx(values.mean() - half)
+    assert (table["test_accuracy_ci_high"].dropna() <= 1).all()
+    assert (table["test_accuracy_ci_low"].dropna() >= 0).all()
+
+    sine = sine_df.copy()
+    rows = sine.index[(sine["hidden"] == (6, 6, 6)) & (sine["status"] == "ok")]
+    sine.loc[rows, "test_mse"] = [0.001, 0.5, 0.002]
+    low = summary_table(sine).set_index("layers").loc["[1,6,6,6,1]", "test_mse_ci_low"]
+    assert low == 0.0

@@ -8,7 +8,7 @@ from sweep_helpers import rows, write_spec
 
 import sweeps
 from sweeps.cli import main
-from sweeps.store import DB_NAME
+from sweeps.store import DB_NAME, StoreError
 
 TINY = """task = "sine"
 [params]
@@ -123,6 +123,23 @@ def test_status_of_a_missing_or_foreign_directory_exits_2(tmp_path, capsys):
     assert main(["status", str(tmp_path)]) == 2
     assert "not an SQLite database" in capsys.readouterr().err
     assert (tmp_path / DB_NAME).read_text() == "not a database"
+
+
+def test_only_commands_with_out_name_it_as_the_way_out_of_a_store_in_the_way(tiny, tmp_path,
+                                                                            capsys):
+    out = tmp_path / "taken"
+    (out / DB_NAME).mkdir(parents=True)  # a directory where the store belongs
+    with pytest.raises(StoreError) as exc:
+        sweeps.load(out)
+    assert "--out" not in str(exc.value) and "Move the directory aside" in str(exc.value)
+    for argv in (["run", str(tiny), "--out", str(out)], ["list", str(tiny), "--out", str(out)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "Move the directory aside or choose another --out directory" in err, argv
+    assert main(["status", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Move the directory aside" in err and "--out" not in err
 
 
 def test_scheduler_with_a_non_dask_backend_is_a_usage_error(tiny, capsys):
@@ -261,7 +278,17 @@ def test_export_round_trips_the_metrics_and_version_prints(tiny, tmp_path, capsy
     records = pd.read_json(tmp_path / "r.json")
     assert len(records["curve_loss"].iloc[0]) == 20 and len(records["weights"].iloc[0]) >= 2
     assert main(["export", str(out), "--format", "csv", "--arrays"]) == 2
+    # --out names the file, as every command's output option; --to, the old name, agrees
+    assert main(["export", str(out), "--out", str(tmp_path / "a.csv")]) == 0
+    assert main(["export", str(out), "--to", str(tmp_path / "b.csv")]) == 0
+    assert main(["export", str(out), "-o", str(tmp_path / "c.csv")]) == 0
+    text = (tmp_path / "a.csv").read_text()
+    assert text == (tmp_path / "b.csv").read_text() == (tmp_path / "c.csv").read_text()
+    assert len(pd.read_csv(tmp_path / "a.csv")) == len(loaded)
     capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    assert "--out FILE" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and capsys.readouterr().out.startswith("sweeps (nnsweeps) ")

@@ -1,13 +1,18 @@
 """Hostile CSV files are refused before any job exists, in one line naming the file, the
 column and the first bad row (or the line of a NUL byte), and nothing is written."""
 import gzip
+import math
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sweeps.cli import main
 from sweeps.tasks import TaskError, csv_task, make_task
+from sweeps.tasks.csv_columns import MAX_ABS_VALUE
 
 N_ROWS = 40
 
@@ -154,3 +159,63 @@ def test_a_compressed_csv_loads_as_the_plain_one_and_is_capped_unpacked(tmp_path
     cut.write_bytes(packed.read_bytes()[:40])
     with pytest.raises(TaskError, match=f"cannot read {cut}: Compressed file ended"):
         make_task("csv", path=str(cut), target="y")
+
+
+#: case -> (rows, regression?, spec parameters, column, row or None). Every refusal of a
+#: column names the file and that column, in one line.
+COLUMN_REFUSALS = {
+    "+1e308 in a feature": (_with("1e308", 4, 0), False, {}, "a", "data row 5"),
+    "-1e308 in a feature": (_with("-1e308", 7, 1), False, {}, "b", "data row 8"),
+    "1e200 in a regression target": (_with("1e200", 3, 2, True), True, {}, "y", "data row 4"),
+    "a divisor that overflows": (_with("1e100", 0, 0), False, {"scale": 1e-300}, "a", None),
+    "NaN in a feature": (_with("", 2, 1), False, {}, "b", "data row 3"),
+    "text in a feature": (_with("seven", 2, 0), False, {}, "a", None),
+    "no such target": (_rows(), False, {"target": "label"}, "label", None),
+    "no such categorical": (_rows(), False, {"categorical": ["c"]}, "c", None),
+    "a single-valued target": ([r[:2] + ["1"] for r in _rows()], False, {}, "y", None),
+    "a class of one row": ([r[:2] + ["0"] for r in _rows()[:-1]] + [["1", "1", "1"]], False,
+                           {}, "y", None),
+}
+
+
+@pytest.mark.parametrize("case", COLUMN_REFUSALS)
+def test_every_column_refusal_is_one_line_naming_the_file_and_column(case, tmp_path):
+    rows, _, params, column, where = COLUMN_REFUSALS[case]
+    path = _write(tmp_path / "data.csv", rows)
+    with pytest.raises(TaskError) as exc:
+        make_task("csv", path=str(path), **{"target": "y", **params})
+    message = str(exc.value)
+    assert "\n" not in message and str(path) in message and repr(column) in message, message
+    assert where is None or where in message, message
+
+
+def test_numbers_this_large_overflow_when_scaled(tmp_path):
+    """Why the bound: the spread of +-1e308 is not a float, and the refusal says which
+    column holds it, before scikit-learn would warn and scale it to nonsense."""
+    assert math.isinf(1e308 - -1e308) and math.isinf(1e308 * 1e308)
+    assert math.isfinite((2 * MAX_ABS_VALUE) ** 2 * 1e9)
+    ok = _write(tmp_path / "ok.csv", _with(f"{-MAX_ABS_VALUE:g}", 4, 0))
+    ds = make_task("csv", path=str(ok), target="y")
+    assert np.isfinite(ds.X_train).all()  # at the bound, standardized without overflow
+
+
+def test_a_huge_feature_is_refused_in_one_line_on_the_terminal(tmp_path):
+    """A real subprocess, its stderr as the terminal shows it: one line, no
+    RuntimeWarning from numpy or scikit-learn before it, and nothing written."""
+    rows = _with("1e308", 4, 0)
+    rows[8][0] = "-1e308"
+    data = _write(tmp_path / "big.csv", rows)
+    spec = tmp_path / "big.toml"
+    spec.write_text(f'task = "csv"\n[params]\npath = "{data}"\ntarget = "y"\n'
+                    "hidden = [[3]]\nepochs = 5\n")
+    out = tmp_path / "out"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "sweeps", "run", str(spec), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root),
+                               "PYTHONWARNINGS": "default"})
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert str(data) in lines[0] and "column 'a'" in lines[0] and "data row 5" in lines[0]
+    assert "noise" not in lines[0] and "spread" not in lines[0]
+    assert not out.exists() and proc.stdout == ""

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sweep_helpers import seed_groups
 from sklearn.linear_model import LogisticRegression
 
 import nncore
@@ -89,7 +90,7 @@ def test_a_truth_table_sweep_trains_one_unit_and_scores_every_row():
     spec = Spec.from_dict({"task": "logic", "params": {
         "function": ["not", "and", "or", "nand", "xor"], "hidden": [[], [4]],
         "output": "tanh", "optimizer": "adam", "lr": 0.1, "epochs": 600}})
-    for group in spec.groups():
+    for group in seed_groups(spec):
         (result,) = train_group(group)
         cfg = group[0]
         ds = make_task("logic", **cfg["task_params"])

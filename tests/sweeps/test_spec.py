@@ -11,6 +11,7 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_helpers import seed_groups
 
 from sweeps.spec.axes import expand_range, parse_override
 from sweeps.keys import RESULTS_VERSION, canonical_json, config_id, job_key
@@ -47,7 +48,7 @@ def test_sine_preset_has_56_architectures_and_280_jobs():
     expected = two + three + [[3], [5], [10], [15]]
     assert len(two) + len(three) == 52
     assert len(spec) == 280
-    groups = spec.groups()
+    groups = seed_groups(spec)
     assert [g[0]["hidden"] for g in groups] == expected  # documented order: as written
     assert all([c["seed"] for c in g] == [0, 1, 2, 3, 4] for g in groups)
     for c in spec:
@@ -63,7 +64,7 @@ def test_moons_and_blobs_presets_have_162_configs(name):
     expected = {(json.dumps([w] * d), a) for w in range(3, 21) for d in (1, 2, 3)
                 for a in ("tanh", "sigmoid", "relu")}
     assert len(expected) == 18 * 3 * 3 == 162
-    groups = spec.groups()
+    groups = seed_groups(spec)
     assert len(groups) == 162
     assert {(json.dumps(g[0]["hidden"]), g[0]["activation"]) for g in groups} == expected
     assert len(spec) == 162 * len(groups[0])
@@ -146,7 +147,7 @@ def test_duplicate_jobs_across_sub_grids_appear_once_and_groups_gather_seeds():
     spec = Spec.from_dict({"task": "sine", "params": {"hidden": [5]}, "grid": [
         {"seed": [0, 1]}, {"seed": [1, 2]}, {"hidden": [7]}]})
     assert [(c["hidden"], c["seed"]) for c in spec] == [([5], 0), ([5], 1), ([5], 2), ([7], 0)]
-    assert [[c["seed"] for c in g] for g in spec.groups()] == [[0, 1, 2], [0]]
+    assert [[c["seed"] for c in g] for g in seed_groups(spec)] == [[0, 1, 2], [0]]
 
 
 def test_hidden_generators_and_forms():
@@ -214,7 +215,7 @@ def test_overrides_replace_axes_everywhere():
     spec = load_spec("sine", overrides=["epochs=500", "seed=0,1,2"])
     assert len(spec) == 56 * 3
     assert {c["epochs"] for c in spec} == {500}
-    assert [c["seed"] for c in spec.groups()[0]] == [0, 1, 2]
+    assert [c["seed"] for c in seed_groups(spec)[0]] == [0, 1, 2]
     assert "# --set epochs=500" in spec.source
     spec = load_spec("sine", overrides=["hidden=[[5],[10,10]]", "noise=0.0,0.2"])
     assert sorted({(json.dumps(c["hidden"]), c["task_params"]["noise"]) for c in spec}) == [
@@ -416,7 +417,7 @@ def test_job_key_of_a_config_written_out_by_hand():
     assert [canonical_json(c) for c in spec] == [text % 0, text % 7]
     assert spec.keys() == [job_key(c) for c in spec] == [sha(text % 0), sha(text % 7)]
     assert [config_id(c) for c in spec] == [sha(no_seed)] * 2
-    assert [len(g) for g in spec.groups()] == [2]  # one config, two seeds
+    assert [len(g) for g in seed_groups(spec)] == [2]  # one config, two seeds
 
 
 def test_config_id_ignores_only_the_seed():

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sweeps.cli import main
-from sweeps.cli.commands import one_line
+from sweeps.cli.errors import one_line
 from sweeps.spec import Spec, SpecError, load, load_spec
 from sweeps.spec.axes import CORE_AXES
 from sweeps.spec.grid import MAX_JOBS

@@ -150,6 +150,30 @@ def test_the_run_lock_refuses_a_second_holder_and_names_the_pid(tmp_path):
         pass
 
 
+def test_a_refused_fresh_run_leaves_no_lock_file_and_a_used_one_stays(tmp_path):
+    import errno
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with pytest.raises(OSError):
+        with run_lock(fresh):  # as a full disk refuses the store's creation
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(fresh.iterdir()) == []
+    with run_lock(fresh):  # and the directory can be locked again
+        pass
+    assert [p.name for p in fresh.iterdir()] == [".lock"]  # a normal end keeps it
+    with pytest.raises(OSError):  # a lock file this run did not create stays
+        with run_lock(fresh):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert [p.name for p in fresh.iterdir()] == [".lock"]
+    used = tmp_path / "used"
+    used.mkdir()
+    with pytest.raises(KeyboardInterrupt):  # results beside it: the lock stays too
+        with run_lock(used):
+            (used / "sweep.db").write_bytes(b"")
+            raise KeyboardInterrupt
+    assert sorted(p.name for p in used.iterdir()) == [".lock", "sweep.db"]
+
+
 @pytest.mark.parametrize("n", [0, 1, 7, 300, 301, 5000])
 def test_curve_downsampling_keeps_first_and_last_epoch(n):
     epoch, loss = downsample_curve(list(np.arange(n, dtype=float)))

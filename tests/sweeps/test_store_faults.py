@@ -275,6 +275,7 @@ def test_a_full_disk_ends_in_one_line_keeps_every_result_and_resumes(small_disk,
         done = _cli(*argv)
         err = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(err) == 1 and "no space left" in err[0], err
+    assert list((small_disk / "new").iterdir()) == []  # no .lock left by the refused run
 
     subprocess.run(["mount", "-o", "remount,size=16m", str(small_disk)], check=True)
     resumed = _cli("run", str(spec), "--out", str(out), "-j", "2", "-q")

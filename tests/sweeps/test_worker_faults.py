@@ -17,7 +17,7 @@ from sweep_helpers import rows, start_run, wait_for_rows, write_spec
 
 import sweeps
 from sweeps.runner import run_sweep
-from sweeps.workers import loky_results
+from sweeps.pools.loky import loky_results
 
 psutil = pytest.importorskip("psutil")
 
@@ -172,6 +172,23 @@ def test_no_worker_outlives_a_sigkilled_driver_and_resume_completes(tmp_path):
     assert {k: final[k] for k in kept} == kept
 
 
+def test_a_sigkilled_driver_leaves_no_resource_tracker_warning(tmp_path):
+    """loky's resource tracker, which outlives the driver to unlink its semaphores, says
+    nothing on the terminal the driver shared with it (it used to warn of "leaked
+    semlock objects" in two lines)."""
+    spec_path, out = two_seed_spec(tmp_path), tmp_path / "out"
+    proc = start_run(spec_path, out, "--jobs", "2")
+    try:
+        wait_for_rows(out, 2, proc)
+        children = descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        # until every process holding the stderr pipe (tracker, workers) has ended
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        kill_all(children)
+    assert proc.returncode == -signal.SIGKILL and stderr == "", stderr
+
+
 # -- Dask ----------------------------------------------------------------------------------
 CLUSTER = """
 import sys, time
@@ -255,7 +272,10 @@ def test_killed_dask_workers_end_the_run_after_the_set_time_in_one_line(
         seen = wait_for_rows(out, 2, proc)
         for worker in workers:
             worker.kill()
+            worker.wait()
+        killed = time.monotonic()
         _, stderr = proc.communicate(timeout=120)  # a guard against a hang only
+        waited = time.monotonic() - killed
     finally:
         proc.kill()
         for worker in workers:
@@ -263,6 +283,7 @@ def test_killed_dask_workers_end_the_run_after_the_set_time_in_one_line(
     assert proc.returncode == 1
     assert_one_line(stderr, "no live Dask worker for 2 s", "SWEEPS_DASK_NO_WORKER_TIMEOUT",
                     "resume")
+    assert waited >= 2.0  # the full time it states, counted from the workers' death
     kept = rows(out)
     assert set(seen) <= set(kept) and len(kept) < 16
 

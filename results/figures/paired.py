@@ -5,9 +5,8 @@ import numpy as np
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from results.figures.facets import figure_legend, palette
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, log_axis,
-                                    panel_grid, value_scale)
+from results.figures.facets import figure_legend, palette, panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, log_axis, value_scale
 
 
 def compare_plot(table, *, hue="depth", title=None):
@@ -33,8 +32,9 @@ def compare_plot(table, *, hue="depth", title=None):
     if paired.empty:
         raise ValueError("the two sides share no config with an ok seed on both: nothing "
                          "to compare")
-    fig, axes = panel_grid(1, 2, panel_size=(3.4, 3.0), sharex=False, sharey=False,
-                           extra_width=0.8, extra_height=0.8)
+    fig, axes, _ = panel_cells({"paired": (0, 0), "differences": (0, 1)}, (1, 2),
+                               panel_size=(3.4, 3.0), sharex=False, sharey=False,
+                               extra_height=0.8)
     hue = hue if hue in paired else None
     colors = palette(paired[hue].unique()) if hue else None
     _scatter_panel(axes[0, 0], paired, f"{on}_{lb}", f"{on}_{la}", hue, colors)

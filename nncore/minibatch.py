@@ -1,0 +1,129 @@
+"""Mini-batches without per-step copies, and one first-layer product for shared batches.
+
+A mini-batch step multiplies the first layer by its batch in two layouts: transposed,
+``(n_in + 1, m)``, for the forward product, and as rows, ``(m, n_in + 1)``, for the weight
+gradient. Gathering and transposing every batch on its own (two copies and a gather per
+step) cost more than the products of a 30-wide net on MNIST-shaped data. ``Batches``
+instead gathers a chunk of many batches per replica into reused buffers, transposes the
+chunk's batches in one call, and hands out every batch as views of those buffers. A
+transposed *view* of the rows would save that copy, but OpenBLAS then sums the forward
+product in another order (last bits differ), and float64 results must stay as they are;
+a column slice of one transposed chunk keeps the bits but makes the forward product
+about twice as slow (785 rows read at a large stride).
+
+Each batch's transposed inputs are contiguous, as the gathered copy was, and its rows
+differ only in their batch stride: the products get the arguments they always got, so
+the numbers are bit for bit those of gathering each batch.
+"""
+import numpy as np
+
+CHUNK_ELEMENTS = 2**19  # a chunk's input values over all replicas: 4 MB in float64
+
+
+class Batches:
+    """One epoch's mini-batches at a time, as views of buffers filled a chunk at a time.
+
+    Parameters
+    ----------
+    X_rows : ndarray (n, n_in + 1)
+        The inputs with their ones column (``engine.inputs``).
+    Y : ndarray (n, n_out)
+    batch_size : int
+    rngs : list
+        Generators with ``permutation(n)``: one per replica, or one for all (``shared``).
+    shared : bool
+        Every replica trains on the same batches (one order from ``rngs[0]``).
+    n_replicas : int
+    """
+
+    def __init__(self, X_rows, Y, batch_size, rngs, shared, n_replicas):
+        self.X_rows, self.Y, self.batch_size = X_rows, Y, batch_size
+        self.rngs, self.shared = rngs, shared
+        self.n, width = X_rows.shape
+        S = 1 if shared else n_replicas
+        per_chunk = max(1, CHUNK_ELEMENTS // (S * width * batch_size))
+        self.chunk = min(self.n, per_chunk * batch_size)  # whole batches: none is split
+        self._buffers = {}
+
+    def _buffers_for(self, S, k):
+        """Buffers for a chunk of ``k`` rows: the gathered rows, and each whole batch's
+        transposed inputs and targets contiguous on their own, then the short last
+        batch's (the layout the forward product wants, so it sums as it always has)."""
+        if k not in self._buffers:  # the chunk size, and at most one shorter last chunk
+            X, Y, bs = self.X_rows, self.Y, self.batch_size
+            (width, dtype), n_out, whole, rest = X.shape[1:] + (X.dtype,), Y.shape[1], *divmod(k, bs)
+            self._buffers[k] = (np.empty((S, k, width), dtype),
+                                np.empty((S, whole, width, bs), dtype),
+                                np.empty((S, whole, n_out, bs), Y.dtype),
+                                np.empty((S, width, rest), dtype),
+                                np.empty((S, n_out, rest), Y.dtype))
+        return self._buffers[k]
+
+    def epoch(self):
+        """Yield ``(X_T, rows, Y_T)`` per batch, in this epoch's order (a new one per call).
+
+        Shapes ``(S, n_in + 1, m)``, ``(S, m, n_in + 1)``, ``(S, n_out, m)``; without the
+        leading ``S`` when ``shared``. Each is valid until the next one is yielded.
+        """
+        if self.shared:
+            order = self.rngs[0].permutation(self.n)[None]
+        else:  # each replica's order from its own generator: as when it trains alone
+            order = np.stack([rng.permutation(self.n) for rng in self.rngs])
+        S, bs = order.shape[0], self.batch_size
+        for c0 in range(0, self.n, self.chunk):
+            idx = order[:, c0 : c0 + self.chunk]
+            R, X_T, Y_T, X_T_rest, Y_T_rest = self._buffers_for(S, idx.shape[1])
+            np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
+            Y = self.Y[idx]
+            whole = X_T.shape[1] * bs
+            np.copyto(X_T, _batches_T(R[:, :whole], bs))
+            np.copyto(Y_T, _batches_T(Y[:, :whole], bs))
+            np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
+            np.copyto(Y_T_rest, Y[:, whole:].transpose(0, 2, 1))
+            batches = [(X_T[:, b], R[:, b * bs : (b + 1) * bs], Y_T[:, b])
+                       for b in range(X_T.shape[1])]
+            if whole < idx.shape[1]:
+                batches.append((X_T_rest, R[:, whole:], Y_T_rest))
+            for X_b, rows, Y_b in batches:
+                yield (X_b[0], rows[0], Y_b[0]) if self.shared else (X_b, rows, Y_b)
+
+
+def _batches_T(rows, bs):
+    """``(S, b * bs, width)`` rows as ``(S, b, width, bs)``: each batch transposed (a view)."""
+    S, k, width = rows.shape
+    return rows.reshape(S, k // bs, bs, width).transpose(0, 1, 3, 2)
+
+
+class SharedFirst:
+    """The first layer's two products when every replica multiplies the same batch.
+
+    ``[W_1 ... W_S]``'s blocks ``(S, fan_out, n_in + 1)`` are one ``(S * fan_out, n_in + 1)``
+    matrix in memory, and so are their gradients: the forward product of all replicas is
+    one ``(S * fan_out, n_in + 1) @ (n_in + 1, m)`` and the weight gradient one
+    ``(S * fan_out, m) @ (m, n_in + 1)``, instead of ``S`` small products each. The deltas
+    and pre-activations pass through small contiguous buffers (the engine's own carry a row
+    of ones between replicas). A larger product sums in another order than ``S`` small
+    ones: each replica equals itself trained alone to rounding, not bit for bit.
+    """
+
+    def __init__(self, stack, ws):
+        S, fan_out, width = stack.blocks[0].shape
+        m, dtype = ws.P.shape[-1], stack.dtype
+        self.B = stack.blocks[0].reshape(S * fan_out, width)  # views: the flat buffers
+        self.G = stack.grad_blocks[0].reshape(S * fan_out, width)
+        self.Z = np.empty((S * fan_out, m), dtype)
+        self.D = np.empty((S * fan_out, m), dtype)
+        self.Z_stacked = self.Z.reshape(S, fan_out, m)
+        self.D_stacked = self.D.reshape(S, fan_out, m)
+        self.out = ws.H_rows[0] if ws.H else ws.P
+        self.delta = ws.D[0]
+
+    def forward(self, X_T):
+        """The first layer's pre-activations into the workspace, from ``X_T`` (n_in + 1, m)."""
+        np.matmul(self.B, X_T, self.Z)
+        np.copyto(self.out, self.Z_stacked)
+
+    def gradient(self, rows):
+        """The first layer's weight and bias gradients, from ``rows`` (m, n_in + 1)."""
+        np.copyto(self.D_stacked, self.delta)
+        np.matmul(self.D, rows, self.G)

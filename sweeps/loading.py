@@ -1,0 +1,188 @@
+"""Read a sweep's store as a tidy DataFrame: ``sweeps.load`` and ``sweeps.load_meta``.
+
+The columns are those of :mod:`sweeps.schema`; the ``results`` package reads them.
+"""
+from collections import Counter
+
+import numpy as np
+
+from sweeps.keys import job_key
+from sweeps.lock import run_is_live
+from sweeps.schema import (BOOKKEEPING_COLUMNS, CONFIG_COLUMNS, CURVE_COLUMNS,
+                           IDENTITY_COLUMNS, KEY_DEFAULTS, KIND_METRICS, METRICS,
+                           STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS, WEIGHT_COLUMNS,
+                           frame_columns, layers_text, task_column)
+from sweeps.store import Store
+
+
+def _stored_facts(rec: dict):
+    """The task's facts read off a stored trained job (None if it never trained).
+
+    Exact: ``n_in`` is the input layer's width; the kind is which metrics it recorded;
+    ``val_loss`` / ``test_loss`` exist exactly where rows were held out; and the output
+    layer has ``n_out`` units (regression), or one unit for two classes and else one per
+    class (``nncore.output_units``; a truth table's single unit is two classes too).
+    """
+    layers, metrics = rec["layers"], rec["metrics"]
+    if not layers or not metrics:
+        return None
+    kind = next((k for k, names in KIND_METRICS.items()
+                 if any(name in metrics for name in names)), None)
+    if kind is None:
+        return None
+    n_out = 2 if kind == "classification" and layers[-1] == 1 else layers[-1]
+    values = (kind, int(layers[0]), int(n_out), "val_loss" in metrics, "test_loss" in metrics)
+    return dict(zip(TASK_FACT_COLUMNS, values))
+
+
+def _built_facts(cfg: dict, cache: dict):
+    """The task's facts of a job that did not train, from its data set if it builds."""
+    from sweeps.tasks import TaskError, make_task
+
+    frozen = (cfg["task"], repr(sorted(cfg["task_params"].items())))
+    if frozen not in cache:
+        try:
+            cache[frozen] = make_task(cfg["task"], **cfg["task_params"]).facts
+        except (TaskError, OSError):  # the data that made it fail: no facts to tell
+            cache[frozen] = None
+    return cache[frozen]
+
+
+def task_facts(rec: dict, cache: dict) -> dict:
+    """``TASK_FACT_COLUMNS`` of a job record: as its worker recorded them, else read off
+    what the store holds (:func:`_stored_facts`), else from its task; None where unknown.
+    ``cache`` maps task params to facts across one load."""
+    facts = rec.get("task_facts") or _stored_facts(rec) or _built_facts(rec["config"], cache)
+    return facts or dict.fromkeys(TASK_FACT_COLUMNS)
+
+
+def _config_values(rec: dict, cfg: dict) -> dict:
+    """The ``CONFIG_COLUMNS`` of a record: the config's keys, and the architecture."""
+    layers = rec["layers"]
+    arch = {"hidden": tuple(cfg["hidden"]),
+            "layers": None if layers is None else layers_text(layers),
+            "depth": len(cfg["hidden"]),
+            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
+    return {c: arch[c] if c in arch else cfg.get(c) for c in CONFIG_COLUMNS}
+
+
+def _row(rec: dict, curves: bool, weights: bool, cache: dict) -> dict:
+    """One frame row of a job record, group by group (``sweeps.schema.frame_columns``)."""
+    cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
+    row = {c: rec[c] for c in IDENTITY_COLUMNS}
+    row.update(_config_values(rec, cfg))
+    row.update({task_column(k): v for k, v in cfg["task_params"].items()})
+    row["task_params"] = dict(cfg["task_params"])
+    row.update(task_facts(rec, cache))
+    row.update({c: rec[c] for c in STATUS_COLUMNS})
+    metrics = rec["metrics"] or {}
+    row.update({m: metrics.get(m, np.nan) for m in METRICS})
+    arrays = (*(CURVE_COLUMNS if curves else ()), *(WEIGHT_COLUMNS if weights else ()))
+    row.update({c: rec[c] for c in (*arrays, *BOOKKEEPING_COLUMNS)})
+    return row
+
+
+def is_current(rec: dict) -> bool:
+    """Whether a stored job is of this results-format version (``sweeps.keys``).
+
+    A job's key hashes its config with the version, so a row whose key is not the key of
+    its config under today's version was trained under another meaning of the results:
+    it stays in the store, untouched, but is neither shown nor mixed with today's.
+    """
+    return job_key(rec["config"]) == rec["key"]
+
+
+def load(out_dir, *, curves=True, weights=True):
+    """Return every finished job of a sweep as a tidy DataFrame, one row per job.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory of ``sweeps run`` (holding ``sweep.db``).
+    curves : bool, default=True
+        Include the curve columns (``curve_epoch``, ``curve_loss``, ``curve_val_loss``,
+        ``weight_stats``).
+    weights : bool, default=True
+        Include ``weights`` and ``biases`` (lists of numpy arrays; None for failed jobs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :mod:`sweeps.schema`: identity, config axes and one column per task
+        parameter, status, metrics (NaN where not applicable), arrays on request, and
+        bookkeeping. Reading never needs the run lock: rows committed by a sweep still
+        running are included. Rows of an older results format are left out (a rerun
+        trains those jobs again; ``load_meta(out_dir)["stale"]`` counts them).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` holds no ``sweep.db``.
+    sweeps.store.StoreError
+        If the database is not a sweeps result store.
+    """
+    import pandas as pd  # deferred: keeps `sweeps --help` and worker start-up fast
+
+    with Store.open(out_dir) as store:
+        records = store.jobs(curves=curves, weights=weights)
+    cache = {}
+    current = [rec for rec in records if is_current(rec)]
+    rows = [_row(rec, curves, weights, cache) for rec in current]
+    params = dict.fromkeys(task_column(k) for rec in current
+                           for k in rec["config"]["task_params"])
+    columns = frame_columns(params, curves=curves, weights=weights)
+    df = pd.DataFrame(rows, columns=columns)
+    # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or
+    # int, and a fact is None where unknown.
+    for column in ("batch_size", *TASK_FACT_COLUMNS):
+        values = [row[column] for row in rows]
+        if column == "batch_size" or None in values:
+            df[column] = pd.Series(values, dtype=object)
+    return df
+
+
+def load_meta(out_dir) -> dict:
+    """Return what a sweep's store knows about itself.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory of ``sweeps run``.
+
+    Returns
+    -------
+    dict
+        ``name``, ``spec`` (TOML text), ``created``, ``planned`` (number of jobs of the latest
+        run), ``counts`` (status -> number of stored jobs of the current results format,
+        plus ``pending``: planned jobs without such a row), ``earlier`` (stored jobs of the
+        current format that the latest run did not plan: other settings run before into
+        the same folder), ``versions`` (package -> version), ``python``,
+        ``git_commit`` and ``git_dirty`` of the latest run, ``runs`` (number of runs),
+        ``stale`` (stored jobs of an older results format, left out of ``counts``),
+        ``running`` (whether the latest run is still going: :func:`sweeps.lock.run_is_live`)
+        and ``outcome`` of the latest run (``complete``, ``interrupted``, ``error``; None
+        while it runs or when its process was killed outright).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out_dir`` holds no ``sweep.db``.
+    """
+    with Store.open(out_dir) as store:
+        meta = store.meta()
+        records = store.jobs(curves=False, weights=False)
+        planned = [key for key, _ in store.planned()]
+        run = store.last_run()
+    statuses = {rec["key"]: rec["status"] for rec in records if is_current(rec)}
+    counts = Counter({status: 0 for status in STATUSES})
+    counts.update(statuses.values())
+    counts["pending"] = sum(key not in statuses for key in planned)
+    earlier = len(statuses.keys() - set(planned))
+    return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
+            "planned": len(planned), "counts": dict(counts), "earlier": earlier,
+            "stale": len(records) - len(statuses),
+            "versions": run.get("versions", {}), "python": run.get("python"),
+            "git_commit": run.get("git_commit"),
+            "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),
+            "runs": run.get("run_id", 0), "running": run_is_live(run),
+            "outcome": run.get("outcome")}

@@ -1,0 +1,216 @@
+"""The Dask pool: a group that kills every worker it lands on is stored ``failed``; a
+cluster that goes away ends the sweep with one line (:class:`ClusterLost`)."""
+import logging
+import os
+import time
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from functools import partial
+
+from sweeps.pools.lost import lost_group
+from sweeps.tasks.cache import Scattered
+from sweeps.training import train_group
+
+#: Environment variable: seconds a Dask sweep waits with no live worker before giving up.
+NO_WORKER_TIMEOUT_ENV = "SWEEPS_DASK_NO_WORKER_TIMEOUT"
+DEFAULT_NO_WORKER_TIMEOUT = 60.0
+
+
+class ClusterLost(RuntimeError):
+    """The Dask scheduler, or every Dask worker, is gone; every finished result is stored.
+
+    ``summary`` (set by the runner) says what was done; running the sweep again resumes.
+    """
+
+    summary = None
+
+
+def no_worker_timeout() -> float:
+    """Seconds a Dask sweep waits with no live worker (``SWEEPS_DASK_NO_WORKER_TIMEOUT``)."""
+    text = os.environ.get(NO_WORKER_TIMEOUT_ENV, "")
+    try:
+        value = float(text) if text else DEFAULT_NO_WORKER_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{NO_WORKER_TIMEOUT_ENV} must be a number of seconds > 0; "
+                         f"got {text!r}")
+    return value
+
+
+def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0, data=None):
+    """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
+
+    Each data set of ``data`` (``sweeps.tasks.cache.prepare``) goes to the workers once,
+    through Dask (``sweeps.tasks.cache.Scattered``): they need no copy of its file.
+
+    Raises
+    ------
+    ClusterLost
+        When the scheduler is lost, or no worker is alive for ``timeout`` seconds.
+    """
+    from distributed import KilledWorker
+    from distributed import wait as dask_wait
+
+    shared, futures = Scattered(client, data or {}, timeout), {}
+
+    def submit(group):
+        try:
+            future = client.submit(partial(train_group, limit_blas=True), group,
+                                   data=shared.of(group), pure=False)
+        except (TimeoutError, OSError, CancelledError):  # scattering its data failed
+            _live_workers(client)  # ClusterLost if the scheduler is gone, else:
+            raise ClusterLost(_no_worker(timeout)) from None
+        futures[future] = group
+
+    for group in groups:
+        submit(group)
+    no_worker_since = None  # the first look that found no live worker, since one did
+    while futures:
+        try:
+            done, _ = dask_wait(list(futures), timeout=poll,
+                                return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = ()
+        except OSError:
+            raise ClusterLost(_scheduler_lost(client)) from None
+        except CancelledError:  # the scheduler gone, or every copy of a data set
+            done = _resubmit_cancelled(client, futures, submit)
+        progressed = False
+        for future in done:
+            results = _group_results(client, future, futures[future], KilledWorker, poll)
+            if results is not None:
+                del futures[future]
+                progressed = True
+                yield results
+        if not progressed:
+            # Counted from the first look that found none (not from the last that found
+            # one, up to a poll earlier), so the run waits the full time it states.
+            if _live_workers(client):
+                no_worker_since = None
+            elif no_worker_since is None:
+                no_worker_since = time.monotonic()
+            elif time.monotonic() - no_worker_since >= timeout:
+                raise ClusterLost(_no_worker(timeout))
+    # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+def _no_worker(timeout: float) -> str:
+    return f"no live Dask worker for {timeout:g} s (set {NO_WORKER_TIMEOUT_ENV} to wait longer)"
+
+
+def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
+    """Submit again the groups whose futures the scheduler cancelled while it is still
+    connected: it forgets a scattered data set when every worker holding it died, and
+    cancels what needed it (``submit`` scatters it again). Returns no finished future."""
+    _live_workers(client)  # ClusterLost if the scheduler is gone
+    for future in [f for f in futures if f.status == "cancelled"]:
+        submit(futures.pop(future))
+    return ()
+
+
+def _group_results(client, future, group: list, KilledWorker, timeout: float):
+    """The results of a finished Dask future, or its group failed if its workers died.
+
+    None if they did not come within ``timeout`` seconds: the worker holding them died,
+    and the scheduler computes them again (the future is waited for again, and the wait
+    for a live worker is bounded).
+    """
+    if future.status == "cancelled":  # the client lost the scheduler
+        raise ClusterLost(_scheduler_lost(client))
+    try:
+        if future.status == "finished" and not client.who_has(future).get(future.key):
+            # Its data died with its worker: asking for it would wait for the scheduler
+            # to compute it again, and a fetch abandoned on timeout lingers in the
+            # client's event loop (asyncio reports it when the client closes).
+            return None
+        return future.result(timeout=timeout)
+    except TimeoutError:
+        _forget_abandoned_fetches(client)
+        return None
+    except KilledWorker as exc:  # the scheduler gave up after allowed-failures deaths
+        return lost_group(group, f"worker process died: {exc.allowed_failures + 1} Dask "
+                                 "workers died running it")
+    except (OSError, CancelledError):  # fetching the result from its worker failed
+        raise ClusterLost(_scheduler_lost(client)) from None
+    except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
+        return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def _forget_abandoned_fetches(client) -> None:
+    """A fetch abandoned on timeout ends, when the client closes, in an ``AllExit`` that
+    nobody awaits: asyncio would print it ("Task exception was never retrieved"), at the
+    interpreter's exit, under the runner's one line. Drop just those reports."""
+    from distributed.client import AllExit
+
+    loop = getattr(client.loop, "asyncio_loop", None)
+    if loop is None:
+        return
+
+    def handler(loop, context):
+        if not isinstance(context.get("exception"), AllExit):
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
+@contextmanager
+def quiet_cluster_logs():
+    """Silence distributed's log records (and asyncio's) while a Dask sweep runs.
+
+    The runner reports a lost scheduler or worker itself, in one line; distributed's own
+    records of it (reconnection attempts, a worker's death, with tracebacks) would bury
+    that line. Its loggers have levels of their own (``distributed.client``, ...): each is
+    quieted, and asyncio's, which reports the fetch of a lost result abandoned after a
+    timeout. The levels are restored afterwards.
+    """
+    names = dict.fromkeys(["asyncio", *logging.root.manager.loggerDict])
+    logs = [logging.getLogger(name) for name in names
+            if name == "asyncio" or name.split(".")[0] == "distributed"]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for log, level in zip(logs, levels):
+            log.setLevel(level)
+
+
+def _live_workers(client) -> int:
+    if client.status != "running":  # reconnecting, or closed after failing to
+        raise ClusterLost(_scheduler_lost(client))
+    try:
+        return len(client.nthreads())
+    except (OSError, CancelledError):
+        raise ClusterLost(_scheduler_lost(client)) from None
+
+
+def _scheduler_lost(client) -> str:
+    address = getattr(client.scheduler, "address", None) or "its address"
+    return f"lost the connection to the Dask scheduler at {address}"
+
+
+@contextmanager
+def dask_client(n_workers: int, scheduler):
+    """A Dask client: of the scheduler at ``scheduler``, else of a local cluster of
+    ``n_workers`` single-threaded processes (closed on leaving)."""
+    from distributed import Client, LocalCluster
+
+    with quiet_cluster_logs():
+        if scheduler:
+            try:
+                client = Client(scheduler)
+            except OSError as exc:
+                raise ClusterLost(f"cannot reach the Dask scheduler at {scheduler}: "
+                                  f"{exc}".splitlines()[0]) from None
+            with client:
+                yield client
+            return
+        with LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                          processes=True, host="127.0.0.1", dashboard_address=None,
+                          # no dashboard, but the scheduler's HTTP routes still listen:
+                          # on a free port, not 8787 (taken: a warning on stderr)
+                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client

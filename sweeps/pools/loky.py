@@ -1,0 +1,157 @@
+"""The loky pool: one single-worker executor per slot, so a worker's death fails only its
+group, and workers that die with their driver (see :mod:`sweeps.pools`)."""
+import ctypes
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from functools import partial
+
+from joblib.externals.loky import ProcessPoolExecutor
+from joblib.externals.loky.process_executor import BrokenProcessPool
+from joblib.parallel import ParallelBackendBase
+
+from sweeps.pools.lost import death_reason, lost_group
+from sweeps.tasks.cache import data_for
+from sweeps.training import train_group
+
+#: Seconds between two looks of a worker at its parent (the fallback of PR_SET_PDEATHSIG).
+PARENT_POLL = 0.5
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+# -- workers die with their driver ---------------------------------------------------------
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when ``parent_pid``, its driver, ends.
+
+    Run first in every worker (the loky initializer). On Linux the kernel sends SIGKILL
+    the moment the parent goes (``prctl(PR_SET_PDEATHSIG)``); everywhere, a daemon thread
+    looks every ``PARENT_POLL`` seconds whether the process was re-parented. Ctrl-C is the
+    driver's to handle (it stops the pool), so workers ignore SIGINT: a terminal sends it
+    to the whole foreground process group.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="sweeps-watch-parent").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would: nothing left to clean up
+
+
+# -- the pool ----------------------------------------------------------------------------
+def loky_results(groups: list, n_workers: int, *, train=train_group, data=None):
+    """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
+
+    Results come as groups finish (unordered). A group whose worker died is yielded as
+    :func:`lost_group` records, and its slot gets a fresh worker. Closing the generator
+    (Ctrl-C in the driver) kills the workers. ``train(group, limit_blas=True)`` runs in
+    the workers (:func:`sweeps.training.train_group`).
+    """
+    pending = list(reversed(groups))  # pop() takes them in the given order
+    slots = [None] * n_workers
+    running = {}  # future -> (slot, group, worker process or None)
+    dead_since = {}  # future -> when its worker was first seen dead with no answer
+    try:
+        while pending or running:
+            busy = {slot for slot, _, _ in running.values()}
+            for slot in range(n_workers):
+                if pending and slot not in busy:
+                    group = pending.pop()
+                    extra = {} if data is None else {"data": data_for(data, group)}
+                    future = _submit(slots, slot, partial(train, **extra), group)
+                    running[future] = (slot, group, _worker_process(slots[slot]))
+            done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
+            for future in list(running):
+                slot, group, process = running[future]
+                exitcode = None if process is None else process.exitcode
+                if future not in done:
+                    if exitcode is None or not _overdue(dead_since, future):
+                        continue
+                    # Killed while sending its result: loky waits for the rest of the
+                    # message forever. Unblock it; the group is lost all the same.
+                    _close_result_pipe(slots[slot])
+                elif not isinstance(future.exception(), BrokenProcessPool):
+                    del running[future]
+                    yield future.result()
+                    continue
+                del running[future]
+                dead_since.pop(future, None)
+                slots[slot].shutdown(wait=False, kill_workers=True)
+                slots[slot] = None  # replaced when the slot takes its next group
+                if exitcode is None and future.done():
+                    exitcode = _exit_code(future.exception())
+                yield lost_group(group, death_reason(exitcode),
+                                 str(future.exception()) if future.done() else None)
+    finally:
+        for executor in slots:
+            if executor is not None:
+                executor.shutdown(wait=False, kill_workers=True)
+
+
+def _overdue(dead_since: dict, future, grace: float = 2.0) -> bool:
+    """Whether ``future``'s dead worker has had ``grace`` seconds for loky to report it."""
+    first = dead_since.setdefault(future, time.monotonic())
+    return time.monotonic() - first > grace
+
+
+def _worker_process(executor):
+    """The one worker process of ``executor`` (loky starts it in ``submit``), or None."""
+    processes = getattr(executor, "_processes", None) or {}
+    return next(iter(list(processes.values())), None)
+
+
+def _close_result_pipe(executor) -> None:
+    """Close the driver's end of the pipe the results come by: loky then reads the end of
+    it, finds the executor broken and releases its threads (else the interpreter's exit
+    would wait for them forever)."""
+    queue = getattr(executor, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+def _submit(slots: list, slot: int, train, group: list):
+    """Hand ``group`` to the worker of ``slots[slot]``, starting a worker if it has none
+    or if its worker died while idle (nothing was lost then: start another)."""
+    for _ in range(2):
+        if slots[slot] is None:
+            slots[slot] = _new_executor()
+        try:
+            return slots[slot].submit(train, group, limit_blas=True)
+        except BrokenProcessPool:
+            slots[slot].shutdown(wait=False, kill_workers=True)
+            slots[slot] = None
+    raise BrokenProcessPool("a new worker process died before it took any work")
+
+
+#: A -W option for loky's resource tracker, a process started with the driver's -W
+#: options: when the driver is SIGKILLed, it unlinks the semaphores the driver left (as it
+#: should) and warns of "leaked semlock objects" in two lines under the run's one line.
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+
+
+def _new_executor() -> ProcessPoolExecutor:
+    # One worker per executor: a broken executor names its one group. The thread-count
+    # variables are set before numpy loads (as joblib's inner_max_num_threads=1).
+    if _QUIET_TRACKER not in sys.warnoptions:  # before the first executor starts it
+        sys.warnoptions.append(_QUIET_TRACKER)
+    return ProcessPoolExecutor(
+        max_workers=1, initializer=die_with_parent, initargs=(os.getpid(),),
+        env={var: "1" for var in ParallelBackendBase.MAX_NUM_THREADS_VARS})
+
+
+def _exit_code(exc: BaseException):
+    """The dead worker's exit code, from loky's message ("... are {SIGKILL(-9)}")."""
+    match = re.search(r"exit codes of the workers are \{\w*\((-?\d+)\)", str(exc))
+    return int(match.group(1)) if match else None

@@ -6,6 +6,7 @@ every array must come back bit for bit, with the same dtype, and a job trained f
 cache must store exactly the numbers of the job trained from ``make_task``.
 """
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -147,3 +148,60 @@ def _assert_same_jobs(got_results, want_results):
                               [want["metrics"][n] for n in names], equal_nan=True)
         for a, b in zip(got["weights"] + got["biases"], want["weights"] + want["biases"]):
             assert np.array_equal(a, b)
+
+
+CSV_SPEC = """task = "csv"
+[params]
+path = {path!r}
+header = false
+target = 0
+scale = 255
+hidden = [[6], [9]]
+activation = "tanh"
+output = "softmax"
+loss = "cross_entropy"
+optimizer = "gd"
+lr = 0.5
+batch_size = 10
+epochs = 2
+seed = [0, 1]
+"""
+
+
+def test_a_dask_worker_that_cannot_see_the_csv_trains_it_from_the_scattered_data(tmp_path):
+    """The worker runs in another directory, and the CSV is moved away once the driver
+    has planned: each data set must reach it through Dask. The numbers are those of
+    the same sweep run before on local worker processes, reading the file."""
+    distributed = pytest.importorskip("distributed")
+    from sweep_helpers import stored_metrics, write_spec
+
+    from sweeps.runner import run_sweep
+    from sweeps.spec import load_spec
+
+    path = mnist_csv(tmp_path / "mnist.csv")
+    spec_path = write_spec(tmp_path, "mnist", CSV_SPEC.format(path=str(path)))
+    run_sweep(load_spec(spec_path), tmp_path / "local", n_jobs=2)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def move_the_csv_away(summary):
+        if path.exists():  # planning is done: nothing may read the file any more
+            path.rename(tmp_path / "moved.csv")
+
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
+                                  ) as cluster:
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                                   cluster.scheduler_address, "--nthreads", "1",
+                                   "--no-dashboard"], cwd=elsewhere,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            summary = run_sweep(load_spec(spec_path), tmp_path / "dask",
+                                scheduler=cluster.scheduler_address,
+                                progress=move_the_csv_away)
+        finally:
+            worker.kill()
+            worker.wait()
+    assert not path.exists() and summary.ok == 4 and summary.failed == 0
+    assert stored_metrics(tmp_path / "dask") == stored_metrics(tmp_path / "local")
+    assert not (tmp_path / "dask" / cache.CACHE_DIR).exists()  # removed when it ended

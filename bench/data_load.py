@@ -34,9 +34,10 @@ _out = os.path.join(os.environ["DATA_LOAD_RECORDS"], f"{os.getpid()}.json")
 def _write():
     heavy = sorted({m.split(".")[0] for m in sys.modules} & {"pandas", "sklearn", "scipy"})
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with open(_out, "w") as fh:
+    with open(_out + ".tmp", "w") as fh:  # renamed: a killed worker leaves no half file
         json.dump({"pid": os.getpid(), "imports": _total[0], "heavy": heavy,
                    "trains": "sweeps.training" in sys.modules, "peak_rss_mb": rss}, fh)
+    os.replace(_out + ".tmp", _out)
 
 def _import(*args, **kwargs):
     if _depth[0]:
@@ -106,7 +107,7 @@ def run_once(tree: str, spec: str, folder: str, jobs: int) -> dict:
     if proc.returncode:
         raise RuntimeError(f"sweeps run failed: {proc.stderr.read()}")
     procs = []
-    for name in os.listdir(records):
+    for name in [n for n in os.listdir(records) if n.endswith(".json")]:
         with open(os.path.join(records, name)) as fh:
             procs.append(json.load(fh))
     driver = [p for p in procs if p["pid"] == proc.pid]

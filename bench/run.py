@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import csv_load  # noqa: E402
+import data_load  # noqa: E402
 import engine_floor  # noqa: E402
 import explain_speed  # noqa: E402
 import gridsearch_speed  # noqa: E402
@@ -29,6 +30,8 @@ def main():
     print(validation_cost.main(epochs=args.epochs, seeds=args.seeds))
     print("\n## Loading an MNIST-sized CSV\n")
     print(csv_load.main())
+    print("\n## sweeps run on that CSV: the data loaded once per sweep (issue 22)\n")
+    print(data_load.main())
     print("\n## GridSearchCV with scikit-learn's MLPClassifier and with nncore's\n")
     print(gridsearch_speed.main())
     print("\n## sweeps end to end (CLI)\n")

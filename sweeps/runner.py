@@ -19,6 +19,7 @@ from sweeps.lock import run_lock
 from sweeps.pools import BACKENDS, ClusterLost, parallel_pool
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
+from sweeps.tasks.cache import sweep_data
 from sweeps.training import stack_groups
 
 
@@ -159,11 +160,12 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         todo = _plan(planned, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
-            if progress:
-                progress(summary)
-            if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
-                with parallel_pool(backend, n_jobs, scheduler) as results_of:
-                    _execute(todo, store, run_id, summary, results_of, progress)
+            with sweep_data(out_dir, todo) as data:  # each data set built once, by us
+                if progress:
+                    progress(summary)
+                if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
+                    with parallel_pool(backend, n_jobs, scheduler, data) as results_of:
+                        _execute(todo, store, run_id, summary, results_of, progress)
             outcome = "complete"
         except ClusterLost as exc:
             exc.summary = summary

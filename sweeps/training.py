@@ -18,7 +18,7 @@ import nncore
 from sweeps.keys import config_id, job_key
 from sweeps.schema import KEY_DEFAULTS, SPLITS, job_record, now
 from sweeps.store.codec import pack_result
-from sweeps.tasks import make_task
+from sweeps.tasks.cache import task_dataset
 
 MAX_CURVE_POINTS = 300
 
@@ -54,7 +54,7 @@ def stack_groups(groups: list, max_stack: int = MAX_STACK) -> list:
     return [chunk for chunks in stacks.values() for chunk in chunks]
 
 
-def train_group(configs: list, *, limit_blas: bool = True) -> list:
+def train_group(configs: list, *, limit_blas: bool = True, data=None) -> list:
     """Train every job of one group; never raise for a job's own failure.
 
     Parameters
@@ -66,6 +66,9 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
         cores. The threading backend passes False and limits once in the driver instead:
         thread-pool limits are process-wide, and threads setting and restoring them
         concurrently would race.
+    data : Dataset, sweeps.tasks.cache.CachedDataset or None, default=None
+        The group's data set as the driver sent it (``sweeps.tasks.cache.task_dataset``):
+        itself, or a cache entry to memory-map; None builds it here with ``make_task``.
 
     Returns
     -------
@@ -78,7 +81,7 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     info = {"layers": None, "task_facts": None}
     try:
         with threadpool_limits(1) if limit_blas else nullcontext():
-            results = _train(configs, info)
+            results = _train(configs, info, data)
     except Exception as exc:  # recorded in the store, not swallowed: see _failed
         results = [_failed(cfg, exc, info) for cfg in configs]
     wall = (time.perf_counter() - t0) / len(configs)
@@ -95,9 +98,9 @@ def train_group(configs: list, *, limit_blas: bool = True) -> list:
     return results
 
 
-def _train(configs: list, info: dict) -> list:
+def _train(configs: list, info: dict, data) -> list:
     cfg = configs[0]
-    ds = make_task(cfg["task"], **cfg["task_params"])
+    ds = task_dataset(cfg, data)
     layers = [ds.n_in, *cfg["hidden"], ds.output_units(cfg["output"])]
     info["layers"], info["task_facts"] = layers, ds.facts
     nets = nncore.fit_replicas(

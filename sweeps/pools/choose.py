@@ -20,24 +20,25 @@ def n_workers(n_jobs) -> int:
 
 
 @contextmanager
-def parallel_pool(backend: str, n_jobs, scheduler):
+def parallel_pool(backend: str, n_jobs, scheduler, data=None):
     """Set up the workers; yield a function: the groups -> an iterator of their results.
 
     The results come unordered, one list of job records per group, as each group finishes;
     a group whose worker died comes as failed records (:mod:`sweeps.pools.lost`).
+    ``data`` holds the groups' data sets (``sweeps.tasks.cache.prepare``), or None.
     """
     workers = n_workers(n_jobs)
     if backend == "threading":
         # Thread-pool limits are process-wide: set once here, not by each thread.
         with parallel_config(backend="threading"), threadpool_limits(1):
-            yield partial(joblib_results, n_workers=workers, limit_blas=False)
+            yield partial(joblib_results, n_workers=workers, limit_blas=False, data=data)
     elif backend == "loky" and workers == 1:
         # joblib's n_jobs=1: the driver trains, no process to start (nor to lose).
         with parallel_config(backend="loky", inner_max_num_threads=1):
-            yield partial(joblib_results, n_workers=1, limit_blas=True)
+            yield partial(joblib_results, n_workers=1, limit_blas=True, data=data)
     elif backend == "loky":
-        yield partial(loky_results, n_workers=workers)
+        yield partial(loky_results, n_workers=workers, data=data)
     else:
         timeout = no_worker_timeout()  # a bad value is refused before the cluster starts
         with dask_client(workers, scheduler) as client:
-            yield partial(dask_results, client, timeout=timeout)
+            yield partial(dask_results, client, timeout=timeout, data=data)

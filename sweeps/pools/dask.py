@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import partial
 
 from sweeps.pools.lost import lost_group
+from sweeps.tasks.cache import Scattered
 from sweeps.training import train_group
 
 #: Environment variable: seconds a Dask sweep waits with no live worker before giving up.
@@ -37,8 +38,11 @@ def no_worker_timeout() -> float:
     return value
 
 
-def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
+def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0, data=None):
     """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
+
+    Each data set of ``data`` (``sweeps.tasks.cache.prepare``) goes to the workers once,
+    through Dask (``sweeps.tasks.cache.Scattered``): they need no copy of its file.
 
     Raises
     ------
@@ -48,8 +52,19 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
     from distributed import KilledWorker
     from distributed import wait as dask_wait
 
-    futures = {client.submit(partial(train_group, limit_blas=True), group, pure=False): group
-               for group in groups}
+    shared, futures = Scattered(client, data or {}, timeout), {}
+
+    def submit(group):
+        try:
+            future = client.submit(partial(train_group, limit_blas=True), group,
+                                   data=shared.of(group), pure=False)
+        except (TimeoutError, OSError, CancelledError):  # scattering its data failed
+            _live_workers(client)  # ClusterLost if the scheduler is gone, else:
+            raise ClusterLost(_no_worker(timeout)) from None
+        futures[future] = group
+
+    for group in groups:
+        submit(group)
     no_worker_since = None  # the first look that found no live worker, since one did
     while futures:
         try:
@@ -57,8 +72,10 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
                                 return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = ()
-        except (OSError, CancelledError):
+        except OSError:
             raise ClusterLost(_scheduler_lost(client)) from None
+        except CancelledError:  # the scheduler gone, or every copy of a data set
+            done = _resubmit_cancelled(client, futures, submit)
         progressed = False
         for future in done:
             results = _group_results(client, future, futures[future], KilledWorker, poll)
@@ -74,9 +91,22 @@ def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
             elif no_worker_since is None:
                 no_worker_since = time.monotonic()
             elif time.monotonic() - no_worker_since >= timeout:
-                raise ClusterLost(f"no live Dask worker for {timeout:g} s (set "
-                                  f"{NO_WORKER_TIMEOUT_ENV} to wait longer)")
+                raise ClusterLost(_no_worker(timeout))
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+def _no_worker(timeout: float) -> str:
+    return f"no live Dask worker for {timeout:g} s (set {NO_WORKER_TIMEOUT_ENV} to wait longer)"
+
+
+def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
+    """Submit again the groups whose futures the scheduler cancelled while it is still
+    connected: it forgets a scattered data set when every worker holding it died, and
+    cancels what needed it (``submit`` scatters it again). Returns no finished future."""
+    _live_workers(client)  # ClusterLost if the scheduler is gone
+    for future in [f for f in futures if f.status == "cancelled"]:
+        submit(futures.pop(future))
+    return ()
 
 
 def _group_results(client, future, group: list, KilledWorker, timeout: float):

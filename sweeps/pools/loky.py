@@ -8,12 +8,14 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
+from functools import partial
 
 from joblib.externals.loky import ProcessPoolExecutor
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import ParallelBackendBase
 
 from sweeps.pools.lost import death_reason, lost_group
+from sweeps.tasks.cache import data_for
 from sweeps.training import train_group
 
 #: Seconds between two looks of a worker at its parent (the fallback of PR_SET_PDEATHSIG).
@@ -48,7 +50,7 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 # -- the pool ----------------------------------------------------------------------------
-def loky_results(groups: list, n_workers: int, *, train=train_group):
+def loky_results(groups: list, n_workers: int, *, train=train_group, data=None):
     """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
 
     Results come as groups finish (unordered). A group whose worker died is yielded as
@@ -66,7 +68,8 @@ def loky_results(groups: list, n_workers: int, *, train=train_group):
             for slot in range(n_workers):
                 if pending and slot not in busy:
                     group = pending.pop()
-                    future = _submit(slots, slot, train, group)
+                    extra = {} if data is None else {"data": data_for(data, group)}
+                    future = _submit(slots, slot, partial(train, **extra), group)
                     running[future] = (slot, group, _worker_process(slots[slot]))
             done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
             for future in list(running):

@@ -262,7 +262,7 @@ def test_the_error_of_a_failed_group_is_the_first_line_of_a_long_message(monkeyp
     def broken_task(name, **params):
         raise RuntimeError("cannot read the data\nline 2 of the details\nline 3")
 
-    monkeypatch.setattr("sweeps.training.make_task", broken_task)
+    monkeypatch.setattr("sweeps.tasks.cache.make_task", broken_task)
     res, = train_group([_config("sine", SINE, [3], "identity", "mse")])
     assert res["status"] == "failed" and res["error"] == "RuntimeError: cannot read the data"
     assert res["traceback"].rstrip().endswith("line 2 of the details\nline 3")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.figures.facets import figure_legend, palette
-from results.figures.layout import (LABEL_SIZE, TICK_SIZE, figure_title, hide_unused,
-                                    metric_range, panel_grid, panel_title, wrap_shape)
+from results.figures.facets import figure_legend, palette, panel_cells
+from results.figures.layout import LABEL_SIZE, TICK_SIZE, figure_title, panel_title, wrap_shape
+from sweeps.schema import metric_range
 
 
 def _result(data, on):
@@ -45,7 +45,8 @@ def variance_shares(data, *, on=None):
             for r in result["axes"].itertuples()]
     rows += [(r.axes, r.share, r.share_low, r.share_high, r.p_value < result["alpha"])
              for r in result["interactions"].itertuples()]
-    fig, axes = panel_grid(1, 1, panel_size=(4.2, 0.3 * len(rows) + 0.6))
+    fig, axes, _ = panel_cells({"shares": (0, 0)}, (1, 1),
+                               panel_size=(4.2, 0.3 * len(rows) + 0.6))
     ax = axes[0, 0]
     y = np.arange(len(rows))[::-1]
     shares = np.array([r[1] for r in rows]) * 100
@@ -81,9 +82,10 @@ def main_effects(data, *, on=None):
     result = _result(data, on)
     main, order = result["main"], list(result["axes"]["axis"])
     shape = wrap_shape(len(order), col_wrap=min(4, len(order)))
-    fig, axes = panel_grid(*shape, panel_size=(2.2, 1.7), sharex=False, sharey=True)
+    fig, axes, panels = panel_cells({axis: divmod(i, shape[1]) for i, axis in enumerate(order)},
+                                    shape, panel_size=(2.2, 1.7), sharex=False, sharey=True)
     low, high = metric_range(result["on"])
-    for ax, axis in zip(axes.flat, order):
+    for axis, ax in panels.items():
         rows = main[main["axis"] == axis]
         x = np.arange(len(rows))
         _errorbars(ax, x - 0.08, rows["mean"], rows["ci_low"], rows["ci_high"], low, high,
@@ -95,7 +97,6 @@ def main_effects(data, *, on=None):
                       rotation=45 if len(rows) > 6 else 0)
         ax.set_xlim(-0.5, len(rows) - 0.5)
         panel_title(ax, axis, size=LABEL_SIZE)
-    hide_unused(axes, np.arange(axes.size) < len(order))
     axes[0, 0].set_ylabel(result["on"], fontsize=LABEL_SIZE)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     figure_legend(fig, handles, labels)
@@ -135,7 +136,8 @@ def interaction_plot(data, *, on=None):
     table = cells.groupby([first, second], sort=False)["mean"].mean().unstack(second)
     xs = [v for v in result["main"].loc[result["main"]["axis"] == first, "value"]]
     table = table.reindex(xs)
-    fig, axes = panel_grid(1, 1, panel_size=(3.6, 2.4), extra_width=1.0)
+    fig, axes, _ = panel_cells({(first, second): (0, 0)}, (1, 1), panel_size=(3.6, 2.4),
+                               extra_width=1.0)
     ax = axes[0, 0]
     colors = palette(list(table.columns))
     half = _half(result, len(cells) / table.size)

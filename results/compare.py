@@ -45,7 +45,8 @@ def compare(df_a, df_b=None, *, on=None, by=None, values=None, labels=None, keys
         differ in another axis too, pairing would mix that change in: refused); None
         takes whatever differs. One sweep: required; its first axis splits the sweep.
     values : (value, value), default=None
-        One sweep: the two values of ``by`` to compare; None when it has exactly two.
+        One sweep: the two values of ``by`` to compare, A first; None when it has exactly
+        two (A the first in sorted order).
     labels : (str, str), default=None
         Names of the two sides (column suffixes). None: the values of the first differing
         axis (e.g. ``("adam", "adagrad")``), else ``("a", "b")``.
@@ -100,7 +101,7 @@ def _sides(df_a, df_b, by, values):
     if axis is None or axis not in a:
         raise ValueError("comparing inside one sweep needs by=<axis> naming a config axis "
                          "whose two values are the sides (e.g. by='optimizer')")
-    present = list(dict.fromkeys(a[axis].map(hashable)))
+    present = _ordered(dict.fromkeys(a[axis].map(hashable)))
     if values is None:
         if len(present) != 2:
             raise ValueError(f"axis {axis!r} has {len(present)} values {present}; name the "
@@ -113,6 +114,15 @@ def _sides(df_a, df_b, by, values):
                          f"({present}); got {list(values)}")
     side = a[axis].map(hashable)
     return (a[side == hashable(values[0])], a[side == hashable(values[1])], axis)
+
+
+def _ordered(values) -> list:
+    """An axis's values in sorted order (by their text where types differ): the sides of a
+    comparison without ``values`` never depend on the order in which jobs finished."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=repr)
 
 
 def _metric(on, a, b):

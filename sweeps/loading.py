@@ -10,6 +10,7 @@ from sweeps.keys import job_key
 from sweeps.lock import run_is_live
 from sweeps.schema import (BOOKKEEPING_COLUMNS, CONFIG_COLUMNS, CURVE_COLUMNS,
                            IDENTITY_COLUMNS, KEY_DEFAULTS, KIND_METRICS, METRICS,
+                           NONE_COLUMNS,
                            STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS, WEIGHT_COLUMNS,
                            frame_columns, layers_text, task_column)
 from sweeps.store import Store
@@ -132,11 +133,10 @@ def load(out_dir, *, curves=True, weights=True):
                            for k in rec["config"]["task_params"])
     columns = frame_columns(params, curves=curves, weights=weights)
     df = pd.DataFrame(rows, columns=columns)
-    # pandas would turn [None, 8] into [NaN, 8.0]; the config says None (full batch) or
-    # int, and a fact is None where unknown.
-    for column in ("batch_size", *TASK_FACT_COLUMNS):
+    # A fact is None where unknown (NONE_COLUMNS: None is a config value).
+    for column in (*NONE_COLUMNS, *TASK_FACT_COLUMNS):
         values = [row[column] for row in rows]
-        if column == "batch_size" or None in values:
+        if column in NONE_COLUMNS or None in values:
             df[column] = pd.Series(values, dtype=object)
     return df
 

@@ -23,7 +23,8 @@ Column groups, in frame order::
     task, hidden, layers, depth, n_params,           config axes (hidden a tuple of int,
     activation, output, loss, optimizer, lr,         layers a string like "[1,5,10,1]",
     epochs, batch_size, l2, init, leaky_slope,       depth the number of hidden layers)
-    patience, min_delta, record_weights, dtype, seed
+    patience, min_delta, record_weights, dtype,      (shuffle_seed None: follows seed)
+    shuffle_seed, seed
     <task parameters>                                one column each (see task_column)
     task_params                                      the same, as one dict as given
     kind, n_in, n_out, has_val, has_test             the task's facts (TASK_FACT_COLUMNS)
@@ -49,12 +50,14 @@ from sweeps.values import hashable
 #: (``seed`` last and fastest-varying, so the seeds of one config are adjacent).
 CONFIG_KEYS = ("task", "hidden", "activation", "output", "loss", "optimizer", "lr", "epochs",
                "batch_size", "l2", "init", "leaky_slope", "patience", "min_delta",
-               "record_weights", "dtype", "seed")
+               "record_weights", "dtype", "shuffle_seed", "seed")
 
 #: Keys a resolved config holds only when they differ from this default, so that a job's
 #: key (``sweeps.keys``) is the one it had before the axis existed: ``dtype`` (the
-#: floating-point type the network trains in) came after results were stored.
-KEY_DEFAULTS = {"dtype": "float64"}
+#: floating-point type the network trains in) and ``shuffle_seed`` (the seed of the
+#: mini-batch order; None: each job's own ``seed``, the order every stored job used) came
+#: after results were stored.
+KEY_DEFAULTS = {"dtype": "float64", "shuffle_seed": None}
 
 #: Statuses of a finished job: trained, diverged (loss became non-finite), or raised.
 STATUSES = ("ok", "diverged", "failed")
@@ -96,6 +99,10 @@ BOOKKEEPING_COLUMNS = ("run_id", "worker", "started", "finished")
 #: them because the seeds of a config are its replicas, aggregated over.
 RUN_COLUMNS = frozenset({*IDENTITY_COLUMNS, "seed", *STATUS_COLUMNS, *METRICS,
                          *CURVE_COLUMNS, *WEIGHT_COLUMNS, *BOOKKEEPING_COLUMNS})
+
+#: Config columns whose None is a value (full batch; the order following ``seed``): kept as
+#: objects, since pandas would turn ``[None, 8]`` into ``[NaN, 8.0]``.
+NONE_COLUMNS = ("batch_size", "shuffle_seed")
 
 _TASK_COLUMNS = frozenset({"task_params", *TASK_FACT_COLUMNS})
 _RESERVED = frozenset({*CONFIG_KEYS, "task_params", *CONFIG_COLUMNS, *TASK_FACT_COLUMNS,
@@ -151,7 +158,8 @@ EXAMPLE_CONFIG = {"task": "moons", "hidden": (3,), "activation": "tanh", "output
                   "loss": "binary_cross_entropy", "optimizer": "adam", "lr": 0.01,
                   "epochs": 100, "batch_size": None, "l2": 0.0, "init": "normal",
                   "leaky_slope": 0.01, "patience": None, "min_delta": 0.0,
-                  "record_weights": False, "dtype": "float64", "seed": 0}
+                  "record_weights": False, "dtype": "float64", "shuffle_seed": None,
+                  "seed": 0}
 _EXAMPLE_FACTS = dict(zip(TASK_FACT_COLUMNS, ("classification", 2, 2, True, True)))
 
 
@@ -179,7 +187,8 @@ def example_frame(rows: Iterable[Mapping]):
             raise ValueError(f"the results frame has no column {unknown[0]!r}")
         filled.append({**row, **given})
     frame = pd.DataFrame(filled, columns=columns)
-    frame["batch_size"] = pd.Series([r["batch_size"] for r in filled], dtype=object)
+    for column in NONE_COLUMNS:
+        frame[column] = pd.Series([r[column] for r in filled], dtype=object)
     return frame
 
 

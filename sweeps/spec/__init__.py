@@ -32,7 +32,10 @@ weights = [...], biases = [...] }``, checked against each job's layers), ``patie
 stopping: epochs without a lower validation loss, or ``"off"``/0, the default),
 ``min_delta``, ``record_weights`` (record each layer's weight statistics), ``dtype``
 (``"float64"``, the default, or ``"float32"``: the type the network trains in; metrics are
-float64 either way, and a float64 job's key is the one it had before the axis), ``seed``,
+float64 either way, and a float64 job's key is the one it had before the axis),
+``shuffle_seed`` (the mini-batch order's own seed, an int >= 0; ``"seed"``, the default:
+each job's order follows its seed, and its key is the one it had before the axis; ignored
+and left out in full-batch jobs), ``seed``,
 ``task`` and the task's own parameters (``sweeps.tasks.TASKS``). Ranges ``{start, stop[,
 step]}`` include ``stop``; ``{start, stop, num[, log]}`` are evenly (or geometrically)
 spaced; both are allowed wherever a list of numbers is. ``hidden = [10, 10]`` is one
@@ -50,7 +53,8 @@ everywhere; either takes the axis out of a zip group, whose other axes stay pair
 
 Job order (stable): sub-grids in file order; within one, the product of its axes in the
 order task, task parameters (by name), hidden, activation, output, loss, optimizer, lr,
-epochs, batch_size, l2, init, leaky_slope, patience, min_delta, record_weights, dtype, seed,
+epochs, batch_size, l2, init, leaky_slope, patience, min_delta, record_weights, dtype,
+shuffle_seed, seed,
 the last varying fastest (a zip group sits at its first axis' place).
 A job equal to an earlier one (same key) is dropped, so every job appears once.
 

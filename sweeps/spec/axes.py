@@ -31,8 +31,8 @@ DEFAULTS = {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "epochs": 100
 DTYPES = ("float64", "float32")
 
 #: Axes whose value may be None, and the word a spec writes for it (TOML has no null):
-#: full-batch training, no early stopping.
-OFF_VALUES = {"batch_size": "full", "patience": "off"}
+#: full-batch training, no early stopping, the mini-batch order following each job's seed.
+OFF_VALUES = {"batch_size": "full", "patience": "off", "shuffle_seed": "seed"}
 
 #: Deepest network, and widest layer, a spec may ask for (a typo like depth = 1e9 must be
 #: refused, not hang or allocate terabytes).
@@ -45,6 +45,7 @@ MAX_VALUES = 100_000
 #: Bounds of the integer axes (inclusive): epochs = 1e12 would train for ever, a seed must
 #: fit the store's 64-bit integers.
 INT_BOUNDS = {"epochs": (1, 10_000_000), "seed": (0, 2**63 - 1),
+              "shuffle_seed": (0, 2**63 - 1),
               "batch_size": (1, 10_000_000), "patience": (1, 10_000_000)}
 
 
@@ -264,6 +265,14 @@ def check_value(axis: str, value, tables):
     if axis == "record_weights":
         if not isinstance(value, bool):
             raise AxisError(f"bad record_weights {value!r}", "true or false")
+        return value
+    if axis == "shuffle_seed":  # 0 is a seed here, not "off"
+        if value is None or value == OFF_VALUES[axis]:
+            return None
+        high = INT_BOUNDS[axis][1]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            raise AxisError(f"bad shuffle_seed {value!r}", f'an int >= 0, at most {high:,}, '
+                            'or "seed" (the order follows each job\'s seed, the default)')
         return value
     if axis in OFF_VALUES:  # batch_size, patience: an int >= 1, or a word for "none"
         word = OFF_VALUES[axis]

@@ -249,6 +249,10 @@ class GridBuilder:
             config[key] = values.get(key, DEFAULTS[key])
             if key in KEY_DEFAULTS and config[key] == KEY_DEFAULTS[key]:
                 del config[key]  # the default is left out: the job keeps its key
+        if config["batch_size"] is None:
+            # Full batch has no order to seed (as scikit-learn ignores ``shuffle`` for
+            # lbfgs): the job is the one without the axis, and has its key.
+            config.pop("shuffle_seed", None)
         layers = [ds.n_in, *config["hidden"], ds.output_units(output)]
         n_params = nncore.count_params(layers)
         if n_params > MAX_PARAMS:

@@ -20,7 +20,7 @@ OLD = Path(__file__).parent.parent / "data" / "store_before_facts"
 SINE_COLUMNS = [
     "key", "config_id", "task", "hidden", "layers", "depth", "n_params", "activation",
     "output", "loss", "optimizer", "lr", "epochs", "batch_size", "l2", "init", "leaky_slope",
-    "patience", "min_delta", "record_weights", "dtype", "seed",
+    "patience", "min_delta", "record_weights", "dtype", "shuffle_seed", "seed",
     "n_samples", "noise", "data_seed", "n_test", "n_val", "task_params",
     "kind", "n_in", "n_out", "has_val", "has_test", "status", "error", "traceback",
     "test_mse", "val_mse", "train_mse", "test_accuracy", "val_accuracy", "train_accuracy",

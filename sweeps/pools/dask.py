@@ -37,7 +37,7 @@ def no_worker_timeout() -> float:
     return value
 
 
-def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0):
+def dask_results(client, groups, *, timeout: float, poll: float = 1.0):
     """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
 
     Raises

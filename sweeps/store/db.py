@@ -183,8 +183,10 @@ class Store:
     def start_run(self, *, name: str, spec_text: str, planned: list, record: dict) -> int:
         """Record a new run and its job list in one transaction; return its ``run_id``.
 
-        ``planned`` is a list of ``(key, config)`` in spec order; ``record`` holds the
-        ``runs`` columns (``pid``, ``host``, ``versions`` ...).
+        ``planned`` is the jobs in spec order by config, as ``sweeps.spec.ConfigJobs``
+        (``Spec.by_config()``): ``config`` with each of ``seeds`` as its seed (``seeds``
+        None: ``config`` itself), keyed ``keys``. ``record`` holds the ``runs`` columns
+        (``pid``, ``host``, ``versions`` ...).
         """
         record = dict(record, versions=dumps(record.get("versions", {})), started=now())
         cols = ", ".join(record)
@@ -194,8 +196,7 @@ class Store:
             cur = conn.execute(f"INSERT INTO runs ({cols}) VALUES "
                                f"({', '.join('?' * len(record))})", tuple(record.values()))
             conn.execute("DELETE FROM planned")
-            conn.executemany("INSERT INTO planned VALUES (?, ?, ?)",
-                             [(key, i, dumps(cfg)) for i, (key, cfg) in enumerate(planned)])
+            conn.executemany("INSERT INTO planned VALUES (?, ?, ?)", _planned_rows(planned))
         return cur.lastrowid
 
     @writing
@@ -268,6 +269,36 @@ class Store:
                 if (c != "curve" or curves) and (c != "weights" or weights)]
         rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM jobs ORDER BY finished, key")
         return [decode_job(row, curves, weights) for row in rows]
+
+
+#: Stands for the seed in a config's JSON text, where ``_seed_texts`` cuts it.
+_SEED_MARK = "\0seed\0"
+
+
+def _planned_rows(planned):
+    """The ``planned`` rows ``(key, position, config JSON)`` of ``start_run``'s jobs."""
+    position = 0
+    for group in planned:
+        texts = ([dumps(group.config)] if group.seeds is None
+                 else _seed_texts(group.config, group.seeds))
+        for key, text in zip(group.keys, texts):
+            yield key, position, text
+            position += 1
+
+
+def _seed_texts(config: dict, seeds: list) -> list:
+    """``[dumps({**config, "seed": s}) for s in seeds]``, the rest of the text made once.
+
+    ``dumps`` writes value by value with sorted keys, so the text around the seed does
+    not depend on it: the seed's text is spliced in (as ``sweeps.keys.seed_keys`` does
+    for the canonical text), and a million rows cost the time of their configs.
+    """
+    text, mark = dumps({**config, "seed": _SEED_MARK}), dumps(_SEED_MARK)
+    if text.count(mark) != 1:  # the mark's text elsewhere: no cut, the plain way
+        return [dumps({**config, "seed": seed}) for seed in seeds]
+    before, after = text.split(mark)
+    return [before + (str(seed) if type(seed) is int else dumps(seed)) + after
+            for seed in seeds]
 
 
 def _create(path: Path) -> None:

@@ -10,6 +10,7 @@ import engine_floor  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
+import plan_million  # noqa: E402
 import report_rebuild  # noqa: E402
 import sweep_scale  # noqa: E402
 import sweep_vs_sklearn  # noqa: E402
@@ -44,6 +45,8 @@ def main():
     print(mnist_speed.main())
     print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
     print(sweep_scale.main())
+    print("\n## Planning the cap: 1,000,000 jobs before the first trains (issue 23)\n")
+    print(plan_million.main())
 
 
 if __name__ == "__main__":

@@ -196,7 +196,9 @@ class Store:
             cur = conn.execute(f"INSERT INTO runs ({cols}) VALUES "
                                f"({', '.join('?' * len(record))})", tuple(record.values()))
             conn.execute("DELETE FROM planned")
-            conn.executemany("INSERT INTO planned VALUES (?, ?, ?)", _planned_rows(planned))
+            with _page_cache(conn, _PLANNING_CACHE_KIB):
+                conn.executemany("INSERT INTO planned VALUES (?, ?, ?)",
+                                 _planned_rows(planned))
         return cur.lastrowid
 
     @writing
@@ -269,6 +271,23 @@ class Store:
                 if (c != "curve" or curves) and (c != "weights" or weights)]
         rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM jobs ORDER BY finished, key")
         return [decode_job(row, curves, weights) for row in rows]
+
+
+#: SQLite's page cache while the planned rows are written (KiB): the index of their
+#: keys (random hashes) stays in memory, instead of its pages being spilled to the WAL
+#: and written again and again (a million jobs: a 30 MB index, 4 s less of system time).
+_PLANNING_CACHE_KIB = 48 << 10
+
+
+@contextmanager
+def _page_cache(conn: sqlite3.Connection, kib: int):
+    """Give ``conn`` a page cache of ``kib`` KiB while the block runs."""
+    previous = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 #: Stands for the seed in a config's JSON text, where ``_seed_texts`` cuts it.

@@ -273,15 +273,14 @@ class Store:
         return [decode_job(row, curves, weights) for row in rows]
 
 
-#: SQLite's page cache while the planned rows are written (KiB): the index of their
-#: keys (random hashes) stays in memory, instead of its pages being spilled to the WAL
-#: and written again and again (a million jobs: a 30 MB index, 4 s less of system time).
+#: SQLite's page cache while the planned rows are written (KiB): the index of their keys
+#: (random hashes) stays in memory instead of being spilled to the WAL again and again
+#: (a million jobs: a 30 MB index; 4 s less of system time).
 _PLANNING_CACHE_KIB = 48 << 10
 
 
 @contextmanager
 def _page_cache(conn: sqlite3.Connection, kib: int):
-    """Give ``conn`` a page cache of ``kib`` KiB while the block runs."""
     previous = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {-int(kib)}")
     try:
@@ -308,16 +307,13 @@ def _planned_rows(planned):
 def _seed_texts(config: dict, seeds: list) -> list:
     """``[dumps({**config, "seed": s}) for s in seeds]``, the rest of the text made once.
 
-    ``dumps`` writes value by value with sorted keys, so the text around the seed does
-    not depend on it: the seed's text is spliced in (as ``sweeps.keys.seed_keys`` does
-    for the canonical text), and a million rows cost the time of their configs.
-    """
+    ``dumps`` writes value by value, keys sorted: the text around the seed does not depend
+    on it, so the seed's text is spliced in (as ``sweeps.keys.seed_keys`` does)."""
     text, mark = dumps({**config, "seed": _SEED_MARK}), dumps(_SEED_MARK)
     if text.count(mark) != 1:  # the mark's text elsewhere: no cut, the plain way
         return [dumps({**config, "seed": seed}) for seed in seeds]
     before, after = text.split(mark)
-    return [before + (str(seed) if type(seed) is int else dumps(seed)) + after
-            for seed in seeds]
+    return [f"{before}{seed if type(seed) is int else dumps(seed)}{after}" for seed in seeds]
 
 
 def _create(path: Path) -> None:

@@ -12,6 +12,7 @@ import explain_speed  # noqa: E402
 import gridsearch_speed  # noqa: E402
 import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
+import plan_million  # noqa: E402
 import report_rebuild  # noqa: E402
 import sweep_scale  # noqa: E402
 import sweep_vs_sklearn  # noqa: E402
@@ -50,6 +51,8 @@ def main():
     print(sweep_scale.main())
     print("\n## Explaining a 5,000-job sweep: which axes matter (issue 21)\n")
     print(explain_speed.main())
+    print("\n## Planning the cap: 1,000,000 jobs before the first trains (issue 23)\n")
+    print(plan_million.main())
 
 
 if __name__ == "__main__":

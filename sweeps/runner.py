@@ -20,7 +20,7 @@ from sweeps.pools import BACKENDS, ClusterLost, parallel_pool
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
 from sweeps.tasks.cache import sweep_data
-from sweeps.training import stack_groups
+from sweeps.training import stack_jobs
 
 
 @dataclass
@@ -150,22 +150,24 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     out_dir = Path(out_dir)
     check_db_file(db_path(out_dir))  # a foreign file: refuse before creating anything
-    planned = planned_jobs(spec)
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = RunSummary(spec.name, out_dir, planned=len(planned))
+    summary = RunSummary(spec.name, out_dir, planned=len(spec))
     with run_lock(out_dir), Store.open(out_dir, create=True) as store:
-        run_id = store.start_run(name=spec.name, spec_text=spec.source, planned=planned,
+        run_id = store.start_run(name=spec.name, spec_text=spec.source,
+                                 planned=spec.by_config(),
                                  record=run_record(backend=f"dask {scheduler}" if scheduler
                                                    else backend, n_jobs=n_jobs))
-        todo = _plan(planned, store.statuses(), summary, retry_failed, force)
+        todo = _plan(spec, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
-            with sweep_data(out_dir, todo) as data:  # each data set built once, by us
+            # Each data set built once, by us; one config per stack names its task.
+            with sweep_data(out_dir, [[spec[jobs[0]]] for jobs in todo]) as data:
                 if progress:
                     progress(summary)
                 if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
                     with parallel_pool(backend, n_jobs, scheduler, data) as results_of:
-                        _execute(todo, store, run_id, summary, results_of, progress)
+                        _execute(_configs(spec, todo), store, run_id, summary, results_of,
+                                 progress)
             outcome = "complete"
         except ClusterLost as exc:
             exc.summary = summary
@@ -233,37 +235,50 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
     return df[df["key"].isin(set(spec.keys()))].reset_index(drop=True)
 
 
-def planned_jobs(spec) -> list:
-    """The jobs of ``spec`` as ``(key, config)`` pairs, in spec order (each key once)."""
-    return list(zip(spec.keys(), spec))
+def _plan(spec, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
+    """Return the stacks still to train, as lists of job numbers; count the cached jobs.
 
-
-def _plan(planned: list, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
-    """Return the stacks still to train (``training.stack_groups``); count the cached jobs.
-
-    ``planned`` is ``planned_jobs(spec)``. Only the jobs left to train are grouped, so a
-    cached rerun of a large sweep does no more than look its keys up.
+    Only the jobs left to train are stacked, so a cached rerun of a large sweep does no
+    more than look its keys up; and each config's stack is found once for all its seeds
+    (``Spec.by_config``), so a million jobs are planned in the time of their configs.
     """
-    pending = []
-    for key, cfg in planned:
-        status = statuses.get(key)
-        if status is None or force or (status == "failed" and retry_failed):
-            pending.append([cfg])
-        else:
-            summary.cached += 1
-            summary.cached_failed += status == "failed"
-    summary.pending = summary.planned - summary.cached
+    def pending():
+        for group in spec.by_config():
+            jobs = group.jobs if force or not statuses else [
+                job for job, key in zip(group.jobs, group.keys)
+                if _to_train(statuses.get(key), summary, retry_failed, force)]
+            if jobs:
+                yield group.config, jobs
+
     # One stack per setting that may train together (the seeds of a config, and configs
     # that differ only in lr, l2 or init); longest first, so the slowest does not start
     # last and idle the other workers.
-    return sorted(stack_groups(pending), key=_cost, reverse=True)
+    stacks = sorted(stack_jobs(pending()), key=_cost, reverse=True)
+    summary.pending = summary.planned - summary.cached
+    return [jobs for _, jobs in stacks]
 
 
-def _cost(group: list) -> float:
-    """Rough relative training cost of a group (sort key only)."""
-    cfg = group[0]
+def _to_train(status, summary: RunSummary, retry_failed, force) -> bool:
+    """Whether a job of stored ``status`` (None: not stored) trains; count it if cached."""
+    if status is None or force or (status == "failed" and retry_failed):
+        return True
+    summary.cached += 1
+    summary.cached_failed += status == "failed"
+    return False
+
+
+def _cost(stack) -> float:
+    """Rough relative training cost of a ``(config, jobs)`` stack (sort key only)."""
+    cfg, jobs = stack
     widths = [1, *cfg["hidden"], 1]
-    return len(group) * cfg["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
+    return len(jobs) * cfg["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def _configs(spec, todo: list):
+    """The job configs of each stack, made as the pool takes it: a million fresh dicts
+    made up front would be a gigabyte before the first job trains."""
+    for jobs in todo:
+        yield [spec[job] for job in jobs]
 
 
 def _execute(todo, store, run_id, summary, results_of, progress) -> None:

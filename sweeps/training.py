@@ -1,7 +1,7 @@
 """The worker side of a sweep: train one group of jobs and return plain result dicts.
 
 A group is a list of job configs that differ only in ``seed``, ``lr``, ``l2`` and ``init``
-(``stack_groups``); they are trained together, as the replicas of one stack, by
+(``stack_jobs``); they are trained together, as the replicas of one stack, by
 ``nncore.fit_replicas``, each with its own settings and exactly the numbers it gets trained
 alone. A stack shares its ``shuffle_seed`` (it is not in ``PER_REPLICA``): jobs whose
 mini-batch order has a seed of its own train on the same batches, their first layers as
@@ -44,15 +44,33 @@ def stack_key(cfg: dict) -> str:
     return repr((shared, cfg["l2"] > 0))
 
 
-def stack_groups(groups: list, max_stack: int = MAX_STACK) -> list:
-    """Merge groups of jobs that may train together (``stack_key``) into stacks of at
-    most ``max_stack`` jobs (a group is never split); order of first appearance."""
+def stack_jobs(shared, max_stack: int = MAX_STACK) -> list:
+    """Gather jobs that may train together (``stack_key``) into stacks of at most
+    ``max_stack``, in order of first appearance, each filled before the next is begun.
+
+    Parameters
+    ----------
+    shared : iterable of (dict, sequence)
+        ``(config, jobs)``: handles of jobs (job numbers, configs) whose configs are
+        ``config`` but for ``PER_REPLICA``; ``stack_key`` is computed once per pair.
+    max_stack : int, default=MAX_STACK
+
+    Returns
+    -------
+    list of (dict, list)
+        ``(config, handles)`` per stack: ``config`` that of the stack's first pair (it
+        shares everything but ``PER_REPLICA`` with every job of the stack).
+    """
     stacks = {}
-    for group in groups:
-        chunks = stacks.setdefault(stack_key(group[0]), [[]])
-        if chunks[-1] and len(chunks[-1]) + len(group) > max_stack:
-            chunks.append([])
-        chunks[-1].extend(group)
+    for config, jobs in shared:
+        chunks = stacks.setdefault(stack_key(config), [(config, [])])
+        done = 0
+        while done < len(jobs):
+            if len(chunks[-1][1]) == max_stack:
+                chunks.append((config, []))
+            room = max_stack - len(chunks[-1][1])
+            chunks[-1][1].extend(jobs[done:done + room])
+            done += room
     return [chunk for chunks in stacks.values() for chunk in chunks]
 
 
@@ -62,7 +80,7 @@ def train_group(configs: list, *, limit_blas: bool = True, data=None) -> list:
     Parameters
     ----------
     configs : list of dict
-        Resolved job configs identical except for ``PER_REPLICA`` (``stack_groups``).
+        Resolved job configs identical except for ``PER_REPLICA`` (``stack_jobs``).
     limit_blas : bool, default=True
         Run with one BLAS/OpenMP thread, so parallel workers do not oversubscribe the
         cores. The threading backend passes False and limits once in the driver instead:

@@ -38,7 +38,7 @@ def no_worker_timeout() -> float:
     return value
 
 
-def dask_results(client, groups: list, *, timeout: float, poll: float = 1.0, data=None):
+def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None):
     """Train ``groups`` on a Dask cluster; yield each group's results as it finishes.
 
     Each data set of ``data`` (``sweeps.tasks.cache.prepare``) goes to the workers once,

@@ -50,7 +50,7 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 # -- the pool ----------------------------------------------------------------------------
-def loky_results(groups: list, n_workers: int, *, train=train_group, data=None):
+def loky_results(groups, n_workers: int, *, train=train_group, data=None):
     """Train ``groups`` on ``n_workers`` loky processes; yield each group's results.
 
     Results come as groups finish (unordered). A group whose worker died is yielded as
@@ -58,19 +58,21 @@ def loky_results(groups: list, n_workers: int, *, train=train_group, data=None):
     (Ctrl-C in the driver) kills the workers. ``train(group, limit_blas=True)`` runs in
     the workers (:func:`sweeps.training.train_group`).
     """
-    pending = list(reversed(groups))  # pop() takes them in the given order
+    # Taken one at a time: the groups may be made as they are taken (sweeps.runner).
+    pending = iter(groups)
     slots = [None] * n_workers
     running = {}  # future -> (slot, group, worker process or None)
     dead_since = {}  # future -> when its worker was first seen dead with no answer
     try:
-        while pending or running:
+        while True:
             busy = {slot for slot, _, _ in running.values()}
             for slot in range(n_workers):
-                if pending and slot not in busy:
-                    group = pending.pop()
+                if slot not in busy and (group := next(pending, None)) is not None:
                     extra = {} if data is None else {"data": data_for(data, group)}
                     future = _submit(slots, slot, partial(train, **extra), group)
                     running[future] = (slot, group, _worker_process(slots[slot]))
+            if not running:  # every slot was free, and no group is left
+                break
             done, _ = wait(running, timeout=PARENT_POLL, return_when=FIRST_COMPLETED)
             for future in list(running):
                 slot, group, process = running[future]

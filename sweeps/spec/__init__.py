@@ -68,6 +68,6 @@ must be a regular file of at most 1 GiB (unpacked, for a .gz, .bz2, .xz or .zip)
 finite numbers and no binary content.
 """
 from sweeps.spec.grid import SpecError
-from sweeps.spec.load import Spec, list_presets, load_spec
+from sweeps.spec.load import ConfigJobs, Spec, list_presets, load_spec
 
-__all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
+__all__ = ["Spec", "SpecError", "ConfigJobs", "load_spec", "list_presets"]

@@ -16,13 +16,25 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from sweeps.keys import job_key, seed_keys
 from sweeps.spec.grid import GridBuilder, SpecError, check_job_count, sub_grids
 from sweeps.spec.render import to_toml
 from sweeps.values import plain
 
-__all__ = ["Spec", "SpecError", "load_spec", "list_presets"]
+__all__ = ["Spec", "SpecError", "ConfigJobs", "load_spec", "list_presets"]
+
+
+class ConfigJobs(NamedTuple):
+    """The jobs of one resolved config (``Spec.by_config``): job numbers ``jobs`` (a
+    range), each ``config`` with its seed from ``seeds`` and its key from ``keys``, in
+    order; ``seeds`` is None for a config given as it is (one job, ``config`` itself)."""
+
+    config: dict
+    jobs: range
+    seeds: list | None
+    keys: list
 
 
 class Spec(Sequence):
@@ -58,9 +70,10 @@ class Spec(Sequence):
     def _add_jobs(self, groups):
         # Each job is (its config, shared by the jobs that differ only in seed; its seed):
         # a million jobs take a reference and a key each, not a dict each.
-        self._bases, self._seeds, self._keys = [], [], []
+        self._bases, self._seeds, self._keys, self._starts = [], [], [], []
         seen = set()
         for base, seeds in groups:
+            first = len(self._keys)
             if seeds is None:  # a config as given: its own seed, or none
                 keys, seeds = [job_key(base)], [base.get("seed", _OWN_SEED)]
             else:
@@ -71,6 +84,8 @@ class Spec(Sequence):
                     self._bases.append(base)
                     self._seeds.append(seed)
                     self._keys.append(key)
+            if len(self._keys) > first:  # where the jobs of this config start
+                self._starts.append(first)
 
     def _job(self, base, seed):
         config = _copy(base)
@@ -139,6 +154,20 @@ class Spec(Sequence):
     def keys(self):
         """Return the job keys (``sweeps.keys.job_key``), in job order."""
         return list(self._keys)
+
+    def by_config(self):
+        """Yield the jobs by resolved config, in job order, as ``ConfigJobs``.
+
+        The jobs of one config differ only in seed: what does not depend on the seed (its
+        JSON text but the seed, its stack) is then worked out once for all of them, not
+        for each of a million jobs. ``config`` is a fresh copy (the first job's config).
+        """
+        ends = self._starts[1:] + [len(self._keys)]
+        for start, end in zip(self._starts, ends):
+            own = self._seeds[start] is _OWN_SEED
+            yield ConfigJobs(self._job(self._bases[start], self._seeds[start]),
+                             range(start, end), None if own else self._seeds[start:end],
+                             self._keys[start:end])
 
 
 #: Marks a job whose config is stored as given (no separate seed to put in).

@@ -27,7 +27,6 @@ import tomllib
 import numpy as np
 import sweeps
 from reference import predict
-from sweeps.runner import planned_jobs
 from sweeps.spec import Spec
 from sweeps.store import Store
 
@@ -135,7 +134,7 @@ def record_planned_run(out_dir, spec: Spec) -> None:
         record = {k: previous.get(k) for k in ("host", "argv", "backend", "n_jobs", "versions",
                                                 "python", "git_commit", "git_dirty")}
         run_id = store.start_run(name=spec.name, spec_text=spec.source,
-                                 planned=planned_jobs(spec), record=dict(record,
+                                 planned=spec.by_config(), record=dict(record,
                                                                          pid=os.getpid()))
         store.finish_run(run_id, "interrupted")
 

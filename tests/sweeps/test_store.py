@@ -7,6 +7,7 @@ import pytest
 import sweeps
 from sweeps.keys import RESULTS_VERSION, job_key
 from sweeps.lock import SweepLockedError, run_lock
+from sweeps.spec import ConfigJobs
 from sweeps.store import DB_NAME, Store, StoreError
 from sweeps.training import downsample_curve
 
@@ -44,7 +45,10 @@ def _failed_record(seed=1):
 
 
 def _new_store(tmp_path, planned):
+    """A new store whose run planned ``planned``, ``(key, config)`` pairs, one job each."""
     store = Store.open(tmp_path, create=True)
+    planned = [ConfigJobs(cfg, range(i, i + 1), None, [key])
+               for i, (key, cfg) in enumerate(planned)]
     run_id = store.start_run(name="demo", spec_text="[grid]\n", planned=planned,
                              record={"pid": 1, "versions": {"numpy": np.__version__},
                                      "python": "3.11", "git_commit": None})

@@ -318,13 +318,16 @@ def test_jobs_differing_in_seed_lr_l2_or_init_share_a_stack_and_nothing_else_doe
     groups = [[dict(base, seed=s, **change) for s in (0, 1, 2)] for change in (
         {}, {"lr": 0.05}, {"l2": 0.1}, {"l2": 0.2, "init": "glorot"},   # 0, 1 | 2, 3
         {"activation": "relu"}, {"hidden": [6]}, {"epochs": 81})]       # apart
-    from sweeps.training import stack_groups
+    from sweeps.training import stack_jobs
 
-    stacks = stack_groups(groups, max_stack=40)
+    stacks = [jobs for _, jobs in stack_jobs([(g[0], g) for g in groups], max_stack=40)]
     assert [len(s) for s in stacks] == [6, 6, 3, 3, 3]
     assert stacks[0] == groups[0] + groups[1] and stacks[1] == groups[2] + groups[3]
-    # a cap on the replicas per stack splits between groups, never inside one
-    assert [len(s) for s in stack_groups(groups[:2] * 3, max_stack=7)] == [6, 6, 6]
+    # a cap on the replicas per stack: each stack filled before the next is begun
+    capped = stack_jobs([(g[0], g) for g in groups[:2] * 3], max_stack=7)
+    assert [jobs for _, jobs in capped] == [(groups[:2] * 3)[0] + groups[1] + groups[0][:1],
+                                            groups[0][1:] + groups[1] + groups[0][:2],
+                                            groups[0][2:] + groups[1]]
 
 
 def test_a_stack_of_configs_gives_each_job_the_network_trained_alone():

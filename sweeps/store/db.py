@@ -261,6 +261,22 @@ class Store:
         return h.hexdigest()
 
     @reading
+    def job_rows(self, columns, *, status=None) -> list:
+        """The ``columns`` (of ``codec.JOB_COLUMNS``) of every stored job as tuples, as
+        stored (JSON text, ``.npz`` blobs), in order of finishing; only jobs of ``status``
+        if given. For readers that decode in bulk, or only what they need."""
+        unknown = sorted(set(columns) - set(JOB_COLUMNS))
+        if unknown:
+            raise ValueError(f"the jobs table has no column {unknown[0]!r}; its columns: "
+                             f"{', '.join(JOB_COLUMNS)}")
+        where = "" if status is None else "WHERE status = ? "
+        cur = self._conn.cursor()
+        cur.row_factory = None  # plain tuples: no sqlite3.Row per job
+        return cur.execute(f"SELECT {', '.join(columns)} FROM jobs {where}"
+                           "ORDER BY finished, key", () if status is None else (status,)
+                           ).fetchall()
+
+    @reading
     def jobs(self, *, curves=True, weights=True) -> list:
         """Every stored job as a dict, arrays decoded on request, in order of finishing."""
         # Leave the blobs on disk unless asked for: they are most of the bytes.

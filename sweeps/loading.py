@@ -187,6 +187,18 @@ def load(out_dir, *, curves=True, weights=True):
     return df
 
 
+def load_status(out_dir) -> tuple:
+    """``(load_meta(out_dir), failures)`` from one opening of the store (each opening
+    checks every page): ``failures`` holds ``(key, config, error)`` of every failed job
+    of the current results format, in order of finishing, read without the other jobs.
+    What ``sweeps status`` prints."""
+    with Store.open(out_dir) as store:
+        meta = _meta(store)
+        stored = store.job_rows(("key", "config", "error"), status="failed")
+    return meta, [(key, json.loads(text), error) for key, text, error in stored
+                  if is_key_of_text(key, text)]
+
+
 def load_meta(out_dir) -> dict:
     """Return what a sweep's store knows about itself.
 
@@ -215,18 +227,23 @@ def load_meta(out_dir) -> dict:
         If ``out_dir`` holds no ``sweep.db``.
     """
     with Store.open(out_dir) as store:
-        meta = store.meta()
-        records = store.jobs(curves=False, weights=False)
-        planned = [key for key, _ in store.planned()]
-        run = store.last_run()
-    statuses = {rec["key"]: rec["status"] for rec in records if is_current(rec)}
+        return _meta(store)
+
+
+def _meta(store: Store) -> dict:
+    """What :func:`load_meta` returns, of an open store."""
+    meta = store.meta()
+    stored = store.job_rows(("key", "status", "config"))
+    planned = store.planned_keys()
+    run = store.last_run()
+    statuses = {key: status for key, status, text in stored if is_key_of_text(key, text)}
     counts = Counter({status: 0 for status in STATUSES})
     counts.update(statuses.values())
     counts["pending"] = sum(key not in statuses for key in planned)
     earlier = len(statuses.keys() - set(planned))
     return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
             "planned": len(planned), "counts": dict(counts), "earlier": earlier,
-            "stale": len(records) - len(statuses),
+            "stale": len(stored) - len(statuses),
             "versions": run.get("versions", {}), "python": run.get("python"),
             "git_commit": run.get("git_commit"),
             "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),

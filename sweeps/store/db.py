@@ -247,6 +247,12 @@ class Store:
         return [(key, json.loads(cfg)) for key, cfg in rows]
 
     @reading
+    def planned_keys(self) -> list:
+        """The keys of :meth:`planned`, configs left unread."""
+        rows = self._conn.execute("SELECT key FROM planned ORDER BY position")
+        return [key for key, in rows]
+
+    @reading
     def fingerprint(self) -> str:
         """A digest of the store's state: it changes with every write (a run adds its row
         to ``runs``; a stored job changes its ``finished`` stamp), arrays left unread."""

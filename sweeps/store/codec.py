@@ -112,7 +112,7 @@ def _unpack_group(blobs, rows, out) -> list:
     matrix = np.frombuffer(b"".join(blobs[i] for i in rows), np.uint8).reshape(len(rows), -1)
     same = (matrix[:, fixed] == matrix[0, fixed]).all(axis=1)
     block = matrix[same]
-    arrays = {name: block[:, start:stop].copy().view(dtype).reshape(-1, *shape)
+    arrays = {name: block[:, start:stop].copy().view(dtype).reshape(len(block), *shape)
               for name, start, stop, dtype, shape in entries}
     for j, i in enumerate(np.asarray(rows)[same]):
         out[i] = {name: array[j] for name, array in arrays.items()}

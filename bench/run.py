@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import csv_load  # noqa: E402
 import engine_floor  # noqa: E402
 import gridsearch_speed  # noqa: E402
+import load_speed  # noqa: E402
 import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import report_rebuild  # noqa: E402
@@ -44,6 +45,8 @@ def main():
     print(mnist_speed.main())
     print("\n## A 20,000-job sweep: driver memory and the cached rerun (issue 12)\n")
     print(sweep_scale.main())
+    print("\n## Reading a 21,600-job sweep back: sweeps.load and status (issue 23)\n")
+    print(load_speed.main())
 
 
 if __name__ == "__main__":

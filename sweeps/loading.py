@@ -85,6 +85,7 @@ class _Rows:
         self.curves, self.weights = curves, weights
         self.layers = {None: None}  # layers JSON text -> list
         self.facts = {}  # for _built_facts
+        self.stored = {}  # (layers text, metric names) -> facts read off them
         self.params = {}  # task parameter columns, in order of first appearance
 
     def records(self, rows) -> list:
@@ -98,7 +99,7 @@ class _Rows:
             text = fields["layers"]
             if text not in self.layers:
                 self.layers[text] = json.loads(text)
-            fields["layers"] = self.layers[text]
+            fields["layers"], fields["layers_text"] = self.layers[text], text
             fields["metrics"] = json.loads(fields["metrics"] or "{}")
             fields["arrays"] = row[len(_ROW_FIELDS):]
             self.params.update(dict.fromkeys(map(task_column, cfg["task_params"])))
@@ -114,14 +115,20 @@ class _Rows:
                 "depth": len(cfg["hidden"]),
                 "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
         named = {task_column(k): v for k, v in params.items()}
-        facts = task_facts(rec, self.facts)
         metrics = rec["metrics"]
+        # _stored_facts reads only the layers and which metrics exist: once per pair
+        shape = (rec["layers_text"], tuple(metrics))
+        facts = self.stored.get(shape)
+        if facts is None:
+            facts = task_facts(rec, self.facts)
+            if _stored_facts(rec) is not None:
+                self.stored[shape] = facts
         return (rec["key"], rec["config_id"],
                 *(arch[c] if c in arch else cfg.get(c) for c in CONFIG_COLUMNS),
                 *(named.get(c, np.nan) for c in self.params), dict(params),
                 *(facts[c] for c in TASK_FACT_COLUMNS),
                 *(rec[c] for c in STATUS_COLUMNS),
-                *(metrics.get(m, np.nan) for m in METRICS),
+                *[metrics.get(m, np.nan) for m in METRICS],
                 *rec["arrays"], *(rec[c] for c in BOOKKEEPING_COLUMNS))
 
     def arrays(self, records: list) -> None:

@@ -10,6 +10,7 @@ import data_load  # noqa: E402
 import engine_floor  # noqa: E402
 import explain_speed  # noqa: E402
 import gridsearch_speed  # noqa: E402
+import load_speed  # noqa: E402
 import mnist_speed  # noqa: E402
 import nncore_speed  # noqa: E402
 import plan_million  # noqa: E402
@@ -53,6 +54,8 @@ def main():
     print(explain_speed.main())
     print("\n## Planning the cap: 1,000,000 jobs before the first trains (issue 23)\n")
     print(plan_million.main())
+    print("\n## Reading a 21,600-job sweep back: sweeps.load and status (issue 23)\n")
+    print(load_speed.main())
 
 
 if __name__ == "__main__":

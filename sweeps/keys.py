@@ -94,6 +94,19 @@ def job_key(config, version: int = RESULTS_VERSION) -> str:
     return _digest(canonical_json(config), version)
 
 
+def is_key_of_text(key: str, text: str, version: int = RESULTS_VERSION) -> bool:
+    """Whether ``key`` is the job key of the config whose JSON text is ``text`` (as the
+    store keeps it): ``job_key(json.loads(text), version) == key``, without parsing or
+    re-encoding the config where ``text`` is already its canonical form.
+
+    The text is hashed as it stands first: if that gives ``key``, ``text`` is the canonical
+    text of the config ``key`` was made of, and canonical text read back is canonical
+    text again. Otherwise (another format, an older text form) the config is read and
+    hashed as :func:`job_key` does.
+    """
+    return _digest(text, version) == key or job_key(json.loads(text), version) == key
+
+
 def config_id(config, version: int = RESULTS_VERSION) -> str:
     """The key of a config ignoring its ``seed``: replicas of one config share it.
 

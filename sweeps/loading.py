@@ -2,11 +2,12 @@
 
 The columns are those of :mod:`sweeps.schema`; the ``results`` package reads them.
 """
+import json
 from collections import Counter
 
 import numpy as np
 
-from sweeps.keys import job_key
+from sweeps.keys import is_key_of_text, job_key
 from sweeps.lock import run_is_live
 from sweeps.schema import (BOOKKEEPING_COLUMNS, CONFIG_COLUMNS, CURVE_COLUMNS,
                            IDENTITY_COLUMNS, KEY_DEFAULTS, KIND_METRICS, METRICS,
@@ -14,6 +15,7 @@ from sweeps.schema import (BOOKKEEPING_COLUMNS, CONFIG_COLUMNS, CURVE_COLUMNS,
                            STATUS_COLUMNS, STATUSES, TASK_FACT_COLUMNS, WEIGHT_COLUMNS,
                            frame_columns, layers_text, task_column)
 from sweeps.store import Store
+from sweeps.store.codec import curve_fields, unpack_many, weight_fields
 
 
 def _stored_facts(rec: dict):
@@ -57,32 +59,6 @@ def task_facts(rec: dict, cache: dict) -> dict:
     return facts or dict.fromkeys(TASK_FACT_COLUMNS)
 
 
-def _config_values(rec: dict, cfg: dict) -> dict:
-    """The ``CONFIG_COLUMNS`` of a record: the config's keys, and the architecture."""
-    layers = rec["layers"]
-    arch = {"hidden": tuple(cfg["hidden"]),
-            "layers": None if layers is None else layers_text(layers),
-            "depth": len(cfg["hidden"]),
-            "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
-    return {c: arch[c] if c in arch else cfg.get(c) for c in CONFIG_COLUMNS}
-
-
-def _row(rec: dict, curves: bool, weights: bool, cache: dict) -> dict:
-    """One frame row of a job record, group by group (``sweeps.schema.frame_columns``)."""
-    cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
-    row = {c: rec[c] for c in IDENTITY_COLUMNS}
-    row.update(_config_values(rec, cfg))
-    row.update({task_column(k): v for k, v in cfg["task_params"].items()})
-    row["task_params"] = dict(cfg["task_params"])
-    row.update(task_facts(rec, cache))
-    row.update({c: rec[c] for c in STATUS_COLUMNS})
-    metrics = rec["metrics"] or {}
-    row.update({m: metrics.get(m, np.nan) for m in METRICS})
-    arrays = (*(CURVE_COLUMNS if curves else ()), *(WEIGHT_COLUMNS if weights else ()))
-    row.update({c: rec[c] for c in (*arrays, *BOOKKEEPING_COLUMNS)})
-    return row
-
-
 def is_current(rec: dict) -> bool:
     """Whether a stored job is of this results-format version (``sweeps.keys``).
 
@@ -91,6 +67,81 @@ def is_current(rec: dict) -> bool:
     it stays in the store, untouched, but is neither shown nor mixed with today's.
     """
     return job_key(rec["config"]) == rec["key"]
+
+
+#: The stored columns a frame row is made of (``codec.JOB_COLUMNS``), arrays aside.
+_ROW_FIELDS = ("key", "config_id", "config", "layers", "n_params", "metrics", "status",
+               "error", "traceback", "run_id", "worker", "started", "finished")
+
+
+class _Rows:
+    """Builds the frame's rows, as tuples in ``frame_columns`` order, from stored rows.
+
+    Decoding is shared where jobs share it: a layers text is read once, the task facts
+    of a task once (``_built_facts``); a stored row is checked current on its config's
+    text (:func:`sweeps.keys.is_key_of_text`) before anything of it is decoded.
+    """
+
+    def __init__(self, curves: bool, weights: bool):
+        self.curves, self.weights = curves, weights
+        self.layers = {None: None}  # layers JSON text -> list
+        self.facts = {}  # for _built_facts
+        self.stored = {}  # (layers text, metric names) -> facts read off them
+        self.params = {}  # task parameter columns, in order of first appearance
+
+    def records(self, rows) -> list:
+        """The current rows as partial records (config and fields decoded)."""
+        records = []
+        for row in rows:
+            fields = dict(zip(_ROW_FIELDS, row))
+            if not is_key_of_text(fields["key"], fields["config"]):
+                continue
+            fields["config"] = cfg = json.loads(fields["config"])
+            text = fields["layers"]
+            if text not in self.layers:
+                self.layers[text] = json.loads(text)
+            fields["layers"], fields["layers_text"] = self.layers[text], text
+            fields["metrics"] = json.loads(fields["metrics"] or "{}")
+            fields["arrays"] = row[len(_ROW_FIELDS):]
+            self.params.update(dict.fromkeys(map(task_column, cfg["task_params"])))
+            records.append(fields)
+        return records
+
+    def row(self, rec: dict) -> tuple:
+        """One frame row of a partial record, group by group."""
+        cfg = {**KEY_DEFAULTS, **rec["config"]}  # keys left out at their default
+        layers, params = rec["layers"], cfg["task_params"]
+        arch = {"hidden": tuple(cfg["hidden"]),
+                "layers": None if layers is None else layers_text(layers),
+                "depth": len(cfg["hidden"]),
+                "n_params": np.nan if rec["n_params"] is None else rec["n_params"]}
+        named = {task_column(k): v for k, v in params.items()}
+        metrics = rec["metrics"]
+        # _stored_facts reads only the layers and which metrics exist: once per pair
+        shape = (rec["layers_text"], tuple(metrics))
+        facts = self.stored.get(shape)
+        if facts is None:
+            facts = task_facts(rec, self.facts)
+            if _stored_facts(rec) is not None:
+                self.stored[shape] = facts
+        return (rec["key"], rec["config_id"],
+                *(arch[c] if c in arch else cfg.get(c) for c in CONFIG_COLUMNS),
+                *(named.get(c, np.nan) for c in self.params), dict(params),
+                *(facts[c] for c in TASK_FACT_COLUMNS),
+                *(rec[c] for c in STATUS_COLUMNS),
+                *[metrics.get(m, np.nan) for m in METRICS],
+                *rec["arrays"], *(rec[c] for c in BOOKKEEPING_COLUMNS))
+
+    def arrays(self, records: list) -> None:
+        """Decode the records' blobs, all at once (``codec.unpack_many``), into their
+        ``arrays``: the curve and weight columns asked for."""
+        blobs = [rec["arrays"] for rec in records]
+        curves = unpack_many([b[0] for b in blobs]) if self.curves else [{}] * len(blobs)
+        weights = unpack_many([b[-1] for b in blobs]) if self.weights else [()] * len(blobs)
+        for rec, curve, weight in zip(records, curves, weights):
+            fields = curve_fields(curve) if self.curves else {}
+            rec["arrays"] = (*(fields[c] for c in CURVE_COLUMNS if self.curves),
+                             *(weight_fields(weight) if self.weights else ()))
 
 
 def load(out_dir, *, curves=True, weights=True):
@@ -124,21 +175,36 @@ def load(out_dir, *, curves=True, weights=True):
     """
     import pandas as pd  # deferred: keeps `sweeps --help` and worker start-up fast
 
+    blobs = (*(("curve",) if curves else ()), *(("weights",) if weights else ()))
     with Store.open(out_dir) as store:
-        records = store.jobs(curves=curves, weights=weights)
-    cache = {}
-    current = [rec for rec in records if is_current(rec)]
-    rows = [_row(rec, curves, weights, cache) for rec in current]
-    params = dict.fromkeys(task_column(k) for rec in current
-                           for k in rec["config"]["task_params"])
-    columns = frame_columns(params, curves=curves, weights=weights)
+        stored = store.job_rows((*_ROW_FIELDS, *blobs))
+    build = _Rows(curves, weights)
+    records = build.records(stored)
+    del stored
+    build.arrays(records)
+    rows = [build.row(rec) for rec in records]
+    columns = frame_columns(build.params, curves=curves, weights=weights)
     df = pd.DataFrame(rows, columns=columns)
-    # A fact is None where unknown (NONE_COLUMNS: None is a config value).
+    # A fact is None where unknown (NONE_COLUMNS: None is a config value, which pandas
+    # would turn into NaN, and [None, 8] into [NaN, 8.0]).
     for column in (*NONE_COLUMNS, *TASK_FACT_COLUMNS):
-        values = [row[column] for row in rows]
+        i = columns.index(column)
+        values = [row[i] for row in rows]
         if column in NONE_COLUMNS or None in values:
             df[column] = pd.Series(values, dtype=object)
     return df
+
+
+def load_status(out_dir) -> tuple:
+    """``(load_meta(out_dir), failures)`` from one opening of the store (each opening
+    checks every page): ``failures`` holds ``(key, config, error)`` of every failed job
+    of the current results format, in order of finishing, read without the other jobs.
+    What ``sweeps status`` prints."""
+    with Store.open(out_dir) as store:
+        meta = _meta(store)
+        stored = store.job_rows(("key", "config", "error"), status="failed")
+    return meta, [(key, json.loads(text), error) for key, text, error in stored
+                  if is_key_of_text(key, text)]
 
 
 def load_meta(out_dir) -> dict:
@@ -169,18 +235,23 @@ def load_meta(out_dir) -> dict:
         If ``out_dir`` holds no ``sweep.db``.
     """
     with Store.open(out_dir) as store:
-        meta = store.meta()
-        records = store.jobs(curves=False, weights=False)
-        planned = [key for key, _ in store.planned()]
-        run = store.last_run()
-    statuses = {rec["key"]: rec["status"] for rec in records if is_current(rec)}
+        return _meta(store)
+
+
+def _meta(store: Store) -> dict:
+    """What :func:`load_meta` returns, of an open store."""
+    meta = store.meta()
+    stored = store.job_rows(("key", "status", "config"))
+    planned = store.planned_keys()
+    run = store.last_run()
+    statuses = {key: status for key, status, text in stored if is_key_of_text(key, text)}
     counts = Counter({status: 0 for status in STATUSES})
     counts.update(statuses.values())
     counts["pending"] = sum(key not in statuses for key in planned)
     earlier = len(statuses.keys() - set(planned))
     return {"name": meta.get("name"), "spec": meta.get("spec"), "created": meta.get("created"),
             "planned": len(planned), "counts": dict(counts), "earlier": earlier,
-            "stale": len(records) - len(statuses),
+            "stale": len(stored) - len(statuses),
             "versions": run.get("versions", {}), "python": run.get("python"),
             "git_commit": run.get("git_commit"),
             "git_dirty": None if run.get("git_dirty") is None else bool(run["git_dirty"]),

@@ -167,13 +167,10 @@ def list_jobs(args) -> int:
 
 def status(args) -> int:
     """``sweeps status``: counts by status, then every failure's first error line."""
-    from sweeps.loading import is_current, load_meta
+    from sweeps.loading import load_status
 
     out = Path(args.out)
-    meta = load_meta(out)
-    with Store.open(out) as store:
-        failed = [r for r in store.jobs(curves=False, weights=False)
-                  if r["status"] == "failed" and is_current(r)]
+    meta, failed = load_status(out)
     print(f"{meta['name']} in {out}: {meta['planned']} jobs planned by the latest run")
     for name, n in meta["counts"].items():
         print(f"  {name:<9}{n:>6}")
@@ -184,10 +181,10 @@ def status(args) -> int:
     print(f"  git commit {commit}{' (uncommitted changes)' if meta['git_dirty'] else ''}, "
           f"python {meta['python']}")
     if failed:
-        axes = _varying_axes([r["config"] for r in failed]) or ["task"]
+        axes = _varying_axes([cfg for _, cfg, _ in failed]) or ["task"]
         print("failures:")
-        for rec in failed[:MAX_FAILURES_SHOWN]:
-            print(f"  {rec['key']}  {_describe(rec['config'], axes)}: {rec['error']}")
+        for key, cfg, error in failed[:MAX_FAILURES_SHOWN]:
+            print(f"  {key}  {_describe(cfg, axes)}: {error}")
         if len(failed) > MAX_FAILURES_SHOWN:
             print(f"  ... and {len(failed) - MAX_FAILURES_SHOWN} more "
                   f"(sweeps.load({str(out)!r}) has every traceback)")

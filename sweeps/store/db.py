@@ -250,6 +250,12 @@ class Store:
         return [(key, json.loads(cfg)) for key, cfg in rows]
 
     @reading
+    def planned_keys(self) -> list:
+        """The keys of :meth:`planned`, configs left unread."""
+        rows = self._conn.execute("SELECT key FROM planned ORDER BY position")
+        return [key for key, in rows]
+
+    @reading
     def fingerprint(self) -> str:
         """A digest of the store's state: it changes with every write (a run adds its row
         to ``runs``; a stored job changes its ``finished`` stamp), arrays left unread."""
@@ -262,6 +268,22 @@ class Store:
                 h.update(repr(tuple(row)).encode())
             h.update(b"\x00")
         return h.hexdigest()
+
+    @reading
+    def job_rows(self, columns, *, status=None) -> list:
+        """The ``columns`` (of ``codec.JOB_COLUMNS``) of every stored job as tuples, as
+        stored (JSON text, ``.npz`` blobs), in order of finishing; only jobs of ``status``
+        if given. For readers that decode in bulk, or only what they need."""
+        unknown = sorted(set(columns) - set(JOB_COLUMNS))
+        if unknown:
+            raise ValueError(f"the jobs table has no column {unknown[0]!r}; its columns: "
+                             f"{', '.join(JOB_COLUMNS)}")
+        where = "" if status is None else "WHERE status = ? "
+        cur = self._conn.cursor()
+        cur.row_factory = None  # plain tuples: no sqlite3.Row per job
+        return cur.execute(f"SELECT {', '.join(columns)} FROM jobs {where}"
+                           "ORDER BY finished, key", () if status is None else (status,)
+                           ).fetchall()
 
     @reading
     def jobs(self, *, curves=True, weights=True) -> list:

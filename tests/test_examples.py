@@ -1,8 +1,6 @@
 """Every example in ``examples/`` runs as the README says, with tiny epochs, and shows what
 its exercise is about."""
 import os
-import runpy
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted(p.name for p in (ROOT / "examples").glob("*.toml"))
 QUICKSTART = ROOT / "examples" / "quickstart.py"
 
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory):
-    """A copy of examples/ with its data written by make_data.py, as a user would."""
-    folder = tmp_path_factory.mktemp("examples")
-    for path in (ROOT / "examples").iterdir():
-        if path.is_file():
-            shutil.copy(path, folder)
-    runpy.run_path(str(folder / "make_data.py"), run_name="not_main")["main"](folder / "data")
-    return folder
 
 
 def _run(examples, name, out, *overrides):

@@ -5,9 +5,6 @@ gradient descent written here, and plain numpy forward passes from the stored we
 """
 import html
 import re
-import runpy
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,17 +13,7 @@ import sweeps
 from results.report import build
 from results.tiny_nets import TINY, learnt_lines, tiny_net_tables
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("examples")
-    for path in (ROOT / "examples").iterdir():
-        if path.is_file():
-            shutil.copy(path, folder)
-    runpy.run_path(str(folder / "make_data.py"), run_name="not_main")["main"](folder / "data")
-    return folder
 
 
 def _run(examples, name, out, *overrides):

@@ -76,6 +76,9 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
             raise ClusterLost(_scheduler_lost(client)) from None
         except CancelledError:  # the scheduler gone, or every copy of a data set
             done = _resubmit_cancelled(client, futures, submit)
+        if any(f.status == "cancelled" for f in done):  # a forgotten data set's groups
+            done = [f for f in done if f.status != "cancelled"]
+            _resubmit_cancelled(client, futures, submit)
         progressed = False
         for future in done:
             results = _group_results(client, future, futures[future], KilledWorker, poll)
@@ -103,7 +106,7 @@ def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
     """Submit again the groups whose futures the scheduler cancelled while it is still
     connected: it forgets a scattered data set when every worker holding it died, and
     cancels what needed it (``submit`` scatters it again). Returns no finished future."""
-    _live_workers(client)  # ClusterLost if the scheduler is gone
+    _scheduler_answers(client)  # ClusterLost if the scheduler is gone
     for future in [f for f in futures if f.status == "cancelled"]:
         submit(futures.pop(future))
     return ()
@@ -131,8 +134,9 @@ def _group_results(client, future, group: list, KilledWorker, timeout: float):
     except KilledWorker as exc:  # the scheduler gave up after allowed-failures deaths
         return lost_group(group, f"worker process died: {exc.allowed_failures + 1} Dask "
                                  "workers died running it")
-    except (OSError, CancelledError):  # fetching the result from its worker failed
-        raise ClusterLost(_scheduler_lost(client)) from None
+    except (OSError, CancelledError):  # fetching the result from its worker failed:
+        _scheduler_answers(client)  # ClusterLost if the scheduler is gone, else its
+        return None  # worker died with the result, which the scheduler computes again
     except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
         return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
 
@@ -182,6 +186,21 @@ def _live_workers(client) -> int:
         raise ClusterLost(_scheduler_lost(client))
     try:
         return len(client.nthreads())
+    except (OSError, CancelledError):
+        raise ClusterLost(_scheduler_lost(client)) from None
+
+
+def _scheduler_answers(client, grace: float = 2.0) -> None:
+    """Raise ClusterLost unless the scheduler answers. The client may be between states
+    for a moment while the cluster cancels what a dead worker held: it gets ``grace``
+    seconds to be running again (a lost scheduler leaves it reconnecting)."""
+    deadline = time.monotonic() + grace
+    while client.status != "running":
+        if client.status in ("closing", "closed") or time.monotonic() > deadline:
+            raise ClusterLost(_scheduler_lost(client))
+        time.sleep(0.05)
+    try:
+        client.nthreads()
     except (OSError, CancelledError):
         raise ClusterLost(_scheduler_lost(client)) from None
 

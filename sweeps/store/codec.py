@@ -237,3 +237,31 @@ def weight_fields(arrays) -> tuple:
     n_layers = len(arrays) // 2
     return ([arrays[f"w{i}"] for i in range(n_layers)],
             [arrays[f"b{i}"] for i in range(n_layers)])
+
+
+#: Stands for the seed in a config's JSON text, where ``_seed_texts`` cuts it.
+_SEED_MARK = "\0seed\0"
+
+
+def planned_rows(planned):
+    """The ``planned`` rows ``(key, position, config JSON)`` of ``Store.start_run``'s jobs
+    (``sweeps.spec.ConfigJobs``), each config's text made once for all its seeds."""
+    position = 0
+    for group in planned:
+        texts = ([dumps(group.config)] if group.seeds is None
+                 else _seed_texts(group.config, group.seeds))
+        for key, text in zip(group.keys, texts):
+            yield key, position, text
+            position += 1
+
+
+def _seed_texts(config: dict, seeds: list) -> list:
+    """``[dumps({**config, "seed": s}) for s in seeds]``, the rest of the text made once.
+
+    ``dumps`` writes value by value, keys sorted: the text around the seed does not depend
+    on it, so the seed's text is spliced in (as ``sweeps.keys.seed_keys`` does)."""
+    text, mark = dumps({**config, "seed": _SEED_MARK}), dumps(_SEED_MARK)
+    if text.count(mark) != 1:  # the mark's text elsewhere: no cut, the plain way
+        return [dumps({**config, "seed": seed}) for seed in seeds]
+    before, after = text.split(mark)
+    return [f"{before}{seed if type(seed) is int else dumps(seed)}{after}" for seed in seeds]

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sweeps.schema import STATUSES, now
-from sweeps.store.codec import JOB_COLUMNS, decode_job, dumps, encode_job
+from sweeps.store.codec import JOB_COLUMNS, decode_job, dumps, encode_job, planned_rows
 from sweeps.store.errors import (StoreError, check_db_file, classify, damaged, db_path,
                                  disk_full, no_results, read_only, reading, writing)
 
@@ -198,7 +198,7 @@ class Store:
             conn.execute("DELETE FROM planned")
             with _page_cache(conn, _PLANNING_CACHE_KIB):
                 conn.executemany("INSERT INTO planned VALUES (?, ?, ?)",
-                                 _planned_rows(planned))
+                                 planned_rows(planned))
         return cur.lastrowid
 
     @writing
@@ -257,11 +257,14 @@ class Store:
 
     @reading
     def fingerprint(self) -> str:
-        """A digest of the store's state: it changes with every write (a run adds its row
-        to ``runs``; a stored job changes its ``finished`` stamp), arrays left unread."""
+        """A digest of what the store says about its results: it changes with every job
+        written (a stored job changes its ``finished`` stamp), with the plan, and with the
+        latest run's software and outcome; arrays left unread. A rerun that found every
+        job cached changes none of these, so its report stands."""
         h = hashlib.blake2b(digest_size=16)
         for query in ("SELECT key, value FROM meta ORDER BY key",
-                      "SELECT * FROM runs ORDER BY run_id",
+                      "SELECT finished IS NULL, outcome, versions, python, git_commit, "
+                      "git_dirty FROM runs ORDER BY run_id DESC LIMIT 1",
                       "SELECT key FROM planned ORDER BY position",
                       "SELECT key, status, run_id, started, finished FROM jobs ORDER BY key"):
             for row in self._conn.execute(query):
@@ -309,33 +312,6 @@ def _page_cache(conn: sqlite3.Connection, kib: int):
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-#: Stands for the seed in a config's JSON text, where ``_seed_texts`` cuts it.
-_SEED_MARK = "\0seed\0"
-
-
-def _planned_rows(planned):
-    """The ``planned`` rows ``(key, position, config JSON)`` of ``start_run``'s jobs."""
-    position = 0
-    for group in planned:
-        texts = ([dumps(group.config)] if group.seeds is None
-                 else _seed_texts(group.config, group.seeds))
-        for key, text in zip(group.keys, texts):
-            yield key, position, text
-            position += 1
-
-
-def _seed_texts(config: dict, seeds: list) -> list:
-    """``[dumps({**config, "seed": s}) for s in seeds]``, the rest of the text made once.
-
-    ``dumps`` writes value by value, keys sorted: the text around the seed does not depend
-    on it, so the seed's text is spliced in (as ``sweeps.keys.seed_keys`` does)."""
-    text, mark = dumps({**config, "seed": _SEED_MARK}), dumps(_SEED_MARK)
-    if text.count(mark) != 1:  # the mark's text elsewhere: no cut, the plain way
-        return [dumps({**config, "seed": seed}) for seed in seeds]
-    before, after = text.split(mark)
-    return [f"{before}{seed if type(seed) is int else dumps(seed)}{after}" for seed in seeds]
 
 
 def _create(path: Path) -> None:

@@ -106,7 +106,7 @@ def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
     """Submit again the groups whose futures the scheduler cancelled while it is still
     connected: it forgets a scattered data set when every worker holding it died, and
     cancels what needed it (``submit`` scatters it again). Returns no finished future."""
-    _scheduler_answers(client)  # ClusterLost if the scheduler is gone
+    _live_workers(client, _CANCEL_GRACE)  # ClusterLost if the scheduler is gone
     for future in [f for f in futures if f.status == "cancelled"]:
         submit(futures.pop(future))
     return ()
@@ -135,7 +135,7 @@ def _group_results(client, future, group: list, KilledWorker, timeout: float):
         return lost_group(group, f"worker process died: {exc.allowed_failures + 1} Dask "
                                  "workers died running it")
     except (OSError, CancelledError):  # fetching the result from its worker failed:
-        _scheduler_answers(client)  # ClusterLost if the scheduler is gone, else its
+        _live_workers(client, _CANCEL_GRACE)  # ClusterLost if the scheduler is gone; its
         return None  # worker died with the result, which the scheduler computes again
     except Exception as exc:  # noqa: BLE001  (stored as the group's error, not swallowed)
         return lost_group(group, f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -181,28 +181,25 @@ def quiet_cluster_logs():
             log.setLevel(level)
 
 
-def _live_workers(client) -> int:
-    if client.status != "running":  # reconnecting, or closed after failing to
-        raise ClusterLost(_scheduler_lost(client))
+def _live_workers(client, grace: float = 0.0) -> int:
+    """How many workers the scheduler knows; ClusterLost when it does not answer.
+
+    The client may be between states for a moment while the cluster cancels what a dead
+    worker held: it gets ``grace`` seconds to be running again (a lost scheduler leaves it
+    reconnecting)."""
+    deadline = time.monotonic() + grace
+    while client.status != "running":
+        if client.status in ("closing", "closed") or time.monotonic() >= deadline:
+            raise ClusterLost(_scheduler_lost(client))
+        time.sleep(0.05)
     try:
         return len(client.nthreads())
     except (OSError, CancelledError):
         raise ClusterLost(_scheduler_lost(client)) from None
 
 
-def _scheduler_answers(client, grace: float = 2.0) -> None:
-    """Raise ClusterLost unless the scheduler answers. The client may be between states
-    for a moment while the cluster cancels what a dead worker held: it gets ``grace``
-    seconds to be running again (a lost scheduler leaves it reconnecting)."""
-    deadline = time.monotonic() + grace
-    while client.status != "running":
-        if client.status in ("closing", "closed") or time.monotonic() > deadline:
-            raise ClusterLost(_scheduler_lost(client))
-        time.sleep(0.05)
-    try:
-        client.nthreads()
-    except (OSError, CancelledError):
-        raise ClusterLost(_scheduler_lost(client)) from None
+#: Seconds a client gets to be running again after the cluster cancelled work.
+_CANCEL_GRACE = 2.0
 
 
 def _scheduler_lost(client) -> str:

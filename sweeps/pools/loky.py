@@ -2,6 +2,7 @@
 group, and workers that die with their driver (see :mod:`sweeps.pools`)."""
 import ctypes
 import os
+import queue
 import re
 import signal
 import sys
@@ -89,7 +90,7 @@ def loky_results(groups, n_workers: int, *, train=train_group, data=None):
                     continue
                 del running[future]
                 dead_since.pop(future, None)
-                slots[slot].shutdown(wait=False, kill_workers=True)
+                _kill(slots[slot])
                 slots[slot] = None  # replaced when the slot takes its next group
                 if exitcode is None and future.done():
                     exitcode = _exit_code(future.exception())
@@ -98,7 +99,26 @@ def loky_results(groups, n_workers: int, *, train=train_group, data=None):
     finally:
         for executor in slots:
             if executor is not None:
-                executor.shutdown(wait=False, kill_workers=True)
+                _kill(executor)
+
+
+def _kill(executor) -> None:
+    """Shut ``executor`` down now, killing its worker, without a traceback on stderr.
+
+    A group submitted moments before (the driver stopping on a store error right after
+    handing a freed slot its next group) may still be a work id in loky's queue: loky's
+    shutdown with ``kill_workers`` drops the pending work items, then its manager thread
+    takes that id, finds no item and dies with a KeyError traceback. Taking the ids
+    out of the queue first leaves it nothing to look up (the futures are failed by the
+    shutdown all the same).
+    """
+    ids = getattr(executor, "_work_ids", None)
+    while ids is not None:
+        try:
+            ids.get_nowait()
+        except queue.Empty:
+            break
+    executor.shutdown(wait=False, kill_workers=True)
 
 
 def _overdue(dead_since: dict, future, grace: float = 2.0) -> bool:
@@ -119,8 +139,13 @@ def _close_result_pipe(executor) -> None:
     would wait for them forever)."""
     queue = getattr(executor, "_result_queue", None)
     writer = getattr(queue, "_writer", None)
-    if writer is not None:
-        writer.close()
+    if writer is not None and not writer.closed:
+        # The handle is taken from the connection before its file is closed: loky's
+        # thread, woken by the end of the pipe, closes the same connection, and would
+        # otherwise close the number again between our close and its handle's reset
+        # (a "Bad file descriptor" traceback on stderr).
+        fd, writer._handle = writer.fileno(), None
+        os.close(fd)
 
 
 def _submit(slots: list, slot: int, train, group: list):
@@ -132,7 +157,7 @@ def _submit(slots: list, slot: int, train, group: list):
         try:
             return slots[slot].submit(train, group, limit_blas=True)
         except BrokenProcessPool:
-            slots[slot].shutdown(wait=False, kill_workers=True)
+            _kill(slots[slot])
             slots[slot] = None
     raise BrokenProcessPool("a new worker process died before it took any work")
 

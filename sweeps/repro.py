@@ -32,9 +32,12 @@ def package_versions() -> dict:
         except metadata.PackageNotFoundError:
             continue
     versions["nncore"] = getattr(nncore, "__version__", None)
-    blas = [f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')})"
-            for p in threadpool_info() if p.get("user_api") == "blas"]
-    versions["blas"] = "; ".join(blas) or None
+    # Sorted: the libraries are listed in the order they were loaded, which differs from
+    # one process to the next (numpy's and scipy's OpenBLAS), and a run's versions are part
+    # of the store's fingerprint: a cached rerun must not look like new software.
+    blas = {f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')})"
+            for p in threadpool_info() if p.get("user_api") == "blas"}
+    versions["blas"] = "; ".join(sorted(blas)) or None
     return versions
 
 

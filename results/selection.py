@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.frame import DERIVED_ARCH, held_out, per_config, prepare, task_kind, varying_axes
-from sweeps.schema import SPLITS, higher_is_better, main_metric
+from results.frame import (DERIVED_ARCH, available_metrics, held_out, per_config, prepare,
+                           task_kind, varying_axes)
+from sweeps.schema import SPLITS, higher_is_better, main_metric, metric_range
 
 _SHOWN = ("mean", "std", "n", "ci_low", "ci_high")
 
@@ -55,8 +56,10 @@ def best_configs(df, *, by=None, top=5):
                          f"{main_metric(kind or 'classification', 'val')} or val_loss")
     test = "test_" + by.split("_", 1)[1]
     if by not in df or not df.loc[df["status"] == "ok", by].notna().any():
+        ok = df[df["status"] == "ok"]
+        recorded = [m for m in available_metrics(ok) if m.startswith("val_")]
         raise ValueError(f"no ok job has {by!r}; this sweep records "
-                         f"{main_metric(kind, 'val') if kind else 'no validation metric'}")
+                         f"{', '.join(recorded) or 'no validation metric'}")
     axes = [a for a in varying_axes(df) if a not in DERIVED_ARCH]
     columns = [*DERIVED_ARCH, *axes]
     table = per_config(df, [by, test], stats=_SHOWN, columns=columns).reset_index()
@@ -85,8 +88,15 @@ def estimate_text(row, metric, *, short=False):
     mean, n = row[f"{metric}_mean"], int(row[f"{metric}_n"])
     if n < 2 or not np.isfinite(row[f"{metric}_ci_high"]):
         return f"{mean:.4g}" if short else f"{mean:.4g} (one seed: no interval)"
-    half = row[f"{metric}_ci_high"] - mean
-    return f"{mean:.4g} ± {half:.2g}" + ("" if short else f" (95% CI over {n} seeds)")
+    low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+    clipped = np.clip([low, high], *metric_range(metric))
+    if (clipped == [low, high]).all():
+        return f"{mean:.4g} ± {high - mean:.2g}" + ("" if short else f" (95% CI over {n} seeds)")
+    # An interval past the metric's range (an MSE below 0) is shown clipped, as the tables
+    # show it: "± half-width" would claim the impossible values.
+    low, high = (f"{v:.2g}" for v in clipped)
+    return f"{mean:.4g} [{low}, {high}]" + ("" if short else f" (95% CI over {n} seeds, clipped "
+                                                            "to the metric's range)")
 
 
 def metric_words(metric):
@@ -117,7 +127,8 @@ def best_text(table):
         shown[metric] = [estimate_text(row, metric, short=True) for _, row in table.iterrows()]
         shown = shown.drop(columns=[f"{metric}_{s}" for s in _SHOWN])
     lines.append(shown.to_string(index=False))
-    lines.append(f"ranked by mean {by} over ok seeds (± half the 95% Student t interval); "
+    lines.append(f"ranked by mean {by} over ok seeds (± half the 95% Student t interval; "
+                 f"[low, high] where it is clipped to the metric's range); "
                  f"{test} is the estimate for a config chosen this way, not a ranking")
     if table.attrs.get("note"):
         lines.append(f"note: {table.attrs['note']}")

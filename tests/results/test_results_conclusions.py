@@ -110,6 +110,28 @@ def test_best_is_chosen_on_validation_and_reports_the_test_estimate():
         f"0.86 ± {high - 0.86:.2g} (95% CI over 2 seeds).")
 
 
+def test_an_interval_past_zero_is_shown_clipped_not_as_plus_minus():
+    # two seeds' test MSE 0.01 and 0.3: the t interval reaches about -1.7, an MSE cannot
+    rows = [{"key": f"s{seed}", "config_id": "A", "task": "sine", "kind": "regression",
+             "n_in": 1, "hidden": (3,),
+             "layers": "[1,3,1]", "depth": 1, "n_params": 10, "activation": "tanh",
+             "seed": seed, "status": "ok", "val_mse": 0.1 + seed, "test_mse": mse}
+            for seed, mse in enumerate([0.01, 0.3])]
+    table = best_configs(example_frame(rows))
+    _, high = stats.t.interval(0.95, 1, loc=0.155, scale=stats.sem([0.01, 0.3]))
+    assert best_text(table).splitlines()[0] == (
+        f"Best configuration chosen on validation MSE: [1,3,1]; test MSE 0.155 [0, {high:.2g}] "
+        "(95% CI over 2 seeds, clipped to the metric's range).")
+
+
+def test_a_missing_metric_names_the_ones_the_sweep_has():
+    rows = [{"key": f"s{seed}", "config_id": "A", "seed": seed, "val_loss": 0.5}
+            for seed in (0, 1)]
+    with pytest.raises(ValueError, match="no ok job has 'val_accuracy'; this sweep records "
+                                         "val_loss$"):
+        best_configs(example_frame(rows))
+
+
 @pytest.mark.parametrize("metric", ["test_accuracy", "train_accuracy"])
 def test_nothing_ranks_by_a_test_or_training_metric(metric):
     with pytest.raises(ValueError, match="validation metric"):

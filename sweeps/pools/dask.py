@@ -6,6 +6,7 @@ import time
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from functools import partial
+from itertools import islice
 
 from sweeps.pools.lost import lost_group
 from sweeps.tasks.cache import Scattered
@@ -43,6 +44,8 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
 
     Each data set of ``data`` (``sweeps.tasks.cache.prepare``) goes to the workers once,
     through Dask (``sweeps.tasks.cache.Scattered``): they need no copy of its file.
+    Groups are taken from ``groups`` as they can start (``PER_THREAD`` per worker thread
+    in flight), not all at once: they may be made as they are taken (``sweeps.runner``).
 
     Raises
     ------
@@ -63,10 +66,13 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
             raise ClusterLost(_no_worker(timeout)) from None
         futures[future] = group
 
-    for group in groups:
-        submit(group)
+    pending, in_flight = iter(groups), _InFlight(client)
     no_worker_since = None  # the first look that found no live worker, since one did
-    while futures:
+    while True:
+        for group in islice(pending, max(0, in_flight.limit() - len(futures))):
+            submit(group)
+        if not futures:
+            break
         try:
             done, _ = dask_wait(list(futures), timeout=poll,
                                 return_when="FIRST_COMPLETED")
@@ -96,6 +102,30 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
             elif time.monotonic() - no_worker_since >= timeout:
                 raise ClusterLost(_no_worker(timeout))
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+#: Groups in flight per worker thread, and at least this many: enough that a worker
+#: finishing one finds the next already there, few enough that a million-job sweep does
+#: not make every config and task up front (the groups are made as they are taken).
+PER_THREAD, MIN_IN_FLIGHT = 2, 4
+
+
+class _InFlight:
+    """How many groups a Dask sweep keeps submitted: ``PER_THREAD`` per worker thread the
+    scheduler knows (workers may join or leave), asked at most once a second."""
+
+    def __init__(self, client, every: float = 1.0):
+        self.client, self.every, self._value, self._asked = client, every, MIN_IN_FLIGHT, None
+
+    def limit(self) -> int:
+        if self._asked is None or time.monotonic() - self._asked >= self.every:
+            self._asked = time.monotonic()
+            try:
+                threads = sum(self.client.nthreads().values())
+            except (OSError, CancelledError):
+                raise ClusterLost(_scheduler_lost(self.client)) from None
+            self._value = max(MIN_IN_FLIGHT, PER_THREAD * threads)
+        return self._value
 
 
 def _no_worker(timeout: float) -> str:

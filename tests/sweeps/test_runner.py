@@ -80,6 +80,32 @@ def test_an_existing_dask_cluster_stores_the_networks_trained_alone(direct, tmp_
     assert sweeps.load_meta(tmp_path / "out")["versions"]["distributed"] == distributed.__version__
 
 
+def test_a_dask_sweep_takes_its_groups_as_workers_can_start_them(tmp_path):
+    # A million-job sweep must not make every group up front: the groups are made as the
+    # pool takes them, and a Dask pool keeps two per worker thread in flight (at least 4).
+    pytest.importorskip("distributed")
+    from sweeps.pools.dask import dask_client, dask_results
+
+    spec = sweeps.load_spec(write_spec(tmp_path, "many", 'task = "sine"\n[params]\n'
+                                       'hidden = [[2]]\nepochs = 5\nseed = { start = 0, '
+                                       'stop = 23 }\n'))
+    taken, ahead = [], []
+
+    def groups():
+        for job in range(len(spec)):
+            taken.append(job)
+            ahead.append(len(taken) - len(results))  # groups taken but not yet back
+            yield [spec[job]]
+
+    results = []
+    with dask_client(2, None) as client:
+        for group in dask_results(client, groups(), timeout=60):
+            results.extend(group)
+    assert sorted(r["config"]["seed"] for r in results) == list(range(24))
+    assert {r["status"] for r in results} == {"ok"}
+    assert max(ahead) <= 4  # two workers of one thread: 2 x 2 in flight
+
+
 def test_a_job_that_raises_is_failed_one_that_diverges_is_a_result(tmp_path):
     csv = tmp_path / "admissions.csv"
     rng = np.random.default_rng(0)

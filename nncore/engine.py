@@ -26,9 +26,10 @@ import math
 
 import numpy as np
 
+from . import fused as fused_gd
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
-from .minibatch import Batches, SharedFirst
+from .minibatch import Batches, FirstLayer
 from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
 
@@ -58,7 +59,11 @@ class Workspace:
         self.out_scratch = np.empty_like(self.P)
         self.penalty = np.zeros_like(stack.params)  # zero where a replica has no L2
         self.values = np.empty(S, dtype)
-        self.first = None  # a minibatch.SharedFirst, made when replicas share batches
+        self.first = None  # a minibatch.FirstLayer, made for mini-batch steps
+        self.fused = False  # a fused.FusedFirst (gd's first layer in one gemm), None: not
+        # possible (both decided by the mini-batch loop); the other parameters' views:
+        size = stack.blocks[0].size
+        self.rest = (stack.params[size:], stack.grads[size:])
         # Layers after the first: (block, input, its ones row, output rows) forward, and
         # (delta, input^T, gradient block, block^T, delta below, input, scratch) backward.
         outputs = self.H_rows[1:] + [self.P]
@@ -126,8 +131,8 @@ def forward(net, stack, X_T, ws, first=None):
 
     ``X_T`` is the transposed input with a row of ones (see ``inputs``), shaped
     ``(n_in + 1, n)`` (shared by every replica) or ``(S, n_in + 1, n)``. ``first`` is
-    None, or a ``minibatch.SharedFirst`` that does the first layer's products of
-    replicas sharing ``X_T`` as one product.
+    None, or a ``minibatch.FirstLayer`` that does the first layer's product (in
+    pieces, and for replicas sharing ``X_T`` as one matrix).
     """
     hidden = net.hidden.forward
     if first is None:
@@ -171,8 +176,12 @@ def _output_delta(net, Y_T, ws):
         net.output.backward(P, D, ws.out_scratch)
 
 
-def _backpropagate(net, stack, X_rows, n, ws, first=None):
-    """Backpropagate the output delta in ``ws.D[-1]``; fill ``stack.grads``."""
+def _backpropagate(net, stack, X_rows, n, ws, first=None, fused=None):
+    """Backpropagate the output delta in ``ws.D[-1]``; fill ``stack.grads``.
+
+    With ``fused`` (a ``fused.FusedFirst``) the first layer's gradient is not computed: the
+    step applies it to the weights in the same product.
+    """
     ws.D[-1] *= 1.0 / n
     hidden_backward, matmul = net.hidden.backward, np.matmul
     for D, H_prev_T, G, B_T, D_prev, H_prev, scratch in ws.backward_layers:
@@ -182,6 +191,8 @@ def _backpropagate(net, stack, X_rows, n, ws, first=None):
         else:
             matmul(B_T, D, D_prev)
         hidden_backward(H_prev, D_prev, scratch)  # the ones row's delta is never read
+    if fused is not None:
+        return  # gd without a penalty (fused.fused_lr): nothing more to add to grads
     if first is None:
         matmul(ws.D[0], X_rows, stack.grad_blocks[0])
     else:
@@ -294,8 +305,13 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
         else:
             values = net.loss.value(ws.P, Y_T)
     _add_penalty(net, stack, Y_T, values)
-    _backpropagate(net, stack, X_rows, Y_T.shape[-1], ws, first)
-    optimizer.update(stack.params, stack.grads)
+    fused = ws.fused or None
+    _backpropagate(net, stack, X_rows, Y_T.shape[-1], ws, first, fused)
+    if fused is None:
+        optimizer.update(stack.params, stack.grads)
+    else:  # the first layer in one gemm, gd's own update (bit for bit) for the others
+        fused.update(X_rows)
+        optimizer.update(*ws.rest)
     return values
 
 
@@ -305,7 +321,23 @@ def _minibatch_epoch(net, stack, batches, optimizer, workspaces):
     for X_T, rows, Y_T in batches.epoch():
         m = Y_T.shape[-1]
         ws = workspaces.get(m) or workspaces.setdefault(m, Workspace(stack, m))
-        if batches.shared and ws.first is None:  # the first layer of every replica as one product
-            ws.first = SharedFirst(stack, ws)
+        if ws.fused is False:  # a new workspace: set up its first layer's products
+            ws.first = FirstLayer(stack, ws, batches.shared)
+            ws.fused = _fused_first(net, stack, optimizer, ws)
         total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first)
     return total / batches.n
+
+
+def _fused_first(net, stack, optimizer, ws):
+    """The first layer's fused gd update for mini-batch steps (``fused``), or None.
+
+    Mini-batch steps only: full-batch training keeps its update bit for bit, and the
+    fusion pays where a step is bound by passes over large first-layer weights.
+    """
+    lr = fused_gd.fused_lr(net, optimizer, stack.dtype)
+    if lr is None:
+        return None
+    if ws.first.shared:  # the shared product's contiguous delta
+        return fused_gd.FusedFirst(stack.blocks[0], ws.first.D_stacked, lr, True,
+                                   ws.first.gather_delta)
+    return fused_gd.FusedFirst(stack.blocks[0], ws.D[0], lr, False)

@@ -60,8 +60,8 @@ class Workspace:
         self.penalty = np.zeros_like(stack.params)  # zero where a replica has no L2
         self.values = np.empty(S, dtype)
         self.first = None  # a minibatch.FirstLayer, made for mini-batch steps
-        self.fused = False  # a fused.FusedFirst (gd's first layer in one gemm), None: not
-        # possible (both decided by the mini-batch loop); the other parameters' views:
+        self.fused = None  # or a fused.FusedFirst: gd's first layer in one gemm (both set
+        # by the mini-batch loop); the other parameters' views, for the other layers' gd:
         size = stack.blocks[0].size
         self.rest = (stack.params[size:], stack.grads[size:])
         # Layers after the first: (block, input, its ones row, output rows) forward, and
@@ -305,7 +305,7 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
         else:
             values = net.loss.value(ws.P, Y_T)
     _add_penalty(net, stack, Y_T, values)
-    fused = ws.fused or None
+    fused = ws.fused
     _backpropagate(net, stack, X_rows, Y_T.shape[-1], ws, first, fused)
     if fused is None:
         optimizer.update(stack.params, stack.grads)
@@ -318,26 +318,21 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
 def _minibatch_epoch(net, stack, batches, optimizer, workspaces):
     """One epoch of mini-batch steps; return each replica's mean batch loss (weighted)."""
     total = np.zeros(stack.n_replicas)
+    # The whole batches' workspace first: its first layer decides the batches' layout.
+    batches.transposed = not _minibatch_workspace(net, stack, batches, optimizer, workspaces,
+                                                  batches.batch_size).first.takes_views
     for X_T, rows, Y_T in batches.epoch():
         m = Y_T.shape[-1]
-        ws = workspaces.get(m) or workspaces.setdefault(m, Workspace(stack, m))
-        if ws.fused is False:  # a new workspace: set up its first layer's products
-            ws.first = FirstLayer(stack, ws, batches.shared)
-            ws.fused = _fused_first(net, stack, optimizer, ws)
+        ws = workspaces[m] if m == batches.batch_size else _minibatch_workspace(
+            net, stack, batches, optimizer, workspaces, m)
         total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first)
     return total / batches.n
 
 
-def _fused_first(net, stack, optimizer, ws):
-    """The first layer's fused gd update for mini-batch steps (``fused``), or None.
-
-    Mini-batch steps only: full-batch training keeps its update bit for bit, and the
-    fusion pays where a step is bound by passes over large first-layer weights.
-    """
-    lr = fused_gd.fused_lr(net, optimizer, stack.dtype)
-    if lr is None:
-        return None
-    if ws.first.shared:  # the shared product's contiguous delta
-        return fused_gd.FusedFirst(stack.blocks[0], ws.first.D_stacked, lr, True,
-                                   ws.first.gather_delta)
-    return fused_gd.FusedFirst(stack.blocks[0], ws.D[0], lr, False)
+def _minibatch_workspace(net, stack, batches, optimizer, workspaces, m):
+    """The workspace for batches of ``m``, with its first layer's products set up."""
+    ws = workspaces.get(m) or workspaces.setdefault(m, Workspace(stack, m))
+    if ws.first is None:
+        ws.first = FirstLayer(stack, ws, batches.shared)
+        ws.fused = fused_gd.first_layer_update(net, stack, optimizer, ws)
+    return ws

@@ -108,3 +108,18 @@ class FusedFirst:
         for s, (M, D, lda, B) in enumerate(self.calls):
             gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, M, width, m, lr, D, lda,
                  base + s * step, width, 1.0, B, width)
+
+
+def first_layer_update(net, stack, optimizer, ws):
+    """A ``FusedFirst`` for the workspace ``ws`` of mini-batch steps, or None.
+
+    Mini-batch steps only: full-batch training keeps its update bit for bit, and the
+    fusion pays where a step is bound by passes over large first-layer weights.
+    ``ws.first`` is the workspace's ``minibatch.FirstLayer``.
+    """
+    lr = fused_lr(net, optimizer, stack.dtype)
+    if lr is None:
+        return None
+    if ws.first.shared:  # the shared product's contiguous delta
+        return FusedFirst(stack.blocks[0], ws.first.D_stacked, lr, True, ws.first.gather_delta)
+    return FusedFirst(stack.blocks[0], ws.D[0], lr, False)

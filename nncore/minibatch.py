@@ -44,6 +44,10 @@ class Batches:
         per_chunk = max(1, CHUNK_ELEMENTS // (S * width * batch_size))
         self.chunk = min(self.n, per_chunk * batch_size)  # whole batches: none is split
         self._buffers = {}
+        # False: hand out each batch's X_T as a transposed view of its rows, no copy (set
+        # by the engine where the forward product's rounding is not kept bit for bit:
+        # ``FirstLayer.takes_views``; there such a view is as fast as the copy).
+        self.transposed = True
 
     def _buffers_for(self, S, k):
         """Buffers for a chunk of ``k`` rows: the gathered rows, and each whole batch's
@@ -76,9 +80,12 @@ class Batches:
             np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
             Y = self.Y[idx]
             whole = X_T.shape[1] * bs
-            np.copyto(X_T, _batches_T(R[:, :whole], bs))
+            if self.transposed:
+                np.copyto(X_T, _batches_T(R[:, :whole], bs))
+                np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
+            else:
+                X_T, X_T_rest = _batches_T(R[:, :whole], bs), R[:, whole:].transpose(0, 2, 1)
             np.copyto(Y_T, _batches_T(Y[:, :whole], bs))
-            np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
             np.copyto(Y_T_rest, Y[:, whole:].transpose(0, 2, 1))
             batches = [(X_T[:, b], R[:, b * bs : (b + 1) * bs], Y_T[:, b])
                        for b in range(X_T.shape[1])]
@@ -149,6 +156,9 @@ class FirstLayer:
                            for s in range(S) for a, b in row_chunks(fan_out, width, m)]
             self.single = len(self.pieces) == S  # one product per replica: one call
             self.B, self.G, self.out = B, G, out
+        # Pieces and the shared matrix sum in another order than before anyway: their
+        # inputs may be transposed views of the rows (``Batches.transposed``).
+        self.takes_views = shared or not self.single
 
     def forward(self, X_T):
         """The first layer's pre-activations into the workspace, from ``X_T``:

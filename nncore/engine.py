@@ -48,9 +48,13 @@ class Workspace:
         # Hidden activations with their row of ones (set here, restored after each
         # activation), the pre-activation rows they are computed into, and the same for
         # deltas: a delta's last row is never read.
-        self.H = [np.ones((S, w + 1, n_samples), dtype) for w in hidden]
+        # Only the ones rows are set: the products write the rest (a full-data workspace
+        # of 5 stacked 128-wide nets on 6,000 rows is 62 MB of hidden activations).
+        self.H = [np.empty((S, w + 1, n_samples), dtype) for w in hidden]
         self.H_rows = [H[:, :-1] for H in self.H]
         self.H_ones = [H[:, -1:] for H in self.H]
+        for ones in self.H_ones:
+            ones.fill(1.0)
         self.H_T = [H.transpose(0, 2, 1) for H in self.H]
         self.scratch = [np.empty_like(H) for H in self.H]
         self.D_full = [np.empty_like(H) for H in self.H]

@@ -133,6 +133,21 @@ def torch_net(layers, X, Y, epochs, seed, dtype):
             opt.step()
 
 
+def training_loop(layers, X, Y, epochs, seeds, shared):
+    """The engine's mini-batch loop alone (``engine.train``), without what ``fit`` adds
+    around it: the input checks and the final pass over the training data that decides
+    divergence (a forward pass of every replica over all rows: at 1 epoch it costs
+    nearly half an epoch's FLOPs)."""
+    from nncore import engine, fitting
+    from nncore.optimizers import GD
+    nets = [nncore.MLP(layers, "sigmoid", "sigmoid", "mse", seed=s) for s in seeds]
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets])
+    network = engine.Network("sigmoid", "sigmoid", "mse", 0.0, stack=stack)
+    rngs = [fitting.shuffle_rng(0 if shared else s) for s in (seeds[:1] if shared else seeds)]
+    engine.train(network, stack, X, Y, epochs=epochs, optimizer=GD(FIT["lr"]),
+                 batch_size=FIT["batch_size"], shuffle_rngs=rngs, shared_order=shared)
+
+
 def trainers(seeds):
     """(label, nets per call, function(layers, X, Y, labels, epochs)) per row."""
     def replicas(shared, dtype=np.float64):
@@ -150,6 +165,10 @@ def trainers(seeds):
         (f"nncore fit_replicas, {seeds} seeds, shared order", seeds, replicas(True)),
         (f"nncore fit_replicas, {seeds} seeds, shared order, float32", seeds,
          replicas(True, np.float32)),
+        ("MLP.fit's training loop alone (engine.train), one net", 1,
+         lambda L, X, Y, lab, e: training_loop(L, X, Y, e, [0], False)),
+        (f"fit_replicas' training loop alone, {seeds} seeds, shared order", seeds,
+         lambda L, X, Y, lab, e: training_loop(L, X, Y, e, list(range(seeds)), True)),
     ]
     try:
         import torch

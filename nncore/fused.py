@@ -58,6 +58,14 @@ available = bool(GEMMS)
 """Whether the fused update can run here (numpy's wheel BLAS was found)."""
 
 
+def _address(array):
+    """Where a contiguous array's data starts (half the cost of ``array.ctypes.data``)."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    except TypeError:  # read-only
+        return array.ctypes.data
+
+
 def fused_lr(net, optimizer, dtype):
     """The learning rate to fuse, or None where the general update must run.
 
@@ -103,7 +111,7 @@ class FusedFirst:
         gemm, width, m, lr = self.gemm, self.width, self.m, -self.lr
         if self.gather is not None:
             self.gather()
-        base = rows.ctypes.data
+        base = _address(rows if self.shared else rows[0])
         step = 0 if self.shared else rows.strides[0]
         for s, (M, D, lda, B) in enumerate(self.calls):
             gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, M, width, m, lr, D, lda,

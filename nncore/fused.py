@@ -86,7 +86,7 @@ class FusedFirst:
     ``deltas`` its delta buffer ``(S, fan_out, m)`` (rows contiguous). With ``shared``, all
     replicas multiply the same rows and the blocks are one ``(S * fan_out, fan_in + 1)``
     matrix: one call (``deltas`` must then be one contiguous matrix too). ``gather``, if
-    given, is called first (``SharedFirst.gather_delta``: it fills ``deltas``).
+    given, is called first (``FirstLayer.gather_delta``: it fills ``deltas``).
     """
 
     def __init__(self, blocks, deltas, lr, shared, gather=None):

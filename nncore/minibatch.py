@@ -13,7 +13,10 @@ about twice as slow (785 rows read at a large stride).
 
 Each batch's transposed inputs are contiguous, as the gathered copy was, and its rows
 differ only in their batch stride: the products get the arguments they always got, so
-the numbers are bit for bit those of gathering each batch.
+the numbers are bit for bit those of gathering each batch. Where the first layer's
+forward product is not kept bit for bit anyway (split into pieces, or shared by stacked
+replicas: ``FirstLayer``), the batches skip the copy and hand out the transposed view,
+which is as fast there (measured: 56 us either way for a 128-wide layer in two pieces).
 """
 import numpy as np
 

@@ -7,7 +7,8 @@ noised, written as the headerless label-first 0..255 CSV people have. Side by si
 process (one BLAS thread): scikit-learn's ``MLPClassifier`` (what a scikit-learn + joblib
 loop runs per net; its cost is log-loss with softmax, the nearest it has), a plain numpy
 loop, nncore one net at a time, ``fit_replicas`` with each seed's own batch order and
-with one shared order (float64 and float32), and PyTorch on CPU when it is importable.
+with one shared order (float64 and float32), the engine's training loop alone (without
+``fit``'s checks and final pass), and PyTorch on CPU when it is importable.
 FLOPs count the products a step needs (forward, weight gradient, and the input gradient
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
 same dtype measured in the same run (best of 20, CPU time). Training is timed in CPU seconds of

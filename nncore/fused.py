@@ -10,11 +10,14 @@ with no gradient buffer: measured on a 128-wide layer, the first layer's gradien
 update took 52 us instead of 163 us, and the next forward product is faster too (its
 weights are still in the cache).
 
-Rounding: the gemm adds ``-lr * acc`` to each weight with its own multiply-add (OpenBLAS's
-kernels use a fused multiply-add where the unfused step rounds ``lr * acc`` first), so a
-weight may differ from the unfused step's in its last bit. The product ``acc`` itself is
-the same. The stored float64 reference sweep and the tests against scikit-learn and the
-references hold (to 1e-12), and every replica still equals its net trained alone.
+Rounding: the gemm adds ``-lr * acc`` to each weight inside its kernel, where the unfused
+step rounds ``lr * acc`` first (the product ``acc`` itself is the same), so a weight may
+differ from the unfused step's by that rounding: after one update of a 128-wide layer
+about 5 % of the weights did (at most 2.6e-13 relative); 30-wide layers got the same bits.
+Mini-batch gd without L2 on the default order is therefore not bit for bit what it was
+before this fusion; it is the same training to rounding: the stored float64 reference
+sweep and the tests against scikit-learn and the references hold (to 1e-12), and stacked
+replicas with their own orders still equal their nets trained alone bit for bit.
 
 The call goes to numpy's own OpenBLAS (the ``scipy-openblas64`` library of numpy's wheels)
 through ``ctypes``: the same library, kernels and thread settings (``threadpoolctl``) as

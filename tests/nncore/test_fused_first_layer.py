@@ -50,7 +50,7 @@ def _plain_loop(net, X, Y, shuffle_seed, epochs, lr, batch_size, l2=0.0, momentu
     return W, b
 
 
-def _assert_close(net, weights, biases, rtol=1e-10):
+def _assert_close(net, weights, biases, rtol=1e-12):
     for ours, theirs in zip(net.weights + net.biases, weights + biases):
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=1e-12)
 
@@ -114,7 +114,7 @@ def test_shared_order_replicas_each_equal_the_net_alone(pieces, lr):
         alone = MLP(LAYERS, **SETTINGS, seed=seed)
         alone.fit(X, Y, optimizer="gd", shuffle_seed=11,
                   **{**FIT, "lr": lr if np.isscalar(lr) else lr[i]})
-        _assert_close(net, alone.weights, alone.biases, rtol=1e-11)
+        _assert_close(net, alone.weights, alone.biases, rtol=1e-12)
 
 
 def test_own_orders_stacked_equal_each_net_alone_bit_for_bit(pieces):
@@ -134,7 +134,7 @@ def test_without_the_fused_call_the_same_training_to_rounding(monkeypatch):
     monkeypatch.setattr(fused, "available", False)  # numpy built against another BLAS
     general = MLP(LAYERS, **SETTINGS, seed=4)
     general.fit(X, Y, optimizer="gd", **FIT)
-    _assert_close(net, general.weights, general.biases, rtol=1e-11)
+    _assert_close(net, general.weights, general.biases, rtol=1e-12)
 
 
 def test_float32_fused_gd_tracks_the_float64_loop(pieces):

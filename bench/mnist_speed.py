@@ -7,7 +7,8 @@ noised, written as the headerless label-first 0..255 CSV people have. Side by si
 process (one BLAS thread): scikit-learn's ``MLPClassifier`` (what a scikit-learn + joblib
 loop runs per net; its cost is log-loss with softmax, the nearest it has), a plain numpy
 loop, nncore one net at a time, ``fit_replicas`` with each seed's own batch order and
-with one shared order (float64 and float32), and PyTorch on CPU when it is importable.
+with one shared order (float64 and float32), the engine's training loop alone (without
+``fit``'s checks and final pass), and PyTorch on CPU when it is importable.
 FLOPs count the products a step needs (forward, weight gradient, and the input gradient
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
 same dtype measured in the same run (best of 20, CPU time). Training is timed in CPU seconds of
@@ -133,6 +134,21 @@ def torch_net(layers, X, Y, epochs, seed, dtype):
             opt.step()
 
 
+def training_loop(layers, X, Y, epochs, seeds, shared):
+    """The engine's mini-batch loop alone (``engine.train``), without what ``fit`` adds
+    around it: the input checks and the final pass over the training data that decides
+    divergence (a forward pass of every replica over all rows: at 1 epoch it costs
+    nearly half an epoch's FLOPs)."""
+    from nncore import engine, fitting
+    from nncore.optimizers import GD
+    nets = [nncore.MLP(layers, "sigmoid", "sigmoid", "mse", seed=s) for s in seeds]
+    stack = engine.Stack.from_arrays([(n.weights, n.biases) for n in nets])
+    network = engine.Network("sigmoid", "sigmoid", "mse", 0.0, stack=stack)
+    rngs = [fitting.shuffle_rng(0 if shared else s) for s in (seeds[:1] if shared else seeds)]
+    engine.train(network, stack, X, Y, epochs=epochs, optimizer=GD(FIT["lr"]),
+                 batch_size=FIT["batch_size"], shuffle_rngs=rngs, shared_order=shared)
+
+
 def trainers(seeds):
     """(label, nets per call, function(layers, X, Y, labels, epochs)) per row."""
     def replicas(shared, dtype=np.float64):
@@ -150,6 +166,10 @@ def trainers(seeds):
         (f"nncore fit_replicas, {seeds} seeds, shared order", seeds, replicas(True)),
         (f"nncore fit_replicas, {seeds} seeds, shared order, float32", seeds,
          replicas(True, np.float32)),
+        ("MLP.fit's training loop alone (engine.train), one net", 1,
+         lambda L, X, Y, lab, e: training_loop(L, X, Y, e, [0], False)),
+        (f"fit_replicas' training loop alone, {seeds} seeds, shared order", seeds,
+         lambda L, X, Y, lab, e: training_loop(L, X, Y, e, list(range(seeds)), True)),
     ]
     try:
         import torch

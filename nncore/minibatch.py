@@ -1,4 +1,4 @@
-"""Mini-batches without per-step copies, and one first-layer product for shared batches.
+"""Mini-batches without per-step copies, and the first layer's products in mini-batch steps.
 
 A mini-batch step multiplies the first layer by its batch in two layouts: transposed,
 ``(n_in + 1, m)``, for the forward product, and as rows, ``(m, n_in + 1)``, for the weight
@@ -13,7 +13,10 @@ about twice as slow (785 rows read at a large stride).
 
 Each batch's transposed inputs are contiguous, as the gathered copy was, and its rows
 differ only in their batch stride: the products get the arguments they always got, so
-the numbers are bit for bit those of gathering each batch.
+the numbers are bit for bit those of gathering each batch. Where the first layer's
+forward product is not kept bit for bit anyway (split into pieces, or shared by stacked
+replicas: ``FirstLayer``), the batches skip the copy and hand out the transposed view,
+which is as fast there (measured: 56 us either way for a 128-wide layer in two pieces).
 """
 import numpy as np
 
@@ -44,6 +47,10 @@ class Batches:
         per_chunk = max(1, CHUNK_ELEMENTS // (S * width * batch_size))
         self.chunk = min(self.n, per_chunk * batch_size)  # whole batches: none is split
         self._buffers = {}
+        # False: hand out each batch's X_T as a transposed view of its rows, no copy (set
+        # by the engine where the forward product's rounding is not kept bit for bit:
+        # ``FirstLayer.takes_views``; there such a view is as fast as the copy).
+        self.transposed = True
 
     def _buffers_for(self, S, k):
         """Buffers for a chunk of ``k`` rows: the gathered rows, and each whole batch's
@@ -76,9 +83,12 @@ class Batches:
             np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
             Y = self.Y[idx]
             whole = X_T.shape[1] * bs
-            np.copyto(X_T, _batches_T(R[:, :whole], bs))
+            if self.transposed:
+                np.copyto(X_T, _batches_T(R[:, :whole], bs))
+                np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
+            else:
+                X_T, X_T_rest = _batches_T(R[:, :whole], bs), R[:, whole:].transpose(0, 2, 1)
             np.copyto(Y_T, _batches_T(Y[:, :whole], bs))
-            np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
             np.copyto(Y_T_rest, Y[:, whole:].transpose(0, 2, 1))
             batches = [(X_T[:, b], R[:, b * bs : (b + 1) * bs], Y_T[:, b])
                        for b in range(X_T.shape[1])]
@@ -94,36 +104,87 @@ def _batches_T(rows, bs):
     return rows.reshape(S, k // bs, bs, width).transpose(0, 1, 3, 2)
 
 
-class SharedFirst:
-    """The first layer's two products when every replica multiplies the same batch.
+SMALL_PRODUCT = 2**19
+"""Multiply-adds of one first-layer forward product at most: larger ones are split by rows.
 
-    ``[W_1 ... W_S]``'s blocks ``(S, fan_out, n_in + 1)`` are one ``(S * fan_out, n_in + 1)``
-    matrix in memory, and so are their gradients: the forward product of all replicas is
-    one ``(S * fan_out, n_in + 1) @ (n_in + 1, m)`` and the weight gradient one
-    ``(S * fan_out, m) @ (m, n_in + 1)``, instead of ``S`` small products each. The deltas
-    and pre-activations pass through small contiguous buffers (the engine's own carry a row
-    of ones between replicas). A larger product sums in another order than ``S`` small
-    ones: each replica equals itself trained alone to rounding, not bit for bit.
+OpenBLAS (0.3.31, SkylakeX kernels) runs a product of up to about 10**6 multiply-adds
+with its small-matrix kernels, which read the operands where they are; above that it
+first copies ("packs") both, and at batch 10 packing the weights costs more than the
+product: ``(128, 785) @ (785, 10)`` took 110 us, as two ``(64, 785)`` halves 50 us, and
+five stacked 128-wide layers 640 us against 260 us in 64-row pieces. Each output element
+is still one dot product over the same inputs, but summed by another kernel: a first
+layer above the limit gets other last bits than before this split (wide first layers
+only: every stored reference net is far below it).
+"""
+
+
+def row_chunks(n_rows, width, m):
+    """``(start, stop)`` row ranges of a ``(n_rows, width) @ (width, m)`` product, each at
+    most ``SMALL_PRODUCT`` multiply-adds (whole multiples of 8 rows, the kernels' unit)."""
+    step = max(8, SMALL_PRODUCT // (width * m) // 8 * 8)
+    return [(r, min(r + step, n_rows)) for r in range(0, n_rows, step)]
+
+
+class FirstLayer:
+    """The first layer's forward product and weight gradient in mini-batch steps.
+
+    Forward: each replica's ``(fan_out, n_in + 1) @ (n_in + 1, m)`` in row pieces
+    (``row_chunks``), written straight into the workspace. With ``shared`` batches every
+    replica multiplies the same inputs: ``[W_1 ... W_S]``'s blocks are one
+    ``(S * fan_out, n_in + 1)`` matrix in memory (and so are their gradients), multiplied
+    in pieces into a small contiguous buffer, and the weight gradient is one
+    ``(S * fan_out, m) @ (m, n_in + 1)`` product instead of ``S`` small ones (the deltas
+    gathered into a contiguous buffer: the engine's carry a row of ones between
+    replicas). A larger product sums in another order than ``S`` small ones: each replica
+    equals itself trained alone to rounding, not bit for bit.
     """
 
-    def __init__(self, stack, ws):
+    def __init__(self, stack, ws, shared):
         S, fan_out, width = stack.blocks[0].shape
         m, dtype = ws.P.shape[-1], stack.dtype
-        self.B = stack.blocks[0].reshape(S * fan_out, width)  # views: the flat buffers
-        self.G = stack.grad_blocks[0].reshape(S * fan_out, width)
-        self.Z = np.empty((S * fan_out, m), dtype)
-        self.D = np.empty((S * fan_out, m), dtype)
-        self.Z_stacked = self.Z.reshape(S, fan_out, m)
-        self.D_stacked = self.D.reshape(S, fan_out, m)
-        self.out = ws.H_rows[0] if ws.H else ws.P
-        self.delta = ws.D[0]
+        out = ws.H_rows[0] if ws.H else ws.P
+        self.shared, self.delta = shared, ws.D[0]
+        if shared:
+            self.B = stack.blocks[0].reshape(S * fan_out, width)  # views: the flat buffers
+            self.G = stack.grad_blocks[0].reshape(S * fan_out, width)
+            self.Z = np.empty((S * fan_out, m), dtype)
+            self.D = np.empty((S * fan_out, m), dtype)
+            self.Z_stacked, self.out = self.Z.reshape(S, fan_out, m), out
+            self.D_stacked = self.D.reshape(S, fan_out, m)
+            self.pieces = [(self.B[a:b], self.Z[a:b], 0)
+                           for a, b in row_chunks(S * fan_out, width, m)]
+        else:
+            B, G = stack.blocks[0], stack.grad_blocks[0]
+            self.pieces = [(B[s, a:b], out[s, a:b], s)
+                           for s in range(S) for a, b in row_chunks(fan_out, width, m)]
+            self.single = len(self.pieces) == S  # one product per replica: one call
+            self.B, self.G, self.out = B, G, out
+        # Pieces and the shared matrix sum in another order than before anyway: their
+        # inputs may be transposed views of the rows (``Batches.transposed``).
+        self.takes_views = shared or not self.single
 
     def forward(self, X_T):
-        """The first layer's pre-activations into the workspace, from ``X_T`` (n_in + 1, m)."""
-        np.matmul(self.B, X_T, self.Z)
-        np.copyto(self.out, self.Z_stacked)
+        """The first layer's pre-activations into the workspace, from ``X_T``:
+        ``(n_in + 1, m)`` shared, or ``(S, n_in + 1, m)``."""
+        if self.shared:
+            for B, Z, _ in self.pieces:
+                np.matmul(B, X_T, Z)
+            np.copyto(self.out, self.Z_stacked)
+        elif self.single:
+            np.matmul(self.B, X_T, self.out)
+        else:
+            for B, Z, s in self.pieces:
+                np.matmul(B, X_T[s], Z)
+
+    def gather_delta(self):
+        """Copy the first layer's delta into the one contiguous ``(S * fan_out, m)`` matrix."""
+        np.copyto(self.D_stacked, self.delta)
 
     def gradient(self, rows):
-        """The first layer's weight and bias gradients, from ``rows`` (m, n_in + 1)."""
-        np.copyto(self.D_stacked, self.delta)
-        np.matmul(self.D, rows, self.G)
+        """The first layer's weight and bias gradients, from ``rows``: ``(m, n_in + 1)``
+        shared, or ``(S, m, n_in + 1)``."""
+        if self.shared:
+            self.gather_delta()
+            np.matmul(self.D, rows, self.G)
+        else:
+            np.matmul(self.delta, rows, self.G)

@@ -46,6 +46,31 @@ class Stack:
                 B[s, :, -1] = b
         return stack
 
+    def take(self, indices):
+        """A new stack of the replicas ``indices`` (in that order), their parameters copied.
+
+        Its gradients are zero: they are scratch, filled by every step.
+        """
+        taken = Stack(self.layers, len(indices), self.dtype)
+        for B, kept in zip(self.blocks, taken.blocks):
+            np.take(B, indices, axis=0, out=kept)
+        return taken
+
+    def select(self, flat, indices):
+        """The entries of the replicas ``indices`` of ``flat``, a vector laid out like
+        ``params`` (an optimizer's state, a spread lr), laid out like ``take``'s params."""
+        return np.concatenate([B[indices].ravel() for B in self._blocks_of(flat)])
+
+    def put(self, flat, indices, values):
+        """Write ``values``, laid out like ``take(indices).params``, into ``flat`` (laid out
+        like ``params``) at the replicas ``indices``: ``select``'s inverse."""
+        taken = [(len(indices),) + B.shape[1:] for B in self.blocks]
+        for B, part in zip(self._blocks_of(flat), blocks_of(values, taken)):
+            B[indices] = part
+
+    def _blocks_of(self, flat):
+        return blocks_of(flat, [B.shape for B in self.blocks])
+
     def get_replica(self, s):
         """Return copies of replica ``s``'s weights and biases as two lists."""
         return _split(self.blocks, s)

@@ -1,10 +1,10 @@
 """Early stopping for stacked replicas: each replica stops on its own validation loss.
 
-The engine trains every replica of a stack with the same batched products, so a replica
-that has stopped cannot leave the stack; it rides along until every replica has stopped
-(or the epochs run out), and what it computes meanwhile is ignored: its history ends at
-its stopping epoch and its parameters are the copy kept at its best validation epoch
-(Keras' ``EarlyStopping(restore_best_weights=True)``).
+Each replica's history ends at its stopping epoch and its parameters are the copy kept at
+its best validation epoch (Keras' ``EarlyStopping(restore_best_weights=True)``). Replicas
+that stopped leave the stack the engine trains (``nncore.shrink``), so the stack watched
+may become a smaller one: ``follow`` says which replicas it holds. The counters and the
+kept copy stay those of the original stack.
 """
 import numpy as np
 
@@ -42,6 +42,7 @@ class EarlyStopping:
         self.stop_epoch = np.full(S, -1)
         self._wait = np.zeros(S, dtype=int)
         self._params, self._blocks = stack.params, stack.blocks
+        self._rows = None  # the original replicas of the stack watched; None: all of them
         # The kept copy has the stack's layout: one flat buffer, blocks as views into it.
         self._best = stack.params.copy()
         self._best_blocks = blocks_of(self._best, [B.shape for B in stack.blocks])
@@ -64,7 +65,11 @@ class EarlyStopping:
             self.best[improved] = val_losses[improved]
             self.best_epoch[improved] = epoch
             self._wait[improved] = 0
-            if improved.all():  # early in training, the common case: one copy
+            if self._rows is not None:  # a smaller stack: its replicas are these rows
+                here = improved[self._rows]
+                for B, kept in zip(self._blocks, self._best_blocks):
+                    kept[self._rows[here]] = B[here]
+            elif improved.all():  # early in training, the common case: one copy
                 np.copyto(self._best, self._params)
             else:
                 for B, kept in zip(self._blocks, self._best_blocks):
@@ -76,6 +81,12 @@ class EarlyStopping:
         if stop.any():
             self.stop_epoch[stop] = epoch
         return stop
+
+    def follow(self, stack, rows):
+        """Watch ``stack`` from now on: a smaller stack holding the original replicas
+        ``rows`` (increasing), in that order. ``update`` still takes arrays over all of
+        the original replicas."""
+        self._params, self._blocks, self._rows = stack.params, stack.blocks, rows
 
     def best_blocks(self):
         """The parameter blocks as of each replica's best epoch (layout of ``stack.blocks``)."""

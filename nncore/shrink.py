@@ -107,10 +107,10 @@ class Survivors:
                 or not hasattr(self.optimizer, "take")):
             return
         self._write_back()
-        old = self.stack
-        self.stack = old.take(keep)
-        self.optimizer = self.optimizer.take(lambda flat: old.select(flat, keep))
-        self.net = _taken_network(self.net, old, keep)
+        positions = self.stack.positions(keep)
+        self.stack = self.stack.take(keep, positions)
+        self.optimizer = self.optimizer.take(lambda flat: flat[positions])
+        self.net = _taken_network(self.net, positions, keep)
         self.rows = self.rows[keep]
         self.cols = self.rows
         self.workspaces, self.batches = {}, self._batches()
@@ -127,16 +127,17 @@ class Survivors:
         stack, optimizer = self._original
         if self.stack is stack:
             return
-        stack.put(stack.params, self.rows, self.stack.params)
-        optimizer.put(self.optimizer, lambda mine, theirs: stack.put(mine, self.rows, theirs))
+        positions = stack.positions(self.rows)
+        stack.params[positions] = self.stack.params
+        optimizer.put(self.optimizer, lambda mine, theirs: mine.__setitem__(positions, theirs))
 
 
-def _taken_network(net, stack, keep):
-    """``net`` for the replicas ``keep`` of ``stack``: its per-replica L2 sliced like them."""
+def _taken_network(net, positions, keep):
+    """``net`` for the replicas ``keep`` (at ``positions`` of the flat parameters): its
+    per-replica L2 sliced like them."""
     if net.l2_params is None:  # one L2 for all (or none): nothing per replica
         return net
     taken = copy.copy(net)
     taken.l2 = net.l2[keep]
-    taken.l2_params = stack.select(net.l2_params, keep)
-    taken.l2_where = stack.select(net.l2_where, keep)
+    taken.l2_params, taken.l2_where = net.l2_params[positions], net.l2_where[positions]
     return taken

@@ -40,7 +40,14 @@ class EarlyStopping:
         self.best = np.full(S, np.inf)
         self.best_epoch = np.full(S, -1)
         self.stop_epoch = np.full(S, -1)
-        self._wait = np.zeros(S, dtype=int)
+        # A replica trains from epoch 0 until it stops and is updated after every epoch,
+        # so its wait is ``epoch - best_epoch``: it stops at its deadline
+        # ``best_epoch + patience`` unless it improves first. Until the earliest deadline
+        # of the replicas training, no replica can stop and ``update`` checks nothing.
+        self._threshold = self.best - min_delta  # an improvement is a loss below this
+        self._deadline = self.best_epoch + patience
+        self._next_stop = patience - 1
+        self._no_stop = np.zeros(S, dtype=bool)  # returned (never changed) while none stops
         self._params, self._blocks = stack.params, stack.blocks
         self._rows = None  # the original replicas of the stack watched; None: all of them
         # The kept copy has the stack's layout: one flat buffer, blocks as views into it.
@@ -55,32 +62,39 @@ class EarlyStopping:
     def update(self, epoch, val_losses, training):
         """Record one epoch's validation losses of the replicas still ``training``.
 
-        Returns the mask of replicas that stop after this epoch.
+        Called after every epoch (a replica's wait counts the epochs since its best).
+        Returns the mask of replicas that stop after this epoch (do not modify it).
         """
-        # A handful of calls on (S,) arrays per epoch: on tiny networks every numpy call
-        # is a few percent of an epoch, so the common paths take the fewest.
-        improved = np.less(val_losses, self.best - self.min_delta)
+        # On tiny networks every numpy call is a few percent of an epoch (a stack of one
+        # that no longer improves pays three here), so the common paths take the fewest.
+        improved = np.less(val_losses, self._threshold)
         improved &= training
         if improved.any():
-            self.best[improved] = val_losses[improved]
-            self.best_epoch[improved] = epoch
-            self._wait[improved] = 0
-            if self._rows is not None:  # a smaller stack: its replicas are these rows
-                here = improved[self._rows]
-                for B, kept in zip(self._blocks, self._best_blocks):
-                    kept[self._rows[here]] = B[here]
-            elif improved.all():  # early in training, the common case: one copy
-                np.copyto(self._best, self._params)
-            else:
-                for B, kept in zip(self._blocks, self._best_blocks):
-                    kept[improved] = B[improved]
-        waiting = training & ~improved
-        np.add(self._wait, waiting, out=self._wait)
-        stop = np.greater_equal(self._wait, self.patience)
-        stop &= waiting
-        if stop.any():
-            self.stop_epoch[stop] = epoch
+            self._improve(epoch, val_losses, improved)
+        if epoch < self._next_stop:
+            return self._no_stop
+        stop = training & (self._deadline <= epoch)
+        self._deadline[~training | stop] = np.iinfo(self._deadline.dtype).max
+        self._next_stop = self._deadline.min()
+        self.stop_epoch[stop] = epoch
         return stop
+
+    def _improve(self, epoch, val_losses, improved):
+        """Keep the improved replicas' losses and parameters; push their deadlines back."""
+        self.best[improved] = val_losses[improved]
+        self._threshold[improved] = self.best[improved] - self.min_delta
+        self.best_epoch[improved] = epoch
+        self._deadline[improved] = epoch + self.patience
+        self._next_stop = self._deadline.min()
+        if self._rows is not None:  # a smaller stack: its replicas are these rows
+            here = improved[self._rows]
+            for B, kept in zip(self._blocks, self._best_blocks):
+                kept[self._rows[here]] = B[here]
+        elif improved.all():  # early in training, the common case: one copy
+            np.copyto(self._best, self._params)
+        else:
+            for B, kept in zip(self._blocks, self._best_blocks):
+                kept[improved] = B[improved]
 
     def follow(self, stack, rows):
         """Watch ``stack`` from now on: a smaller stack holding the original replicas

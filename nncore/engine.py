@@ -29,7 +29,8 @@ import numpy as np
 from . import fused as fused_gd
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
-from .minibatch import Batches, FirstLayer
+from .minibatch import FirstLayer
+from .shrink import Survivors
 from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
 
@@ -223,20 +224,25 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     ``shuffle_rngs`` are the mini-batch orders' generators (anything with
     ``permutation(n)``): one per replica, or, with ``shared_order``, one for all of them
     (every replica then trains on the same batches, and the first layer's products of all
-    replicas become one product each).
+    replicas become one product each). Replicas that stop or diverge leave the stack
+    being trained (``shrink.Survivors``): each replica's numbers are those of its own
+    stack of one. ``stack`` and ``optimizer`` then hold each replica's state as of its
+    last epoch.
 
     Returns
     -------
     dict
         ``history`` : ndarray (S, epochs_run), per-epoch loss of each replica (mean of its
-        batch losses, weighted by batch size, each before its step).
+        batch losses, weighted by batch size, each before its step); after a replica
+        stopped or diverged, NaN or what it computed riding along (ignore it).
         ``val_history`` : ndarray (S, epochs_run) or None, each replica's validation loss
-        after each epoch's steps (NaN after the epochs not validated).
+        after each epoch's steps (NaN after the epochs not validated; after a replica
+        stopped, as ``history``).
         ``diverged`` : ``{replica: (epoch, weights, biases)}`` for replicas whose loss
         became non-finite; their parameters are those at the end of that epoch, and their
         history stops there.
         ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
-        epochs (0-based), or None.
+        epochs (0-based), or None (after a replica stopped, as ``history``).
         ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` (``X_T`` None in mini-batch mode),
         for a caller's pass over the training data.
     """
@@ -244,55 +250,50 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     full_batch = batch_size is None or batch_size >= n
     X_T, X_rows = inputs(X, transposed=full_batch)
     Y_T = np.ascontiguousarray(Y.T) if full_batch else None
-    workspaces = {}
-    if not full_batch:
-        batches = Batches(X_rows, Y, batch_size, shuffle_rngs,
-                          shared_order and S > 1, stack.n_replicas)
+    live = Survivors(net, stack, optimizer, stopping,
+                     None if full_batch else (X_rows, Y, batch_size, shuffle_rngs, shared_order))
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
-    history = np.empty((epochs, S), dtype=np.float64)
+    history = np.full((epochs, S), np.nan)
     val_history = None if validation is None else np.full((epochs, S), np.nan)
     if validation is not None:
         val_T, val_Y_T = inputs(validation[0])[0], np.ascontiguousarray(validation[1].T)
         n_val = val_T.shape[-1]
-    training, diverged = np.ones(S, dtype=bool), {}  # training: neither diverged nor stopped
     recorded = None if record is None else []
     epoch = -1
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         for epoch in range(epochs):
+            net, stack, cached = live.net, live.stack, live.workspaces
             if full_batch:
-                ws = workspaces.get(n) or workspaces.setdefault(n, Workspace(stack, n))
-                values = _step(net, stack, X_T, X_rows, Y_T, ws, optimizer)
+                ws = cached.get(n) or cached.setdefault(n, Workspace(stack, n))
+                values = _step(net, stack, X_T, X_rows, Y_T, ws, live.optimizer)
             else:
-                values = _minibatch_epoch(net, stack, batches, optimizer, workspaces)
-            history[epoch] = values
-            changed = False
+                values = _minibatch_epoch(net, stack, live.batches, live.optimizer, cached)
+            history[epoch, live.cols] = values
             # One sum filters the common case: it is finite only if every loss is (a
-            # finite sum can overflow, which merely takes the exact check below). A Python
-            # sum of a short list costs half of numpy's reduction.
-            if not math.isfinite(sum(values.tolist())) or diverged:
-                bad = training & ~np.isfinite(history[epoch])
-                for s in np.flatnonzero(bad):
-                    diverged[int(s)] = (epoch, *stack.get_replica(s))
-                training &= ~bad
-                changed = bool(bad.any())
+            # finite sum can overflow, which merely takes the exact check). A Python sum
+            # of a short list costs half of numpy's reduction.
+            changed = (not math.isfinite(sum(values.tolist()))
+                       and live.diverge(epoch, history[epoch]))
             if validation is not None and (validate is None or validate[epoch]):
-                ws = workspaces.get(n_val) or workspaces.setdefault(n_val,
-                                                                    Workspace(stack, n_val))
+                ws = cached.get(n_val) or cached.setdefault(n_val, Workspace(stack, n_val))
                 forward(net, stack, val_T, ws)
-                val_history[epoch] = loss_values(net, stack, val_Y_T, ws)
+                val_history[epoch, live.cols] = loss_values(net, stack, val_Y_T, ws)
                 if stopping is not None:
-                    stop = stopping.update(epoch, val_history[epoch], training)
-                    if stop.any():
-                        training &= ~stop
+                    stop = stopping.update(epoch, val_history[epoch], live.training)
+                    if np.count_nonzero(stop):
+                        live.training &= ~stop
                         changed = True
             if record is not None and record[epoch]:
-                recorded.append((epoch, layer_stats(stack.blocks)))
-            if changed and not training.any():
+                recorded.append((epoch, live.spread(layer_stats(stack.blocks))))
+            if changed and (not live.training.any() or epoch + 1 == epochs):
                 break
+            if changed:  # replicas that stopped or diverged leave the stack (shrink.py)
+                live.shrink()
+    live.finish()
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
-            "diverged": diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
+            "diverged": live.diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
 
 
 def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):

@@ -5,13 +5,45 @@ lives in one contiguous buffer, see ``engine.Stack``), so one update costs a han
 ufunc calls whatever the depth. ``grads`` is scratch: optimizers may overwrite it.
 The update rules follow scikit-learn's ``_stochastic_optimizers.py`` so that the same
 hyper-parameters mean the same thing.
+
+Their per-parameter state (and ``lr`` when it is one value per replica, spread over the
+buffer) lists in ``STATE``: the engine slices it with ``take`` when replicas leave a
+stack (``nncore.shrink``) and writes it back with ``put``.
 """
+import copy
 import math
 
 import numpy as np
 
 
-class GD:
+class _Optimizer:
+    """What every optimizer shares: its per-parameter state can follow a shrinking stack."""
+
+    STATE = ("lr",)  # attributes laid out like the parameters (when they are arrays)
+
+    def take(self, select):
+        """A copy whose per-parameter state is ``select(state)``: the kept replicas' entries
+        (``select`` is e.g. ``lambda flat: stack.select(flat, kept)``)."""
+        taken = copy.copy(self)
+        for name in self.STATE:
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                setattr(taken, name, select(value))
+        return taken
+
+    def put(self, taken, put):
+        """Write ``taken``'s state (a ``take`` of this one, trained since) back into this one:
+        ``put(mine, theirs)`` for each per-parameter array, shared scalars (a step count) as
+        they are."""
+        for name, value in vars(taken).items():
+            mine = getattr(self, name)
+            if name not in self.STATE:
+                setattr(self, name, value)
+            elif isinstance(value, np.ndarray):
+                put(mine, value)
+
+
+class GD(_Optimizer):
     """Plain gradient descent: ``w -= lr * grad``."""
 
     def __init__(self, lr):
@@ -22,11 +54,13 @@ class GD:
         params -= grads
 
 
-class Momentum:
+class Momentum(_Optimizer):
     """Classical momentum: ``v = momentum * v - lr * grad; w += v``.
 
     scikit-learn's ``SGDOptimizer`` with ``nesterovs_momentum=False``.
     """
+
+    STATE = ("lr", "velocity")
 
     def __init__(self, lr, momentum=0.9):
         self.lr, self.momentum = lr, momentum
@@ -41,8 +75,10 @@ class Momentum:
         params += self.velocity
 
 
-class Adagrad:
+class Adagrad(_Optimizer):
     """Adagrad: ``G += grad**2; w -= lr * grad / (sqrt(G) + eps)``."""
+
+    STATE = ("lr", "accumulated", "scratch")
 
     def __init__(self, lr, epsilon=1e-8):
         self.lr, self.epsilon = lr, epsilon
@@ -61,12 +97,14 @@ class Adagrad:
         params -= grads
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma and Ba, 2014) with scikit-learn's bias correction folded into the step.
 
     ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)``;
     ``w -= lr_t * m / (sqrt(v) + epsilon)``.
     """
+
+    STATE = ("lr", "m", "v", "scratch")  # the step count ``t`` is shared by all replicas
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, epsilon=1e-8):
         self.lr, self.beta1, self.beta2, self.epsilon = lr, beta1, beta2, epsilon

@@ -18,8 +18,13 @@ MNIST's training file). The sweep holds out 20 % for test and 20 % for validatio
 
 Runs alternate within each of ``--repeats`` rounds (the order reversed every other
 round), so a load that comes and goes hits every side; ratios are taken within a round.
-For each sweep the store says when each worker's groups started and finished: the "idle
-tail" is how long the first worker to run out of work waited for the last.
+Besides wall time: the CPU seconds of every process of the run (polled with psutil), and
+"alone", what the run would take on an otherwise idle machine with ``--jobs`` cores: the
+driver's CPU seconds plus the busiest worker's. On a machine shared with other work the
+wall time moves with their load (a core one worker leaves idle is taken by others), the
+CPU seconds far less. For each sweep the store says when each worker's groups started and
+finished: the "idle tail" is how long the first worker to run out of work waited for the
+last.
 
 Run: ``python bench/mnist_sweep.py`` (the goal's full size: several minutes per round);
 ``--rows 6000 --epochs 2`` for a quick look.
@@ -32,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -59,6 +64,51 @@ epochs = {epochs}
 seed = [0, 1, 2]
 {extra}"""
 SEEDS = 3
+
+
+class CpuMeter:
+    """CPU seconds (user + system) of this process and every descendant while it is
+    entered, polled every ``every`` seconds (workers are not always reaped by their
+    parent, so ``RUSAGE_CHILDREN`` would miss them; the last poll of each process is
+    kept: a process's final half second may be missed)."""
+
+    def __init__(self, every=0.25):
+        import psutil
+        self.me, self.every, self.seen, self.base = psutil.Process(), every, {}, {}
+
+    def _poll(self, into):
+        for proc in [self.me, *self.me.children(recursive=True)]:
+            try:
+                t = proc.cpu_times()
+                into[(proc.pid, proc.create_time())] = t.user + t.system
+            except Exception:  # psutil.Error: the process ended between list and read
+                pass
+
+    def __enter__(self):
+        import threading
+        self._poll(self.base)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self):
+        while not self.stop.wait(self.every):
+            self._poll(self.seen)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self._poll(self.seen)
+        self.by_pid = {p[0]: t - self.base.get(p, 0.0) for p, t in self.seen.items()}
+        self.seconds = sum(self.by_pid.values())
+
+    def idle_machine(self, driver: int) -> float:
+        """Seconds the run would take alone on the machine: the driver's CPU (it works
+        before and after the workers, and waits while they train) plus the busiest
+        worker's (the others finish no later). Distorted by load far less than wall."""
+        workers = [t for pid, t in self.by_pid.items() if pid not in (driver, self.me.pid)]
+        return self.by_pid.get(driver, 0.0) + max(workers, default=0.0)
 
 
 def sklearn_loop(path, epochs, jobs):
@@ -100,25 +150,33 @@ def sweeps_run(folder, path, epochs, jobs, shared, code=None):
     out = tempfile.mkdtemp(prefix="out-", dir=folder)  # a fresh store: only this run's jobs
     code = code or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": os.path.abspath(code)}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sweeps", "run", spec, "--jobs", str(jobs),
-                    "--quiet", "--force", "--out", out], check=True, env=env,
-                   stdout=subprocess.DEVNULL, cwd=folder)  # -m puts the cwd on sys.path
+    launched, start = datetime.now(timezone.utc), time.perf_counter()
+    with CpuMeter() as cpu:
+        proc = subprocess.Popen([sys.executable, "-m", "sweeps", "run", spec, "--jobs",
+                                 str(jobs), "--quiet", "--force", "--out", out], env=env,
+                                stdout=subprocess.DEVNULL, cwd=folder)  # -m: cwd on path
+        if proc.wait():
+            raise RuntimeError(f"sweeps run failed ({proc.returncode})")
     wall = time.perf_counter() - start
-    facts = _workers(out)
+    facts = {**_workers(out, launched, wall), "cpu": cpu.seconds,
+             "alone": cpu.idle_machine(proc.pid)}
     shutil.rmtree(out)
     return wall, facts
 
 
-def _workers(out):
-    """Groups trained, and the idle tail: the last worker's finish minus the first's."""
+def _workers(out, launched, wall):
+    """From the store: groups trained; ``lead``, the seconds from the command's start to
+    the first group's start (imports, reading the CSV, planning, starting workers);
+    ``tail``, the first worker to run out of work waiting for the last; ``exit``, the
+    seconds from the last group's finish to the command's end."""
     import sweeps
     df = sweeps.load(out)
     stamp = datetime.fromisoformat
     groups = df.drop_duplicates(["worker", "started"])
     last = [max(stamp(f) for f in g["finished"]) for _, g in df.groupby("worker")]
+    lead = (min(stamp(s) for s in df["started"]) - launched).total_seconds()
     return {"groups": len(groups), "tail": (max(last) - min(last)).total_seconds(),
-            "ok": int((df["status"] == "ok").sum())}
+            "lead": lead, "exit": wall - (max(last) - launched).total_seconds()}
 
 
 def rounds(rows, epochs, jobs, repeats, before=None):
@@ -128,8 +186,7 @@ def rounds(rows, epochs, jobs, repeats, before=None):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "mnist_train.csv")
         write_csv(path, pixels, labels)
-        sides = [("scikit-learn + joblib", lambda: (_timed(sklearn_loop, path, epochs, jobs),
-                                                    None)),
+        sides = [("scikit-learn + joblib", lambda: _timed(sklearn_loop, path, epochs, jobs)),
                  ("sweeps run, own orders (default)",
                   lambda: sweeps_run(folder, path, epochs, jobs, False)),
                  ("sweeps run, shared order (shuffle_seed = 0)",
@@ -147,27 +204,39 @@ def rounds(rows, epochs, jobs, repeats, before=None):
 
 def _timed(fn, *args):
     start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
+    with CpuMeter() as cpu:
+        fn(*args)
+    return time.perf_counter() - start, {"cpu": cpu.seconds,
+                                         "alone": cpu.idle_machine(cpu.me.pid)}
 
 
 def table(runs, rows, epochs, jobs):
     """One Markdown table: seconds (median, range), nets per hour, x scikit-learn."""
     base = [s for s, _ in runs["scikit-learn + joblib"]]
+    base_facts = [f for _, f in runs["scikit-learn + joblib"]]
     lines = [f"{rows:,}-row CSV ({int(rows * 0.6):,} training rows), both nets x {SEEDS} "
              f"seeds, {epochs} epoch(s), batch 10, --jobs {jobs}, {len(base)} round(s), "
              f"runs alternating; {_load()}", "",
              "| run | seconds, median (range) | nets per hour | x scikit-learn + joblib, "
-             "per round | groups | idle tail (s) |", "|---|---|---|---|---|---|"]
+             "per round | CPU s | alone (s) | x, alone | groups | start to first group (s) | "
+             "idle tail (s) | "
+             "last group to exit (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, got in runs.items():
         seconds = [s for s, _ in got]
         mid = statistics.median(seconds)
         ratios = ", ".join(f"{b / s:.2f}x" for b, s in zip(base, seconds))
-        facts = [f for _, f in got if f is not None]
-        groups = "" if not facts else "/".join(sorted({str(f["groups"]) for f in facts}))
-        tail = "" if not facts else ", ".join(f"{f['tail']:.1f}" for f in facts)
+        facts = [f for _, f in got]
+        cpu = ", ".join(f"{f['cpu']:.0f}" for f in facts)
+        alone = ", ".join(f"{f['alone']:.0f}" for f in facts)
+        alone_x = ", ".join(f"{b['alone'] / f['alone']:.2f}x"
+                            for b, f in zip(base_facts, facts))
+        groups = "/".join(sorted({str(f.get("groups", "")) for f in facts}))
+        spans = [", ".join(f"{f[k]:.1f}" for f in facts if k in f)
+                 for k in ("lead", "tail", "exit")]
         lines.append(f"| {label} | {mid:.1f} ({min(seconds):.1f}-{max(seconds):.1f}) | "
-                     f"{2 * SEEDS * 3600 / mid:,.0f} | {ratios} | {groups} | {tail} |")
+                     f"{2 * SEEDS * 3600 / mid:,.0f} | {ratios} | {cpu} | {alone} | "
+                     f"{alone_x} | {groups} | "
+                     + " | ".join(spans) + " |")
     return "\n".join(lines)
 
 

@@ -163,6 +163,8 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         try:
             # Each data set built once, by us; one config per stack names its task.
             with sweep_data(out_dir, [[config] for config, _ in stacks]) as data:
+                # Workers as joblib counts them (an existing Dask cluster's size is not
+                # asked: n_jobs, else this machine's cores, sets how stacks are split).
                 todo = [jobs for _, jobs in plan_stacks(stacks, n_workers(n_jobs), data)]
                 if progress:
                     progress(summary)

@@ -13,7 +13,7 @@ FLOPs count the products a step needs (forward, weight gradient, and the input g
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
 same dtype measured in the same run (best of 20, CPU time). Training is timed in CPU seconds of
 this process (one thread), which a loaded machine distorts less than wall time. ``sweeps run`` end to end on the CSV is timed next
-to scikit-learn in ``joblib.Parallel`` over the same jobs.
+to scikit-learn in ``joblib.Parallel`` over the same jobs (``bench/mnist_sweep.py``).
 
 Run: ``python bench/mnist_speed.py --rows 6000 --epochs 1`` (under a minute);
 ``--sweeps`` adds the end-to-end comparison.
@@ -21,9 +21,6 @@ Run: ``python bench/mnist_speed.py --rows 6000 --epochs 1`` (under a minute);
 import argparse
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 
@@ -216,52 +213,11 @@ def _load():
     return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-SPEC = """name = "mnist_speed"
-task = "csv"
-
-[params]
-path = "{path}"
-header = false
-target = 0
-scale = 255
-hidden = [[30], [128, 128]]
-activation = "sigmoid"
-output = "sigmoid"
-loss = "mse"
-optimizer = "gd"
-lr = 3.0
-batch_size = 10
-epochs = {epochs}
-seed = [0, 1, 2]
-"""
-
-
 def sweeps_table(rows=6000, epochs=1, jobs=2):
-    """``sweeps run`` on the CSV end to end, against scikit-learn in ``joblib.Parallel``."""
-    from joblib import Parallel, delayed
-    pixels, labels = mnist_like(rows)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "mnist_train.csv")
-        write_csv(path, pixels, labels)
-        spec = os.path.join(folder, "mnist.toml")
-        with open(spec, "w") as f:
-            f.write(SPEC.format(path=path, epochs=epochs))
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sweeps", "run", spec, "--jobs", str(jobs),
-                        "--quiet", "--force", "--out", os.path.join(folder, "out")],
-                       check=True, stdout=subprocess.DEVNULL)
-        ours = time.perf_counter() - start
-        start = time.perf_counter()
-        X = np.loadtxt(path, delimiter=",")  # what the user's loop reads, then trains
-        Parallel(n_jobs=jobs)(delayed(sklearn_net)(L, X[:, 1:] / 255, X[:, 0], epochs, s)
-                              for L in NETS for s in range(3))
-        theirs = time.perf_counter() - start
-    return "\n".join([
-        f"`sweeps run` on a {rows:,}-row CSV, both nets x 3 seeds, {epochs} epoch(s), "
-        f"batch 10, --jobs {jobs}; {_load()}", "",
-        "| run | seconds | x scikit-learn + joblib |", "|---|---|---|",
-        f"| scikit-learn + joblib (read CSV, 6 nets, n_jobs={jobs}) | {theirs:.2f} | 1.00x |",
-        f"| sweeps run (whole command) | {ours:.2f} | {theirs / ours:.2f}x |"])
+    """``sweeps run`` on the CSV end to end against scikit-learn + joblib: one round of
+    ``bench/mnist_sweep.py`` (which owns that comparison)."""
+    import mnist_sweep
+    return mnist_sweep.main(rows, epochs, jobs, repeats=1)
 
 
 def main(rows=6000, epochs=1, seeds=5, rounds=3, sweeps=True):

@@ -5,7 +5,8 @@ the pool, in a fresh process: wall time and peak resident memory (goal: under 10
 The spec is 400 two-hidden-layer sine architectures x 5 learning rates x 500 seeds (2,000
 configs). The steps are those of ``sweeps.runner.run_sweep`` before any job trains: load
 the spec, write the run and its planned jobs into a new store, look the keys up, stack
-what is missing, make the configs of the first stack.
+what is missing, order the stacks for two workers (``sweeps.balance``), make the configs of
+the first stack.
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
+from sweeps.balance import plan_stacks
 from sweeps.runner import RunSummary, _configs, _plan
 from sweeps.spec import load_spec
 from sweeps.store import Store
@@ -43,7 +45,8 @@ with Store.open(out, create=True) as store:
                              planned=spec.by_config(), record={"pid": 0})
     steps["start_run"] = time.perf_counter() - t
     t = time.perf_counter()
-    todo = _plan(spec, store.statuses(), summary, False, False)
+    stacks = _plan(spec, store.statuses(), summary, False, False)
+    todo = [jobs for _, jobs in plan_stacks(stacks, 2)]  # two workers: split if need be
     first = next(_configs(spec, todo))
     steps["plan + first stack"] = time.perf_counter() - t
 steps["total"] = time.perf_counter() - t0

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sweeps.balance import plan_stacks
 from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
-from sweeps.pools import BACKENDS, ClusterLost, parallel_pool
+from sweeps.pools import BACKENDS, ClusterLost, n_workers, parallel_pool
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
 from sweeps.tasks.cache import sweep_data
@@ -157,11 +158,14 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
                                  planned=spec.by_config(),
                                  record=run_record(backend=f"dask {scheduler}" if scheduler
                                                    else backend, n_jobs=n_jobs))
-        todo = _plan(spec, store.statuses(), summary, retry_failed, force)
+        stacks = _plan(spec, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
             # Each data set built once, by us; one config per stack names its task.
-            with sweep_data(out_dir, [[spec[jobs[0]]] for jobs in todo]) as data:
+            with sweep_data(out_dir, [[config] for config, _ in stacks]) as data:
+                # Workers as joblib counts them (an existing Dask cluster's size is not
+                # asked: n_jobs, else this machine's cores, sets how stacks are split).
+                todo = [jobs for _, jobs in plan_stacks(stacks, n_workers(n_jobs), data)]
                 if progress:
                     progress(summary)
                 if todo:  # a fully cached sweep starts no workers (nor a Dask cluster)
@@ -236,7 +240,7 @@ def run(spec, *, out=None, overrides=(), jobs=None, backend="loky", scheduler=No
 
 
 def _plan(spec, statuses: dict, summary: RunSummary, retry_failed, force) -> list:
-    """Return the stacks still to train, as lists of job numbers; count the cached jobs.
+    """Return the stacks still to train (``stack_jobs``); count the cached jobs.
 
     Only the jobs left to train are stacked, so a cached rerun of a large sweep does no
     more than look its keys up; and each config's stack is found once for all its seeds
@@ -251,11 +255,10 @@ def _plan(spec, statuses: dict, summary: RunSummary, retry_failed, force) -> lis
                 yield group.config, jobs
 
     # One stack per setting that may train together (the seeds of a config, and configs
-    # that differ only in lr, l2 or init); longest first, so the slowest does not start
-    # last and idle the other workers.
-    stacks = sorted(stack_jobs(pending()), key=_cost, reverse=True)
+    # that differ only in lr, l2 or init); sweeps.balance orders them for the workers.
+    stacks = stack_jobs(pending())
     summary.pending = summary.planned - summary.cached
-    return [jobs for _, jobs in stacks]
+    return stacks
 
 
 def _to_train(status, summary: RunSummary, retry_failed, force) -> bool:
@@ -265,13 +268,6 @@ def _to_train(status, summary: RunSummary, retry_failed, force) -> bool:
     summary.cached += 1
     summary.cached_failed += status == "failed"
     return False
-
-
-def _cost(stack) -> float:
-    """Rough relative training cost of a ``(config, jobs)`` stack (sort key only)."""
-    cfg, jobs = stack
-    widths = [1, *cfg["hidden"], 1]
-    return len(jobs) * cfg["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
 
 
 def _configs(spec, todo: list):

@@ -2,7 +2,8 @@
 table's rows (key, position, config JSON, in insertion order) against rows made the way
 the code wrote them then (``json.dumps`` of every job's config), and the stacks to train
 against that code's stacking (one job at a time, ``stack_key`` of each job), with some
-jobs already stored. The spec has sub-grids that overlap, a zip holding the seed, -0.0, a
+jobs already stored (the order they go to the workers is ``sweeps.balance``'s, checked
+here against the cost written out). The spec has sub-grids that overlap, a zip holding the seed, -0.0, a
 seed beyond 2**32 and dtype (tests/data/planning_spec.toml)."""
 import json
 import sqlite3
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from sweeps.balance import plan_stacks
 from sweeps.runner import RunSummary, _configs, _plan
 from sweeps.spec import Spec, load_spec
 from sweeps.store import Store, db_path
+from sweeps.tasks import make_task
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -30,7 +33,7 @@ def _planned_before(spec):
 def _stacks_before(spec, statuses, max_stack=40):
     """main's runner._plan and training.stack_groups, written out: each job alone, keyed
     by a repr of all its settings but seed, lr, l2 and init, stacks filled in order of
-    first appearance, then longest first (a stable sort by a rough cost)."""
+    first appearance."""
     stacks = {}
     for key, cfg in zip(spec.keys(), spec):
         if statuses.get(key) is not None:
@@ -40,12 +43,19 @@ def _stacks_before(spec, statuses, max_stack=40):
         if len(chunks[-1]) == max_stack:
             chunks.append([])
         chunks[-1].append(cfg)
+    return [c for cs in stacks.values() for c in cs]
 
-    def cost(group):
-        widths = [1, *group[0]["hidden"], 1]
-        return len(group) * group[0]["epochs"] * sum(a * b for a, b in zip(widths, widths[1:]))
 
-    return sorted((c for cs in stacks.values() for c in cs), key=cost, reverse=True)
+def _cost(group):
+    """Jobs x epochs x training rows x weights and biases of [n_in, *hidden, n_out]."""
+    ds = make_task(group[0]["task"], **group[0]["task_params"])
+    widths = [ds.n_in, *group[0]["hidden"], ds.output_units(group[0]["output"])]
+    weights = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    return len(group) * group[0]["epochs"] * len(ds.X_train) * weights
+
+
+def _canonical(stacks):
+    return sorted([json.dumps(c, sort_keys=True) for c in group] for group in stacks)
 
 
 def _write_planned(out, spec):
@@ -74,8 +84,11 @@ def test_stacks_to_train_are_those_stacked_before(stored):
     statuses = {key: ("failed" if i % 7 == 0 else "ok") for i, key in enumerate(keys)
                 if stored and i % stored == 0}
     summary = RunSummary(spec.name, Path("."), planned=len(spec))
-    got = list(_configs(spec, _plan(spec, statuses, summary, False, False)))
-    assert got == _stacks_before(spec, statuses)
+    stacks = _plan(spec, statuses, summary, False, False)
+    got = list(_configs(spec, [jobs for _, jobs in plan_stacks(stacks, workers=1)]))
+    assert _canonical(got) == _canonical(_stacks_before(spec, statuses))
+    costs = [_cost(group) for group in got]
+    assert costs == sorted(costs, reverse=True)  # costliest first
     assert summary.cached == len(statuses)
     assert summary.cached_failed == sum(s == "failed" for s in statuses.values())
     assert summary.pending == len(spec) - len(statuses) == sum(map(len, got))

@@ -1,15 +1,14 @@
 """Mini-batch steps' first layer: gd's update fused into one gemm, and products in pieces.
 
-References: numpy's own ``W - lr * (D @ rows)`` for the fused call, and a plain
-sample-major loop written here from the documented semantics (sigmoid units, the
-quadratic cost, mini-batch gd or momentum with scikit-learn's rules, L2 as
-``l2 / (2 n) * sum(W**2)``, the order drawn from
-``default_rng(SeedSequence(shuffle_seed).spawn(1)[0])``). ``minibatch.SMALL_PRODUCT`` is
+References: numpy's own ``W - lr * (D @ rows)`` for the fused call, and the plain
+sample-major reference loop of tests/reference (sigmoid units, the quadratic cost,
+mini-batch gd or momentum with scikit-learn's rules, L2 as ``l2 / (2 n) * sum(W**2)``, the
+order drawn from ``default_rng(SeedSequence(shuffle_seed).spawn(1)[0])``). ``minibatch.SMALL_PRODUCT`` is
 lowered so that these small nets take the split path that wide nets take.
 """
 import numpy as np
 import pytest
-from scipy.special import expit
+import reference as ref
 
 import nncore
 from nncore import MLP, fused, minibatch
@@ -26,28 +25,11 @@ def _data(n=67, seed=0):  # 67 rows: the last batch of each epoch has 7
 
 
 def _plain_loop(net, X, Y, shuffle_seed, epochs, lr, batch_size, l2=0.0, momentum=0.0):
-    """The material's loop, sample-major, with scikit-learn's momentum and L2 rules."""
-    W, b = [w.copy() for w in net.weights], [v.copy() for v in net.biases]
-    vW, vb = [np.zeros_like(w) for w in W], [np.zeros_like(v) for v in b]
-    order = np.random.default_rng(np.random.SeedSequence(shuffle_seed).spawn(1)[0])
-    for _ in range(epochs):
-        perm = order.permutation(len(X))
-        for start in range(0, len(X), batch_size):
-            idx = perm[start : start + batch_size]
-            acts = [X[idx]]
-            for Wl, bl in zip(W, b):
-                acts.append(expit(acts[-1] @ Wl + bl))
-            delta = (acts[-1] - Y[idx]) * acts[-1] * (1 - acts[-1]) / len(idx)
-            for layer in range(len(W) - 1, -1, -1):
-                grad_W = acts[layer].T @ delta + l2 / len(idx) * W[layer]
-                grad_b = delta.sum(axis=0)
-                if layer:
-                    delta = (delta @ W[layer].T) * acts[layer] * (1 - acts[layer])
-                vW[layer] = momentum * vW[layer] - lr * grad_W
-                vb[layer] = momentum * vb[layer] - lr * grad_b
-                W[layer] += vW[layer]
-                b[layer] += vb[layer]
-    return W, b
+    """The reference loop (tests/reference) from ``net``'s initial parameters."""
+    settings = dict(optimizer="momentum", momentum=momentum) if momentum else dict(optimizer="gd")
+    trained = ref.train_from(net.weights, net.biases, X, Y, shuffle_seed, **SETTINGS, l2=l2,
+                             epochs=epochs, lr=lr, batch_size=batch_size, **settings)
+    return trained.weights, trained.biases
 
 
 def _assert_close(net, weights, biases, rtol=1e-12):

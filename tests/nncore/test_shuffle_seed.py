@@ -1,13 +1,13 @@
 """The mini-batch order's own seed (``shuffle_seed``), and replicas that share one order.
 
-References: a net trained alone (``MLP.fit``) and a plain sample-major numpy loop written
-here from the documented semantics (the material's sigmoid net with the quadratic cost,
+References: a net trained alone (``MLP.fit``) and the plain sample-major reference loop
+of tests/reference (the material's sigmoid net with the quadratic cost,
 plain mini-batch gradient descent, the order drawn from
 ``default_rng(SeedSequence(shuffle_seed).spawn(1)[0])``, one permutation per epoch).
 """
 import numpy as np
 import pytest
-from scipy.special import expit
+import reference as ref
 
 import nncore
 from nncore import MLP
@@ -24,24 +24,10 @@ def _data(n=97, seed=0):  # 97 rows: the last batch of each epoch has 7
 
 
 def _plain_loop(weights, biases, X, Y, shuffle_seed, epochs, lr, batch_size):
-    """The material's loop, sample-major: ``a = sigmoid(a @ W + b)``, backprop, SGD."""
-    W, b = [w.copy() for w in weights], [v.copy() for v in biases]
-    order = np.random.default_rng(np.random.SeedSequence(shuffle_seed).spawn(1)[0])
-    for _ in range(epochs):
-        perm = order.permutation(len(X))
-        for start in range(0, len(X), batch_size):
-            idx = perm[start : start + batch_size]
-            acts = [X[idx]]
-            for Wl, bl in zip(W, b):
-                acts.append(expit(acts[-1] @ Wl + bl))
-            delta = (acts[-1] - Y[idx]) * acts[-1] * (1 - acts[-1]) / len(idx)
-            for layer in range(len(W) - 1, -1, -1):
-                grad_W, grad_b = acts[layer].T @ delta, delta.sum(axis=0)
-                if layer:
-                    delta = (delta @ W[layer].T) * acts[layer] * (1 - acts[layer])
-                W[layer] -= lr * grad_W
-                b[layer] -= lr * grad_b
-    return W, b
+    """The reference loop (tests/reference): plain gd from the given parameters."""
+    trained = ref.train_from(weights, biases, X, Y, shuffle_seed, **SETTINGS, epochs=epochs,
+                             optimizer="gd", lr=lr, batch_size=batch_size)
+    return trained.weights, trained.biases
 
 
 def _assert_same_net(net, weights, biases, rtol):

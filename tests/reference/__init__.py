@@ -7,8 +7,8 @@ metrics from its weights. The nncore, sweeps and results tests all compare with 
 """
 from .metrics import expected_metrics, labels_of, loss_value, one_hot
 from .mlp import (HIDDEN, OPTIMIZERS, OUTPUTS, Trained, batch_orders, forward, gradients,
-                  hidden, initial_params, loss, predict, softmax, train)
+                  hidden, initial_params, loss, predict, softmax, train, train_from)
 
 __all__ = ["HIDDEN", "OPTIMIZERS", "OUTPUTS", "Trained", "batch_orders", "expected_metrics",
            "forward", "gradients", "hidden", "initial_params", "labels_of", "loss",
-           "loss_value", "one_hot", "predict", "softmax", "train"]
+           "loss_value", "one_hot", "predict", "softmax", "train", "train_from"]

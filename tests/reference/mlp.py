@@ -128,16 +128,21 @@ def loss(P, Y, name, weights=(), l2=0.0):
 def gradients(weights, biases, X, Y, activation, output, loss_name, l2, leaky_slope=0.01):
     """Loss and its gradients by backpropagation.
 
-    Only the canonical pairs (identity + mse, softmax + cross_entropy) are needed: for
-    both, the derivative of the mean loss with respect to the output pre-activation is
-    ``(P - Y) / n``.
+    The canonical pairs (identity + mse, softmax + cross_entropy), where the derivative of
+    the mean loss with respect to the output pre-activation is ``(P - Y) / n``, and the
+    material's sigmoid output with the quadratic cost, where it is
+    ``(P - Y) * P * (1 - P) / n``.
     """
-    if (output, loss_name) not in (("identity", "mse"), ("softmax", "cross_entropy")):
+    squashed = output in ("sigmoid", "logistic") and loss_name == "mse"
+    if not squashed and (output, loss_name) not in (("identity", "mse"),
+                                                    ("softmax", "cross_entropy")):
         raise ValueError(f"reference has no backprop for {output} + {loss_name}")
     A = forward(weights, biases, X, activation, output, leaky_slope)
     n = len(X)
     value = loss(A[-1], Y, loss_name, weights, l2)
     delta = (A[-1] - Y) / n
+    if squashed:
+        delta = delta * A[-1] * (1.0 - A[-1])
     dW, db = [None] * len(weights), [None] * len(weights)
     for l in reversed(range(len(weights))):
         dW[l] = A[l].T @ delta + l2 / n * weights[l]
@@ -219,15 +224,28 @@ class Trained(NamedTuple):
     diverged_at: int | None  # 0-based epoch whose loss was not finite, or None
 
 
-def train(layers, X, Y, seed, *, activation="tanh", output="identity", loss="mse", l2=0.0,
-          init="normal", leaky_slope=0.01, epochs, optimizer, lr, batch_size=None,
-          **optimizer_params):
-    """Initialize from ``seed`` and train one network; ``Y`` is 2-D (one-hot for classes)."""
-    X, Y = np.asarray(X, float), np.asarray(Y, float)
+def train(layers, X, Y, seed, *, activation="tanh", init="normal", shuffle_seed=None,
+          **settings):
+    """Initialize from ``seed`` and train one network; ``Y`` is 2-D (one-hot for classes).
+
+    The mini-batch order follows ``seed`` unless ``shuffle_seed`` is given; ``settings``
+    as :func:`train_from` takes them.
+    """
     weights, biases = initial_params(layers, seed, init, activation)
+    return train_from(weights, biases, X, Y, seed if shuffle_seed is None else shuffle_seed,
+                      activation=activation, **settings)
+
+
+def train_from(weights, biases, X, Y, order_seed, *, activation="tanh", output="identity",
+               loss="mse", l2=0.0, leaky_slope=0.01, epochs, optimizer, lr, batch_size=None,
+               **optimizer_params):
+    """Train one network from the given parameters (copied), its mini-batch order drawn
+    from ``order_seed``; ``Y`` is 2-D (one-hot for classes)."""
+    X, Y = np.asarray(X, float), np.asarray(Y, float)
+    weights, biases = [np.array(w, float) for w in weights], [np.array(b, float) for b in biases]
     opt = OPTIMIZERS[optimizer](lr, **optimizer_params)
     n = len(X)
-    orders = batch_orders(seed, n)
+    orders = batch_orders(order_seed, n)
     history = []
     with np.errstate(all="ignore"):  # diverging runs overflow on purpose
         for epoch in range(epochs):

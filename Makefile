@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 # The main job: three preset sweeps and the material's adam-vs-adagrad moons comparison,
 # then their reports and the verdict, the admissions unit and the material's NOT (its
 # trained w, b and output per row printed). Measured on 2 cores: the sweeps and reports
-# 104 s after the install (about a minute more from a fresh clone); a rerun trains
-# nothing and keeps unchanged reports (17-23 s). Each sweep prints a line as it starts,
+# 97-104 s after the install (about a minute more from a fresh clone); a rerun trains
+# nothing and keeps unchanged reports (about 12 s). Each sweep prints a line as it starts,
 # progress every few seconds, and its summary line.
 demo: $(STAMP)
 	$(BIN)/sweeps run sine --out runs/sine

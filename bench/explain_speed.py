@@ -15,11 +15,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from results.effects import effects  # noqa: E402
 from results.explain import figures  # noqa: E402
-from sweeps.schema import CONFIG_COLUMNS, METRICS, layers_text  # noqa: E402
+from sweeps.schema import example_frame, layers_text  # noqa: E402
 
 GRID = {"width": [2, 4, 6, 8, 10, 12, 14, 16, 18, 20], "depth": [1, 2],
         "activation": ["tanh", "relu", "sigmoid", "leaky_relu", "identity"],
@@ -31,7 +30,8 @@ BASE = {"task": "moons", "output": "softmax", "loss": "cross_entropy", "optimize
 
 
 def frame(seed=0):
-    """The 5,000-job frame: one row per job, the schema's columns."""
+    """The 5,000-job frame: one row per job, the schema's columns (``example_frame``: the
+    task facts of a two-class task included)."""
     rng = np.random.default_rng(seed)
     rows = []
     for i, combo in enumerate(itertools.product(*GRID.values())):
@@ -44,13 +44,10 @@ def frame(seed=0):
                    "depth": c["depth"], "n_params": 0, "activation": c["activation"],
                    "lr": c["lr"], "l2": c["l2"], "seed": s, "config_id": f"c{i}",
                    "key": f"c{i}s{s}", "status": "ok", "error": None, "traceback": None}
-            row.update({m: np.nan for m in METRICS})
             row["val_accuracy"] = truth + rng.normal(0, 0.02)
             row["test_accuracy"] = truth + rng.normal(0, 0.02)
             rows.append(row)
-    df = pd.DataFrame(rows)
-    return df[[c for c in CONFIG_COLUMNS if c in df] + [c for c in df if c not in
-                                                        CONFIG_COLUMNS]]
+    return example_frame(rows)
 
 
 def main():

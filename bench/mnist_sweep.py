@@ -245,11 +245,13 @@ def main(rows=6000, epochs=1, jobs=2, repeats=1, before=None):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=60_000)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    parser.add_argument("--rows", type=int, default=60_000,
+                        help="rows of the CSV made (default 60,000: MNIST's training file)")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs per net (default 30)")
+    parser.add_argument("--jobs", type=int, default=2, help="workers on both sides (default 2)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds, the runs alternating within each (default 3)")
     parser.add_argument("--before", default=None,
                         help="another checkout whose sweeps run is timed too")
     args = parser.parse_args()

@@ -89,15 +89,18 @@ class FusedFirst:
     ``deltas`` its delta buffer ``(S, fan_out, m)`` (rows contiguous). With ``shared``, all
     replicas multiply the same rows and the blocks are one ``(S * fan_out, fan_in + 1)``
     matrix: one call (``deltas`` must then be one contiguous matrix too). ``gather``, if
-    given, is called first (``FirstLayer.gather_delta``: it fills ``deltas``).
+    given, is called first (``FirstLayer.gather_delta``: it fills ``deltas``). With an
+    ``optimizer``, its ``lr`` is read at every step instead of ``lr`` (a schedule, such as
+    scikit-learn's, may change it between steps; ``GD.update`` reads it each time too).
     """
 
-    def __init__(self, blocks, deltas, lr, shared, gather=None):
+    def __init__(self, blocks, deltas, lr, shared, gather=None, optimizer=None):
         S, fan_out, width = blocks.shape
         m = deltas.shape[-1]
         assert deltas.strides[-1] == deltas.itemsize and blocks.flags.c_contiguous
         self.gemm = GEMMS[blocks.dtype]
         self.lr, self.width, self.m, self.shared, self.gather = lr, width, m, shared, gather
+        self.optimizer, self.row_stride = optimizer, width * blocks.itemsize
         step_B, step_D = blocks.strides[0], deltas.strides[0]
         lda = deltas.strides[1] // deltas.itemsize
         B0, D0 = blocks.ctypes.data, deltas.ctypes.data
@@ -111,7 +114,11 @@ class FusedFirst:
     def update(self, rows):
         """Apply the step, ``rows`` being ``(m, fan_in + 1)`` (shared) or
         ``(S, m, fan_in + 1)``, each replica's rows contiguous."""
-        gemm, width, m, lr = self.gemm, self.width, self.m, -self.lr
+        gemm, width, m = self.gemm, self.width, self.m
+        lr = -(self.lr if self.optimizer is None else self.optimizer.lr)
+        if rows.strides[-2] != self.row_stride or rows.strides[-1] != rows.itemsize:
+            # the gemm reads the rows by address: any other layout would be read wrongly
+            raise ValueError("the fused update needs each replica's rows contiguous")
         if self.gather is not None:
             self.gather()
         base = _address(rows if self.shared else rows[0])
@@ -132,5 +139,6 @@ def first_layer_update(net, stack, optimizer, ws):
     if lr is None:
         return None
     if ws.first.shared:  # the shared product's contiguous delta
-        return FusedFirst(stack.blocks[0], ws.first.D_stacked, lr, True, ws.first.gather_delta)
-    return FusedFirst(stack.blocks[0], ws.D[0], lr, False)
+        return FusedFirst(stack.blocks[0], ws.first.D_stacked, lr, True, ws.first.gather_delta,
+                          optimizer)
+    return FusedFirst(stack.blocks[0], ws.D[0], lr, False, optimizer=optimizer)

@@ -3,8 +3,9 @@
 References: numpy's own ``W - lr * (D @ rows)`` for the fused call, and the plain
 sample-major reference loop of tests/reference (sigmoid units, the quadratic cost,
 mini-batch gd or momentum with scikit-learn's rules, L2 as ``l2 / (2 n) * sum(W**2)``, the
-order drawn from ``default_rng(SeedSequence(shuffle_seed).spawn(1)[0])``). ``minibatch.SMALL_PRODUCT`` is
-lowered so that these small nets take the split path that wide nets take.
+order drawn from ``default_rng(SeedSequence(shuffle_seed).spawn(1)[0])``).
+``minibatch.SMALL_PRODUCT`` is lowered so that these small nets take the split path that
+wide nets take.
 """
 import numpy as np
 import pytest
@@ -54,6 +55,22 @@ def test_the_fused_call_is_numpys_update_for_own_and_shared_rows():
         want = blocks - 0.7 * (deltas @ rows)
         fused.FusedFirst(blocks, deltas, 0.7, shared).update(rows)
         np.testing.assert_allclose(blocks, want, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.skipif(not fused.available, reason="numpy's wheel OpenBLAS not found")
+def test_the_fused_call_reads_the_optimizers_lr_at_each_step_and_refuses_strided_rows():
+    rng = np.random.default_rng(2)
+    blocks, deltas = rng.normal(size=(2, 5, 9)), rng.normal(size=(2, 5, 4))
+    rows = rng.random((2, 4, 9))
+    want, opt = blocks.copy(), GD(0.5)
+    update = fused.FusedFirst(blocks, deltas, opt.lr, False, optimizer=opt)
+    for lr in (0.5, 0.1):  # a schedule changed it between two steps
+        opt.lr = lr
+        want -= lr * (deltas @ rows)
+        update.update(rows)
+    np.testing.assert_allclose(blocks, want, rtol=1e-13, atol=1e-14)
+    with pytest.raises(ValueError, match="rows contiguous"):
+        update.update(rng.random((2, 4, 18))[:, :, ::2])
 
 
 def test_fused_gd_is_used_only_where_it_is_the_same_update():

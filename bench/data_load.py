@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 from csv_load import _write  # noqa: E402  (the same MNIST-format file)
+from mnist_speed import spec_text  # noqa: E402
 
 #: Written as sitecustomize.py into a folder put first on PYTHONPATH: each process
 #: appends its import seconds (time spent in top-level imports), peak RSS and the
@@ -63,23 +64,6 @@ def _tick():  # workers are killed at the end, not exited: record every half sec
 threading.Thread(target=_tick, daemon=True).start()
 '''
 
-SPEC = """name = "mnist_load"
-task = "csv"
-[params]
-path = {path!r}
-header = false
-target = 0
-scale = 255
-hidden = {hidden}
-activation = "sigmoid"
-output = "sigmoid"
-loss = "mse"
-optimizer = "gd"
-lr = 3.0
-batch_size = 10
-epochs = 1
-seed = 0
-"""
 
 
 def run_once(tree: str, spec: str, folder: str, jobs: int) -> dict:
@@ -149,7 +133,7 @@ def main(trees=None, n_rows=60_000, widths=(30, 40, 50, 60), jobs=2, repeats=2):
         _write(path, n_rows)
         spec = os.path.join(folder, "spec.toml")
         with open(spec, "w") as fh:
-            fh.write(SPEC.format(path=path, hidden=[[w] for w in widths]))
+            fh.write(spec_text("mnist_load", path, [[w] for w in widths], 1, 0))
         runs = {label: [] for label in trees}
         for i in range(repeats):
             for label, tree in trees.items():

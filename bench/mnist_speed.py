@@ -19,6 +19,7 @@ Run: ``python bench/mnist_speed.py --rows 6000 --epochs 1`` (under a minute);
 ``--sweeps`` adds the end-to-end comparison.
 """
 import argparse
+import json
 import os
 import statistics
 import time
@@ -33,6 +34,16 @@ import nncore
 NETS = ([784, 30, 10], [784, 128, 128, 10])
 FIT = dict(activation="sigmoid", output="sigmoid", loss="mse", optimizer="gd", lr=3.0,
            batch_size=10)
+
+
+def spec_text(name, path, hidden, epochs, seed, extra=""):
+    """A sweep spec of the material's MNIST settings (``FIT``) on the CSV at ``path``:
+    headerless, label first, pixels 0..255; ``hidden`` and ``seed`` as the spec takes
+    them (a list is an axis)."""
+    settings = "".join(f"{key} = {json.dumps(value)}\n" for key, value in FIT.items())
+    return (f'name = "{name}"\ntask = "csv"\n\n[params]\npath = {json.dumps(path)}\n'
+            f"header = false\ntarget = 0\nscale = 255\nhidden = {json.dumps(hidden)}\n"
+            f"{settings}epochs = {epochs}\nseed = {json.dumps(seed)}\n{extra}")
 
 
 def mnist_like(rows, seed=0):

@@ -43,26 +43,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from mnist_speed import NETS, _load, mnist_like, write_csv  # noqa: E402
+from mnist_speed import NETS, _load, mnist_like, spec_text, write_csv  # noqa: E402
 
-SPEC = """name = "mnist_sweep"
-task = "csv"
-
-[params]
-path = "{path}"
-header = false
-target = 0
-scale = 255
-hidden = [[30], [128, 128]]
-activation = "sigmoid"
-output = "sigmoid"
-loss = "mse"
-optimizer = "gd"
-lr = 3.0
-batch_size = 10
-epochs = {epochs}
-seed = [0, 1, 2]
-{extra}"""
 SEEDS = 3
 
 
@@ -145,8 +127,8 @@ def sweeps_run(folder, path, epochs, jobs, shared, code=None):
     """``sweeps run`` in a fresh process; returns (wall seconds, worker statistics)."""
     spec = os.path.join(folder, f"mnist_{'shared' if shared else 'own'}.toml")
     with open(spec, "w") as f:
-        f.write(SPEC.format(path=path, epochs=epochs,
-                            extra="shuffle_seed = 0\n" if shared else ""))
+        f.write(spec_text("mnist_sweep", path, [net[1:-1] for net in NETS], epochs,
+                          list(range(SEEDS)), extra="shuffle_seed = 0\n" if shared else ""))
     out = tempfile.mkdtemp(prefix="out-", dir=folder)  # a fresh store: only this run's jobs
     code = code or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": os.path.abspath(code)}

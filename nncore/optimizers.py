@@ -23,7 +23,7 @@ class _Optimizer:
 
     def take(self, select):
         """A copy whose per-parameter state is ``select(state)``: the kept replicas' entries
-        (``select`` is e.g. ``lambda flat: stack.select(flat, kept)``)."""
+        (``select`` is e.g. ``lambda flat: flat[stack.positions(kept)]``, as ``shrink`` does)."""
         taken = copy.copy(self)
         for name in self.STATE:
             value = getattr(self, name)

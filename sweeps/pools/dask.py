@@ -67,7 +67,7 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
         futures[future] = group
 
     pending, in_flight = iter(groups), _InFlight(client)
-    no_worker_since = None  # the first look that found no live worker, since one did
+    no_worker = NoWorkerClock(timeout)
     while True:
         for group in islice(pending, max(0, in_flight.limit() - len(futures))):
             submit(group)
@@ -91,17 +91,36 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
             if results is not None:
                 del futures[future]
                 progressed = True
+                no_worker.progressed()
                 yield results
-        if not progressed:
-            # Counted from the first look that found none (not from the last that found
-            # one, up to a poll earlier), so the run waits the full time it states.
-            if _live_workers(client):
-                no_worker_since = None
-            elif no_worker_since is None:
-                no_worker_since = time.monotonic()
-            elif time.monotonic() - no_worker_since >= timeout:
-                raise ClusterLost(_no_worker(timeout))
+        if not progressed and no_worker.expired(_live_workers(client)):
+            raise ClusterLost(_no_worker(timeout))
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+class NoWorkerClock:
+    """When a Dask sweep has waited ``timeout`` seconds with no live worker.
+
+    Counted from the first look that found none (not from the last that found one, up to
+    a poll earlier), so the run waits the full time it states. A finished group shows a
+    worker was alive: a look before the workers joined, or before a group finished, does
+    not count against a later loss.
+    """
+
+    def __init__(self, timeout: float, clock=time.monotonic):
+        self.timeout, self.clock, self.since = timeout, clock, None
+
+    def progressed(self) -> None:
+        self.since = None
+
+    def expired(self, live_workers: int) -> bool:
+        """Record a look that found ``live_workers``; True once none were found for
+        ``timeout`` seconds."""
+        if live_workers:
+            self.since = None
+        elif self.since is None:
+            self.since = self.clock()
+        return self.since is not None and self.clock() - self.since >= self.timeout
 
 
 #: Groups in flight per worker thread, and at least this many: enough that a worker

@@ -289,17 +289,72 @@ def test_a_killed_dask_scheduler_ends_the_run_in_one_line_and_resume_completes(
     assert sorted(rows(out)) == sorted(spec.keys())
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_no_worker_wait_is_counted_from_the_first_look_after_the_last_sign_of_life():
+    from sweeps.pools.dask import NoWorkerClock
+    clock = Clock()
+    wait = NoWorkerClock(2.0, clock)
+    # Before the workers join: a look at t=0 finds none, then a group finishes at t=1.5.
+    assert not wait.expired(0)
+    clock.now = 1.5
+    wait.progressed()
+    # The workers die; looks at t=2.5 (first with none), 4.0 and 4.5 (2 s after it).
+    clock.now = 2.5
+    assert not wait.expired(0)
+    clock.now = 4.0
+    assert not wait.expired(0)
+    clock.now = 4.5
+    assert wait.expired(0)
+    # A live worker found on a look resets it as well.
+    wait = NoWorkerClock(2.0, clock)
+    assert not wait.expired(0)
+    clock.now = 6.0
+    assert not wait.expired(1)
+    clock.now = 7.0
+    assert not wait.expired(0)
+    clock.now = 8.9
+    assert not wait.expired(0)
+    clock.now = 9.0
+    assert wait.expired(0)
+
+
+def clients_of(address: str) -> int:
+    """How many clients the scheduler at ``address`` has (this one's own included)."""
+    from distributed import Client
+    with Client(address, timeout=10) as client:
+        return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.clients))
+
+
 def test_killed_dask_workers_end_the_run_after_the_set_time_in_one_line(
         tmp_path, start_cluster):
+    # The run starts before its workers, so it looks at least once with none (CI once
+    # ended such a run 0.15 s after the kill: that first look was still counted).
     _, address = start_cluster(0)
-    workers = [start_worker(address), start_worker(address)]
     spec_path, out = two_seed_spec(tmp_path), tmp_path / "out"
-    env = {**os.environ, "SWEEPS_DASK_NO_WORKER_TIMEOUT": "2"}
+    timeout = 5.0
+    env = {**os.environ, "SWEEPS_DASK_NO_WORKER_TIMEOUT": f"{timeout:g}"}
+    before = clients_of(address)
     proc = subprocess.Popen(
         [sys.executable, "-m", "sweeps", "run", str(spec_path), "--out", str(out),
          "--quiet", "--scheduler", address],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    workers = []
     try:
+        deadline = time.monotonic() + 60
+        while clients_of(address) <= before:  # the run's client has connected
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.2)
+        time.sleep(1.5)  # more than the run's 1 s poll: it has looked and found no worker
+        workers = [start_worker(address), start_worker(address)]
         seen = wait_for_rows(out, 2, proc)
         for worker in workers:
             worker.kill()
@@ -312,9 +367,9 @@ def test_killed_dask_workers_end_the_run_after_the_set_time_in_one_line(
         for worker in workers:
             worker.kill()
     assert proc.returncode == 1
-    assert_one_line(stderr, "no live Dask worker for 2 s", "SWEEPS_DASK_NO_WORKER_TIMEOUT",
-                    "resume")
-    assert waited >= 2.0  # the full time it states, counted from the workers' death
+    assert_one_line(stderr, f"no live Dask worker for {timeout:g} s",
+                    "SWEEPS_DASK_NO_WORKER_TIMEOUT", "resume")
+    assert waited >= timeout  # the full time it states, counted from the workers' death
     kept = rows(out)
     assert set(seen) <= set(kept) and len(kept) < 16
 

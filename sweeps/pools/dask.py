@@ -5,8 +5,8 @@ import os
 import time
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
+from collections import deque
 from functools import partial
-from itertools import islice
 
 from sweeps.pools.lost import lost_group
 from sweeps.tasks.cache import Scattered
@@ -55,47 +55,89 @@ def dask_results(client, groups, *, timeout: float, poll: float = 1.0, data=None
     from distributed import KilledWorker
     from distributed import wait as dask_wait
 
-    shared, futures = Scattered(client, data or {}, timeout), {}
-
-    def submit(group):
-        try:
-            future = client.submit(partial(train_group, limit_blas=True), group,
-                                   data=shared.of(group), pure=False)
-        except (TimeoutError, OSError, CancelledError):  # scattering its data failed
-            _live_workers(client)  # ClusterLost if the scheduler is gone, else:
-            raise ClusterLost(_no_worker(timeout)) from None
-        futures[future] = group
-
-    pending, in_flight = iter(groups), _InFlight(client)
+    flight = _Flight(client, groups, Scattered(client, data or {}, timeout), timeout)
     no_worker = NoWorkerClock(timeout)
     while True:
-        for group in islice(pending, max(0, in_flight.limit() - len(futures))):
-            submit(group)
-        if not futures:
+        flight.refill()
+        if not flight.futures and not flight.waiting:
             break
+        if not flight.futures:  # nothing could be submitted: look again after a poll
+            time.sleep(poll)
+            if no_worker.expired(_live_workers(client)):
+                raise ClusterLost(_no_worker(timeout))
+            continue
         try:
-            done, _ = dask_wait(list(futures), timeout=poll,
+            done, _ = dask_wait(list(flight.futures), timeout=poll,
                                 return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = ()
         except OSError:
             raise ClusterLost(_scheduler_lost(client)) from None
         except CancelledError:  # the scheduler gone, or every copy of a data set
-            done = _resubmit_cancelled(client, futures, submit)
+            done = flight.take_back_cancelled()
         if any(f.status == "cancelled" for f in done):  # a forgotten data set's groups
             done = [f for f in done if f.status != "cancelled"]
-            _resubmit_cancelled(client, futures, submit)
+            flight.take_back_cancelled()
         progressed = False
         for future in done:
-            results = _group_results(client, future, futures[future], KilledWorker, poll)
+            results = _group_results(client, future, flight.futures[future],
+                                     KilledWorker, poll)
             if results is not None:
-                del futures[future]
+                del flight.futures[future]
                 progressed = True
                 no_worker.progressed()
                 yield results
         if not progressed and no_worker.expired(_live_workers(client)):
             raise ClusterLost(_no_worker(timeout))
     # Futures left (on ClusterLost, or a Ctrl-C) are released with the client.
+
+
+class _Flight:
+    """The groups of a Dask sweep submitted and not yet back (``futures``: future ->
+    group), taken from ``groups`` as :class:`_InFlight` allows.
+
+    ``waiting`` holds groups taken but not submitted: scattering their data failed (the
+    workers it went to died meanwhile), or the scheduler cancelled them (it forgets a
+    scattered data set when every worker holding it died). They are submitted again
+    first, their data scattered again, once a worker is alive.
+    """
+
+    def __init__(self, client, groups, shared: Scattered, timeout: float):
+        self.client, self.shared, self.timeout = client, shared, timeout
+        self.pending, self.allowed = iter(groups), _InFlight(client)
+        self.futures, self.waiting = {}, deque()
+
+    def refill(self) -> None:
+        room = self.allowed.limit() - len(self.futures)
+        while room > 0:
+            group = self.waiting.popleft() if self.waiting else next(self.pending, None)
+            if group is None:
+                return
+            if not self._submit(group):
+                self.waiting.appendleft(group)
+                return
+            room -= 1
+
+    def take_back_cancelled(self) -> tuple:
+        """Move the cancelled groups to ``waiting`` while the scheduler is still
+        connected (ClusterLost if not). Returns no finished future."""
+        _live_workers(self.client, _CANCEL_GRACE)
+        for future in [f for f in self.futures if f.status == "cancelled"]:
+            self.waiting.append(self.futures.pop(future))
+        return ()
+
+    def _submit(self, group) -> bool:
+        try:
+            future = self.client.submit(partial(train_group, limit_blas=True), group,
+                                        data=self.shared.of(group), pure=False)
+        except TimeoutError:  # the scatter waited ``timeout`` s for a live worker
+            _live_workers(self.client)  # ClusterLost if the scheduler is gone, else:
+            raise ClusterLost(_no_worker(self.timeout)) from None
+        except (OSError, CancelledError):  # it went to workers that died meanwhile
+            _live_workers(self.client)  # ClusterLost if the scheduler is gone
+            return False
+        self.futures[future] = group
+        return True
 
 
 class NoWorkerClock:
@@ -149,16 +191,6 @@ class _InFlight:
 
 def _no_worker(timeout: float) -> str:
     return f"no live Dask worker for {timeout:g} s (set {NO_WORKER_TIMEOUT_ENV} to wait longer)"
-
-
-def _resubmit_cancelled(client, futures: dict, submit) -> tuple:
-    """Submit again the groups whose futures the scheduler cancelled while it is still
-    connected: it forgets a scattered data set when every worker holding it died, and
-    cancels what needed it (``submit`` scatters it again). Returns no finished future."""
-    _live_workers(client, _CANCEL_GRACE)  # ClusterLost if the scheduler is gone
-    for future in [f for f in futures if f.status == "cancelled"]:
-        submit(futures.pop(future))
-    return ()
 
 
 def _group_results(client, future, group: list, KilledWorker, timeout: float):
@@ -277,5 +309,7 @@ def dask_client(n_workers: int, scheduler):
                           # no dashboard, but the scheduler's HTTP routes still listen:
                           # on a free port, not 8787 (taken: a warning on stderr)
                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                          # the workers' own records too: a worker still starting as
+                          # the cluster closes logs a heartbeat ERROR with a traceback
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
             yield client

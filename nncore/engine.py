@@ -296,8 +296,11 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
             "diverged": live.diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
 
 
-def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
-    """One gradient step on a batch; return the per-replica loss before it."""
+def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None, at=None):
+    """One gradient step on a batch; return the per-replica loss before it.
+
+    ``first`` and ``at`` are a mini-batch's: its ``minibatch.FirstLayer`` and where
+    ``X_rows`` starts (``minibatch.Batches.epoch``)."""
     forward(net, stack, X_T, ws, first)
     if net.residual_gradient:  # no second pass over P and Y: the same numbers
         net.loss.gradient(ws.P, Y_T, ws.D[-1])
@@ -315,7 +318,7 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
     if fused is None:
         optimizer.update(stack.params, stack.grads)
     else:  # the first layer in one gemm, gd's own update (bit for bit) for the others
-        fused.update(X_rows)
+        fused.update(X_rows, at)
         optimizer.update(*ws.rest)
     return values
 
@@ -323,14 +326,13 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
 def _minibatch_epoch(net, stack, batches, optimizer, workspaces):
     """One epoch of mini-batch steps; return each replica's mean batch loss (weighted)."""
     total = np.zeros(stack.n_replicas)
-    # The whole batches' workspace first: its first layer decides the batches' layout.
-    batches.transposed = not _minibatch_workspace(net, stack, batches, optimizer, workspaces,
-                                                  batches.batch_size).first.takes_views
-    for X_T, rows, Y_T in batches.epoch():
+    bs = batches.batch_size
+    whole = _minibatch_workspace(net, stack, batches, optimizer, workspaces, bs)
+    for X_T, rows, Y_T, at in batches.epoch():
         m = Y_T.shape[-1]
-        ws = workspaces[m] if m == batches.batch_size else _minibatch_workspace(
-            net, stack, batches, optimizer, workspaces, m)
-        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first)
+        ws = whole if m == bs else _minibatch_workspace(net, stack, batches, optimizer,
+                                                        workspaces, m)
+        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first, at)
     return total / batches.n
 
 

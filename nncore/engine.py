@@ -29,7 +29,7 @@ import numpy as np
 from . import fused as fused_gd
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
-from .minibatch import FirstLayer
+from .minibatch import FirstLayer, Rows
 from .shrink import Survivors
 from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
@@ -243,15 +243,19 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         history stops there.
         ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
         epochs (0-based), or None (after a replica stopped, as ``history``).
-        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` (``X_T`` None in mini-batch mode),
-        for a caller's pass over the training data.
+        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` where they were built, for a
+        caller's pass over the training data: in mini-batch mode ``X_T`` is None, and so
+        is ``X_rows`` after one epoch (``minibatch.Rows``).
     """
     n, S = X.shape[0], stack.n_replicas
     full_batch = batch_size is None or batch_size >= n
-    X_T, X_rows = inputs(X, transposed=full_batch)
-    Y_T = np.ascontiguousarray(Y.T) if full_batch else None
+    if full_batch:
+        X_T, X_rows = inputs(X)
+        Y_T = np.ascontiguousarray(Y.T)
+    else:
+        rows = Rows(X)
     live = Survivors(net, stack, optimizer, stopping,
-                     None if full_batch else (X_rows, Y, batch_size, shuffle_rngs, shared_order))
+                     None if full_batch else (rows, Y, batch_size, shuffle_rngs, shared_order))
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
     history = np.full((epochs, S), np.nan)
     val_history = None if validation is None else np.full((epochs, S), np.nan)
@@ -290,6 +294,8 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
             if changed:  # replicas that stopped or diverged leave the stack (shrink.py)
                 live.shrink()
     live.finish()
+    if not full_batch:
+        X_T, X_rows = None, rows.full
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,

@@ -98,7 +98,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
         for B, best in zip(stack.blocks, stopping.best_blocks()):
             B[kept] = best[kept]
-    problems = _unusable(network, stack, run["inputs"], Y)
+    problems = _unusable(network, stack, X, Y, run["inputs"])
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -133,7 +133,7 @@ def _stacked_network(nets, stack):
                           l2s[0] if len(set(l2s)) == 1 else l2s, first.leaky_slope, stack)
 
 
-def _unusable(network, stack, inputs, Y):
+def _unusable(network, stack, X, Y, inputs):
     """Why each replica's kept weights cannot be used, or ``""``: one entry per replica.
 
     Divergence is decided on what is kept, not only on the losses seen during training:
@@ -151,9 +151,11 @@ def _unusable(network, stack, inputs, Y):
     finite = np.logical_and.reduce([np.isfinite(B).all(axis=(1, 2)) for B in stack.blocks])
     losses = np.zeros(stack.n_replicas)  # finite wherever the bound decides
     with np.errstate(all="ignore"):
-        if not (finite <= _loss_is_bounded(network, stack, X_rows, Y)).all():
-            ws = engine.Workspace(stack, len(X_rows))
-            engine.forward(network, stack, X_rows.T if X_T is None else X_T, ws)
+        if not (finite <= _loss_is_bounded(network, stack, X, Y)).all():
+            if X_T is None:
+                X_T = (engine.inputs(X, transposed=False)[1] if X_rows is None else X_rows).T
+            ws = engine.Workspace(stack, len(X))
+            engine.forward(network, stack, X_T, ws)
             losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
     reasons = []
     for ok, value in zip(finite, losses):
@@ -174,22 +176,26 @@ def bound_limit(dtype):
     return float(np.sqrt(np.finfo(dtype).max)) * 1e-4
 
 
-def _loss_is_bounded(network, stack, X_rows, Y):
-    """Per replica: whether its training loss on ``X_rows`` is finite, proven from its
-    weights (False: not proven, a forward pass must decide).
+def _loss_is_bounded(network, stack, X, Y):
+    """Per replica: whether its training loss on ``X`` ``(n, n_in)`` is finite, proven
+    from its weights (False: not proven, a forward pass must decide).
 
-    Every pre-activation is a dot product over inputs bounded by ``a``, so it is at most
+    Every input is at most ``max(1, ||X||)`` in magnitude (the Frobenius norm: one BLAS
+    pass, half the time of a maximum and a minimum; the ones column adds the 1). Every
+    pre-activation is a dot product over inputs bounded by ``a``, so it is at most
     ``max_j sum_i |W_ji| * a + |b_j|``; each hidden function maps ``[-z, z]`` into
     ``[-a', a']`` with ``a' = max |f(+-z)|`` (every entry of the activation table is
     monotone), and the output into ``[-p, p]`` likewise (softmax into ``[0, 1]``). The
     loss per row is then at most its value with every output and target at a corner of
     its box (each unit's term is convex or monotone in the output and in the target:
     the quadratic cost and the cross-entropies), and the loss and the L2 penalty are
-    finite when those bounds are. Costs one pass over the weights and two over ``X``.
-    ``bound_limit`` says how far from overflow a bound must be.
+    finite when those bounds are. Costs one pass over the weights and one over ``X``.
+    ``bound_limit`` says how far from overflow a bound must be (its margin also covers
+    the rounding of these bounds themselves).
     """
-    S, limit, n = stack.n_replicas, bound_limit(stack.dtype), len(X_rows)
-    bound = np.full(S, max(X_rows.max(), -X_rows.min()), dtype=np.float64)
+    S, limit, n = stack.n_replicas, bound_limit(stack.dtype), len(X)
+    flat = X.reshape(-1)
+    bound = np.full(S, max(1.0, float(np.sqrt(np.dot(flat, flat)))))
     ok = np.isfinite(bound) & (bound < limit)
     for l, B in enumerate(stack.blocks):
         z = (np.abs(B[:, :, :-1]).sum(axis=-1) * bound[:, None] + np.abs(B[:, :, -1])).max(-1)

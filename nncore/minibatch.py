@@ -17,9 +17,49 @@ replicas still equal their nets trained alone bit for bit.
 """
 import numpy as np
 
-CHUNK_ELEMENTS = 2**16
-"""A chunk's input values over all replicas (512 kB in float64): the chunk just gathered
-stays in the 1 MB L2 cache while its batches' products read it (``bench/RESULTS.md``)."""
+CHUNK_ELEMENTS = 2**17
+"""A chunk's input values over all replicas (1 MB in float64): the chunk just gathered
+is still in the L2 cache while its batches' products read it (measured on MNIST-shaped
+data: 2**14 to 2**19 within the noise, ``bench/RESULTS.md``)."""
+
+
+class Rows:
+    """The training inputs as the first layer multiplies them: each row with a 1 for the bias.
+
+    The first epoch gathers its rows from ``X`` itself and adds the ones in the chunk
+    buffer (a copy in cache); the rows with their ones column, ``(n, n_in + 1)``, are
+    built once a second epoch starts, and later epochs gather from them. Building them
+    takes a pass writing the whole data set to fresh memory (6 ms for 6,000 MNIST rows,
+    13 % of a plain numpy loop's epoch on a 30-wide net), against 1.3 ms an epoch for the
+    copy in cache; a one-epoch fit (and scikit-learn's estimators, which train one epoch
+    per call) never builds them.
+
+    Parameters
+    ----------
+    X : ndarray (n, n_in)
+        Contiguous.
+    """
+
+    def __init__(self, X):
+        self.X, self.full, self.epochs = X, None, 0
+        self.n, self.width, self.dtype = X.shape[0], X.shape[1] + 1, X.dtype
+
+    def start_epoch(self):
+        """Count an epoch; build the rows with their ones at the second."""
+        if self.epochs and self.full is None:
+            self.full = np.empty((self.n, self.width), self.dtype)
+            self.full[:, :-1] = self.X
+            self.full[:, -1] = 1.0
+        self.epochs += 1
+
+    def take(self, idx, out, scratch):
+        """Gather the rows ``idx`` ``(S, k)`` into ``out`` ``(S, k, n_in + 1)``, whose last
+        column holds ones; ``scratch`` is ``(S, k, n_in)``, used before the rows are built."""
+        if self.full is not None:
+            np.take(self.full, idx, axis=0, out=out, mode="clip")  # indices are valid
+        else:  # a strided out= would make take buffer its output: slower than this copy
+            np.take(self.X, idx, axis=0, out=scratch, mode="clip")
+            np.copyto(out[..., :-1], scratch)
 
 
 class Batches:
@@ -27,8 +67,8 @@ class Batches:
 
     Parameters
     ----------
-    X_rows : ndarray (n, n_in + 1)
-        The inputs with their ones column (``engine.inputs``).
+    rows : Rows
+        The inputs (shared by every ``Batches`` of one training run).
     Y : ndarray (n, n_out)
     batch_size : int
     rngs : list
@@ -38,23 +78,25 @@ class Batches:
     n_replicas : int
     """
 
-    def __init__(self, X_rows, Y, batch_size, rngs, shared, n_replicas):
-        self.X_rows, self.Y, self.batch_size = X_rows, Y, batch_size
+    def __init__(self, rows, Y, batch_size, rngs, shared, n_replicas):
+        self.rows, self.Y, self.batch_size = rows, Y, batch_size
         self.rngs, self.shared = rngs, shared
-        self.n, width = X_rows.shape
+        self.n, width = rows.n, rows.width
         S = 1 if shared else n_replicas
         per_chunk = max(1, CHUNK_ELEMENTS // (S * width * batch_size))
         self.chunk = min(self.n, per_chunk * batch_size)  # whole batches: none is split
         self._buffers = {}
 
     def _buffers_for(self, S, k):
-        """For a chunk of ``k`` rows: the gathered rows and targets, the targets' batches
-        transposed (each contiguous, as the losses have always read them), and each
-        batch's ``(X_T, rows, Y_T, address)`` (see ``epoch``), made once per buffer."""
+        """For a chunk of ``k`` rows: the gathered rows (their ones column set) and a
+        scratch buffer for ``Rows.take``, the targets, the targets' batches transposed
+        (each contiguous, as the losses have always read them), and each batch's
+        ``(X_T, rows, Y_T, address)`` (see ``epoch``), made once per buffer."""
         if k not in self._buffers:  # the chunk size, and at most one shorter last chunk
-            X, Y, bs = self.X_rows, self.Y, self.batch_size
-            (width, dtype), n_out, whole, rest = X.shape[1:] + (X.dtype,), Y.shape[1], *divmod(k, bs)
+            Y, bs, (width, dtype) = self.Y, self.batch_size, (self.rows.width, self.rows.dtype)
+            n_out, (whole, rest) = Y.shape[1], divmod(k, bs)
             R = np.empty((S, k, width), dtype)
+            R[..., -1] = 1.0
             YR = np.empty((S, k, n_out), Y.dtype)
             Y_T, Y_T_rest = np.empty((S, whole, n_out, bs), Y.dtype), np.empty((S, n_out, rest), Y.dtype)
             batches = [(R[:, b * bs : (b + 1) * bs], Y_T[:, b]) for b in range(whole)]
@@ -63,7 +105,7 @@ class Batches:
             views = [(rows.transpose(0, 2, 1), rows, Y_b, _address(rows)) for rows, Y_b in batches]
             if self.shared:
                 views = [(X_b[0], rows[0], Y_b[0], at) for X_b, rows, Y_b, at in views]
-            self._buffers[k] = (R, YR, Y_T, Y_T_rest, views)
+            self._buffers[k] = (R, np.empty((S, k, width - 1), dtype), YR, Y_T, Y_T_rest, views)
         return self._buffers[k]
 
     def epoch(self):
@@ -80,11 +122,12 @@ class Batches:
             order = self.rngs[0].permutation(self.n)[None]
         else:  # each replica's order from its own generator: as when it trains alone
             order = np.stack([rng.permutation(self.n) for rng in self.rngs])
+        self.rows.start_epoch()
         bs = self.batch_size
         for c0 in range(0, self.n, self.chunk):
             idx = order[:, c0 : c0 + self.chunk]
-            R, YR, Y_T, Y_T_rest, views = self._buffers_for(order.shape[0], idx.shape[1])
-            np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
+            R, scratch, YR, Y_T, Y_T_rest, views = self._buffers_for(order.shape[0], idx.shape[1])
+            self.rows.take(idx, R, scratch)
             np.take(self.Y, idx, axis=0, out=YR, mode="clip")
             whole = Y_T.shape[1] * bs
             np.copyto(Y_T, _batches_T(YR[:, :whole], bs))

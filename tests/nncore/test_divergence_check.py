@@ -41,32 +41,37 @@ def _network(replicas, activation, output, loss, l2=0.0, dtype=np.float64):
 
 
 def _check(replicas, X, Y, activation, output, loss, l2=0.0, dtype=np.float64, force=False,
-           monkeypatch=None):
+           monkeypatch=None, built="both"):
+    """``fitting._unusable``'s reasons; ``built`` is what training left of the inputs:
+    ``"both"`` (full batch), ``"rows"`` (mini-batches, several epochs) or ``"none"`` (one)."""
     network, stack = _network(replicas, activation, output, loss, l2, dtype)
     if force:  # the pass for every replica: the check as it was
         monkeypatch.setattr(fitting, "_loss_is_bounded",
                             lambda *args: np.zeros(stack.n_replicas, dtype=bool))
-    inputs = engine.inputs(X.astype(dtype))
-    reasons = fitting._unusable(network, stack, inputs, Y.astype(dtype))
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    X_T, X_rows = engine.inputs(X)
+    inputs = {"both": (X_T, X_rows), "rows": (None, X_rows), "none": (None, None)}[built]
+    reasons = fitting._unusable(network, stack, X, Y, inputs)
     monkeypatch and monkeypatch.undo()
     return reasons
 
 
 @pytest.mark.parametrize("activation, output, loss", COMBOS)
-@pytest.mark.parametrize("l2", [0.0, 1e-3])
-def test_the_bound_decides_as_the_pass_over_the_data(activation, output, loss, l2, monkeypatch):
+@pytest.mark.parametrize("l2, built", [(0.0, "both"), (1e-3, "rows"), (0.0, "none")])
+def test_the_bound_decides_as_the_pass_over_the_data(activation, output, loss, l2, built,
+                                                     monkeypatch):
     layers = [6, 8, 5, 3]
     X, Y = _data(layers)
     replicas = _nets(layers)
     with np.errstate(all="ignore"):
-        bounded = _check(replicas, X, Y, activation, output, loss, l2)
+        bounded = _check(replicas, X, Y, activation, output, loss, l2, built=built)
         passed = _check(replicas, X, Y, activation, output, loss, l2, force=True,
-                        monkeypatch=monkeypatch)
+                        monkeypatch=monkeypatch, built=built)
     assert bounded == passed
     assert bounded[0] == ""  # ordinary weights are usable
     network, stack = _network(replicas, activation, output, loss, l2)
     with np.errstate(all="ignore"):  # both ways are taken: proven, and left to the pass
-        proven = fitting._loss_is_bounded(network, stack, engine.inputs(X)[1], Y)
+        proven = fitting._loss_is_bounded(network, stack, X, Y)
     assert proven[:3].all() and not proven[-4:].any()
 
 

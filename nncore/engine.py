@@ -250,11 +250,9 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
     """
     n, S = X.shape[0], stack.n_replicas
     full_batch = batch_size is None or batch_size >= n
-    if full_batch:
-        X_T, X_rows = inputs(X)
-        Y_T = np.ascontiguousarray(Y.T)
-    else:
-        rows = Rows(X)
+    X_T, X_rows = inputs(X) if full_batch else (None, None)
+    Y_T = np.ascontiguousarray(Y.T) if full_batch else None
+    rows = None if full_batch else Rows(X)  # the mini-batches' inputs, shared by every Batches
     live = Survivors(net, stack, optimizer, stopping,
                      None if full_batch else (rows, Y, batch_size, shuffle_rngs, shared_order))
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
@@ -295,8 +293,7 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
             if changed:  # replicas that stopped or diverged leave the stack (shrink.py)
                 live.shrink()
     live.finish()
-    if not full_batch:
-        X_T, X_rows = None, rows.full
+    X_rows = X_rows if full_batch else rows.full
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
@@ -304,10 +301,8 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
 
 
 def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None, at=None):
-    """One gradient step on a batch; return the per-replica loss before it.
-
-    ``first`` and ``at`` are a mini-batch's: its ``minibatch.FirstLayer`` and where
-    ``X_rows`` starts (``minibatch.Batches.epoch``)."""
+    """One gradient step on a batch; return the per-replica loss before it. ``first`` and
+    ``at``: a mini-batch's ``minibatch.FirstLayer`` and where ``X_rows`` starts."""
     forward(net, stack, X_T, ws, first)
     if net.residual_gradient:  # no second pass over P and Y: the same numbers
         net.loss.gradient(ws.P, Y_T, ws.D[-1])

@@ -8,7 +8,7 @@ process (one BLAS thread): scikit-learn's ``MLPClassifier`` (what a scikit-learn
 loop runs per net; its cost is log-loss with softmax, the nearest it has), a plain numpy
 loop, nncore one net at a time, ``fit_replicas`` with each seed's own batch order and
 with one shared order (float64 and float32), the engine's training loop alone (without
-``fit``'s checks and final pass), and PyTorch on CPU when it is importable.
+``fit``'s checks and its check that each kept net is usable), and PyTorch on CPU when it is importable.
 FLOPs count the products a step needs (forward, weight gradient, and the input gradient
 of every layer but the first); the rate is against a 512 x 512 single-core matmul of the
 same dtype measured in the same run (best of 20, CPU time). Training is timed in CPU seconds of
@@ -144,9 +144,9 @@ def torch_net(layers, X, Y, epochs, seed, dtype):
 
 def training_loop(layers, X, Y, epochs, seeds, shared):
     """The engine's mini-batch loop alone (``engine.train``), without what ``fit`` adds
-    around it: the input checks and the final pass over the training data that decides
-    divergence (a forward pass of every replica over all rows: at 1 epoch it costs
-    nearly half an epoch's FLOPs)."""
+    around it: the input checks and the check that each kept net is usable (a bound from
+    its weights; a forward pass of every replica over all rows, nearly half an epoch's
+    FLOPs at 1 epoch, only where the bound proves nothing: ``fitting._unusable``)."""
     from nncore import engine, fitting
     from nncore.optimizers import GD
     nets = [nncore.MLP(layers, "sigmoid", "sigmoid", "mse", seed=s) for s in seeds]

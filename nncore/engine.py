@@ -29,7 +29,7 @@ import numpy as np
 from . import fused as fused_gd
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
-from .minibatch import FirstLayer
+from .minibatch import FirstLayer, Rows
 from .shrink import Survivors
 from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
@@ -118,7 +118,8 @@ def inputs(X, transposed=True):
 
     Returns ``(X_T, X_rows)``: ``X_T`` shaped ``(n_in + 1, n)`` for the forward product and
     ``X_rows`` shaped ``(n, n_in + 1)`` for the first layer's gradient (both contiguous).
-    ``transposed=False`` skips ``X_T`` (None): mini-batches transpose their own.
+    ``transposed=False`` skips ``X_T`` (None): mini-batches read transposed views of their
+    rows (``minibatch.Batches``).
     """
     X_rows = np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
     if not transposed:
@@ -243,15 +244,17 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
         history stops there.
         ``recorded`` : list of ``(epoch, stats (S, n_layers, 2, 4))`` at the recorded
         epochs (0-based), or None (after a replica stopped, as ``history``).
-        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` (``X_T`` None in mini-batch mode),
-        for a caller's pass over the training data.
+        ``inputs`` : ``inputs(X)``'s ``(X_T, X_rows)`` where they were built, for a
+        caller's pass over the training data: in mini-batch mode ``X_T`` is None, and so
+        is ``X_rows`` after one epoch (``minibatch.Rows``).
     """
     n, S = X.shape[0], stack.n_replicas
     full_batch = batch_size is None or batch_size >= n
-    X_T, X_rows = inputs(X, transposed=full_batch)
+    X_T, X_rows = inputs(X) if full_batch else (None, None)
     Y_T = np.ascontiguousarray(Y.T) if full_batch else None
+    rows = None if full_batch else Rows(X)  # the mini-batches' inputs, shared by every Batches
     live = Survivors(net, stack, optimizer, stopping,
-                     None if full_batch else (X_rows, Y, batch_size, shuffle_rngs, shared_order))
+                     None if full_batch else (rows, Y, batch_size, shuffle_rngs, shared_order))
     # Epoch-major, so each epoch's losses are one contiguous row the step writes into.
     history = np.full((epochs, S), np.nan)
     val_history = None if validation is None else np.full((epochs, S), np.nan)
@@ -290,14 +293,16 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
             if changed:  # replicas that stopped or diverged leave the stack (shrink.py)
                 live.shrink()
     live.finish()
+    X_rows = X_rows if full_batch else rows.full
     runs = slice(0, epoch + 1)
     return {"history": history[runs].T,
             "val_history": None if val_history is None else val_history[runs].T,
             "diverged": live.diverged, "recorded": recorded, "inputs": (X_T, X_rows)}
 
 
-def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
-    """One gradient step on a batch; return the per-replica loss before it."""
+def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None, at=None):
+    """One gradient step on a batch; return the per-replica loss before it. ``first`` and
+    ``at``: a mini-batch's ``minibatch.FirstLayer`` and where ``X_rows`` starts."""
     forward(net, stack, X_T, ws, first)
     if net.residual_gradient:  # no second pass over P and Y: the same numbers
         net.loss.gradient(ws.P, Y_T, ws.D[-1])
@@ -315,7 +320,7 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
     if fused is None:
         optimizer.update(stack.params, stack.grads)
     else:  # the first layer in one gemm, gd's own update (bit for bit) for the others
-        fused.update(X_rows)
+        fused.update(X_rows, at)
         optimizer.update(*ws.rest)
     return values
 
@@ -323,14 +328,13 @@ def _step(net, stack, X_T, X_rows, Y_T, ws, optimizer, first=None):
 def _minibatch_epoch(net, stack, batches, optimizer, workspaces):
     """One epoch of mini-batch steps; return each replica's mean batch loss (weighted)."""
     total = np.zeros(stack.n_replicas)
-    # The whole batches' workspace first: its first layer decides the batches' layout.
-    batches.transposed = not _minibatch_workspace(net, stack, batches, optimizer, workspaces,
-                                                  batches.batch_size).first.takes_views
-    for X_T, rows, Y_T in batches.epoch():
+    bs = batches.batch_size
+    whole = _minibatch_workspace(net, stack, batches, optimizer, workspaces, bs)
+    for X_T, rows, Y_T, at in batches.epoch():
         m = Y_T.shape[-1]
-        ws = workspaces[m] if m == batches.batch_size else _minibatch_workspace(
-            net, stack, batches, optimizer, workspaces, m)
-        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first)
+        ws = whole if m == bs else _minibatch_workspace(net, stack, batches, optimizer,
+                                                        workspaces, m)
+        total += m * _step(net, stack, X_T, rows, Y_T, ws, optimizer, ws.first, at)
     return total / batches.n
 
 

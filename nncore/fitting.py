@@ -98,7 +98,7 @@ def _fit_together(nets, X, y, epochs, optimizer, lr, batch_size, optimizer_param
         kept = stopping.best_epoch >= 0  # else no finite validation loss: keep the last
         for B, best in zip(stack.blocks, stopping.best_blocks()):
             B[kept] = best[kept]
-    problems = _unusable(network, stack, run["inputs"], Y)
+    problems = _unusable(network, stack, X, Y, run["inputs"])
     for s, net in enumerate(nets):
         val = None if val_history is None else val_history[s]
         if s in diverged:
@@ -133,24 +133,30 @@ def _stacked_network(nets, stack):
                           l2s[0] if len(set(l2s)) == 1 else l2s, first.leaky_slope, stack)
 
 
-def _unusable(network, stack, inputs, Y):
+def _unusable(network, stack, X, Y, inputs):
     """Why each replica's kept weights cannot be used, or ``""``: one entry per replica.
 
     Divergence is decided on what is kept, not only on the losses seen during training:
     the last step can overflow the weights after a finite loss, and a kept network whose
-    weights or training loss are not finite is no result. One forward pass of the whole
-    stack on the training data decides it for every replica. ``inputs`` is
+    weights or training loss are not finite is no result. A replica with finite weights
+    whose loss ``_loss_is_bounded`` proves finite is usable without a pass over the data
+    (at 1 epoch of MNIST-shaped data that pass cost half an epoch's products); for the
+    others one forward pass of the whole stack on the training data decides it, as it
+    decided for every replica before: the two never disagree. ``inputs`` is
     ``engine.train``'s: after mini-batch training the pass multiplies a transposed view of
     the rows (rounding may differ in the last bits: a finite loss stays finite short of
     overflow's edge), saving a transposed copy of the whole training set.
     """
     X_T, X_rows = inputs
-    X_T = X_rows.T if X_T is None else X_T
     finite = np.logical_and.reduce([np.isfinite(B).all(axis=(1, 2)) for B in stack.blocks])
-    ws = engine.Workspace(stack, len(X_rows))
+    losses = np.zeros(stack.n_replicas)  # finite wherever the bound decides
     with np.errstate(all="ignore"):
-        engine.forward(network, stack, X_T, ws)
-        losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
+        if not (finite <= _loss_is_bounded(network, stack, X, Y)).all():
+            if X_T is None:
+                X_T = (engine.inputs(X, transposed=False)[1] if X_rows is None else X_rows).T
+            ws = engine.Workspace(stack, len(X))
+            engine.forward(network, stack, X_T, ws)
+            losses = engine.loss_values(network, stack, np.ascontiguousarray(Y.T), ws)
     reasons = []
     for ok, value in zip(finite, losses):
         if not ok:
@@ -160,3 +166,53 @@ def _unusable(network, stack, inputs, Y):
         else:
             reasons.append("")
     return reasons
+
+
+def bound_limit(dtype):
+    """Largest bound on a pre-activation or an output taken as proof of no overflow in
+    ``dtype``: 1e-4 of the square root of its largest number (1.3e150 in float64, 1.8e15
+    in float32), so that rounding in the products, squares of outputs and sums over a
+    data set's rows (``limit**2``: 1e8 below the largest) stay finite."""
+    return float(np.sqrt(np.finfo(dtype).max)) * 1e-4
+
+
+def _loss_is_bounded(network, stack, X, Y):
+    """Per replica: whether its training loss on ``X`` ``(n, n_in)`` is finite, proven
+    from its weights (False: not proven, a forward pass must decide).
+
+    Every input is at most ``max(1, ||X||)`` in magnitude (the Frobenius norm: one BLAS
+    pass, half the time of a maximum and a minimum; the ones column adds the 1). Every
+    pre-activation is a dot product over inputs bounded by ``a``, so it is at most
+    ``max_j sum_i |W_ji| * a + |b_j|``; each hidden function maps ``[-z, z]`` into
+    ``[-a', a']`` with ``a' = max |f(+-z)|`` (every entry of the activation table is
+    monotone), and the output into ``[-p, p]`` likewise (softmax into ``[0, 1]``). The
+    loss per row is then at most its value with every output and target at a corner of
+    its box (each unit's term is convex or monotone in the output and in the target:
+    the quadratic cost and the cross-entropies), and the loss and the L2 penalty are
+    finite when those bounds are. Costs one pass over the weights and one over ``X``.
+    ``bound_limit`` says how far from overflow a bound must be (its margin also covers
+    the rounding of these bounds themselves).
+    """
+    S, limit, n = stack.n_replicas, bound_limit(stack.dtype), len(X)
+    flat = X.reshape(-1)
+    bound = np.full(S, max(1.0, float(np.sqrt(np.dot(flat, flat)))))
+    ok = np.isfinite(bound) & (bound < limit)
+    for l, B in enumerate(stack.blocks):
+        z = (np.abs(B[:, :, :-1]).sum(axis=-1) * bound[:, None] + np.abs(B[:, :, -1])).max(-1)
+        ok &= z < limit  # False where NaN or inf
+        ends = np.where(ok, z, 0.0)[:, None, None] * np.array([[-1.0], [1.0]])  # (S, 2, 1)
+        last = l == len(stack.blocks) - 1
+        bound = np.abs((network.output if last else network.hidden).forward(ends)).max(axis=(1, 2))
+        ok &= np.isfinite(bound) & (bound < limit)
+    n_out = Y.shape[1]
+    corners = np.array([[p, y] for p in (-1.0, 1.0) for y in (Y.min(), Y.max())])  # (4, 2)
+    P = np.where(ok, bound, 0.0)[:, None] * corners[:, 0]  # (S, 4): each corner's output
+    P = np.repeat(P.reshape(S * 4, 1, 1), n_out, axis=1)  # every unit at the corner
+    Y_c = np.repeat(np.tile(corners[:, 1], S).reshape(S * 4, 1, 1), n_out, axis=1)
+    per_row = network.loss.value(P, Y_c).reshape(S, 4).max(axis=1)  # rows of n = 1
+    ok &= np.isfinite(per_row) & (per_row * n < limit**2)
+    if network.penalized:  # as engine.loss_values adds it: none where a replica's l2 is 0
+        l2 = np.broadcast_to(np.asarray(network.l2, dtype=np.float64), (S,))
+        penalty = np.where(l2 > 0, l2 / (2 * n) * stack.weight_norms(), 0.0)
+        ok &= np.isfinite(penalty) & (penalty < limit**2)
+    return ok

@@ -111,9 +111,10 @@ class FusedFirst:
             self.calls = [(fan_out, D0 + s * step_D, lda, B0 + s * step_B) for s in range(S)]
         self._keep = (blocks, deltas)  # the buffers the addresses point into
 
-    def update(self, rows):
+    def update(self, rows, address=None):
         """Apply the step, ``rows`` being ``(m, fan_in + 1)`` (shared) or
-        ``(S, m, fan_in + 1)``, each replica's rows contiguous."""
+        ``(S, m, fan_in + 1)``, each replica's rows contiguous; ``address``, if given, is
+        where ``rows`` starts (``minibatch.Batches`` hands it out with each batch)."""
         gemm, width, m = self.gemm, self.width, self.m
         lr = -(self.lr if self.optimizer is None else self.optimizer.lr)
         if rows.strides[-2] != self.row_stride or rows.strides[-1] != rows.itemsize:
@@ -121,7 +122,7 @@ class FusedFirst:
             raise ValueError("the fused update needs each replica's rows contiguous")
         if self.gather is not None:
             self.gather()
-        base = _address(rows if self.shared else rows[0])
+        base = _address(rows) if address is None else address
         step = 0 if self.shared else rows.strides[0]
         for s, (M, D, lda, B) in enumerate(self.calls):
             gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, M, width, m, lr, D, lda,

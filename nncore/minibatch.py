@@ -2,25 +2,68 @@
 
 A mini-batch step multiplies the first layer by its batch in two layouts: transposed,
 ``(n_in + 1, m)``, for the forward product, and as rows, ``(m, n_in + 1)``, for the weight
-gradient. Gathering and transposing every batch on its own (two copies and a gather per
-step) cost more than the products of a 30-wide net on MNIST-shaped data. ``Batches``
-instead gathers a chunk of many batches per replica into reused buffers, transposes the
-chunk's batches in one call, and hands out every batch as views of those buffers. A
-transposed *view* of the rows would save that copy, but OpenBLAS then sums the forward
-product in another order (last bits differ), and float64 results must stay as they are;
-a column slice of one transposed chunk keeps the bits but makes the forward product
-about twice as slow (785 rows read at a large stride).
+gradient. ``Batches`` gathers a chunk of many batches per replica into a reused buffer of
+rows and hands out every batch as views of it: its rows, and their transpose as a view
+(the products read it with a transposed-operand flag, as fast as a transposed copy and
+with none of its cost: measured 12.8 against 12.3 us for a 30-wide layer's forward
+product, where the copy cost 7 us a step). The views of each buffer are made once, with
+the address of each batch's rows for the fused gd update (``fused.FusedFirst``).
 
-Each batch's transposed inputs are contiguous, as the gathered copy was, and its rows
-differ only in their batch stride: the products get the arguments they always got, so
-the numbers are bit for bit those of gathering each batch. Where the first layer's
-forward product is not kept bit for bit anyway (split into pieces, or shared by stacked
-replicas: ``FirstLayer``), the batches skip the copy and hand out the transposed view,
-which is as fast there (measured: 56 us either way for a 128-wide layer in two pieces).
+A transposed operand sums the forward product's dot products in another order than a
+contiguous one (OpenBLAS's kernels differ by layout): a first layer narrow enough to be
+one product (``SMALL_PRODUCT``) gets other last bits than from the transposed copy it
+multiplied until nncore 0.2.0; wide and shared first layers read the view already.
+On MNIST-shaped data that moves the ``[784, 30, 10]`` net's losses after 5 epochs by at
+most 6e-8 relative, about what moving one initial weight by its last bit does
+(``bench/mnist_bits.py``, ``bench/RESULTS.md``). Each replica's arithmetic is the same in
+any stack of own orders, so stacked replicas still equal their nets trained alone bit
+for bit.
 """
 import numpy as np
 
-CHUNK_ELEMENTS = 2**19  # a chunk's input values over all replicas: 4 MB in float64
+CHUNK_ELEMENTS = 2**17
+"""A chunk's input values over all replicas (1 MB in float64): the chunk just gathered
+is still in the L2 cache while its batches' products read it (measured on MNIST-shaped
+data: 2**14 to 2**19 within the noise, ``bench/RESULTS.md``)."""
+
+
+class Rows:
+    """The training inputs as the first layer multiplies them: each row with a 1 for the bias.
+
+    The first epoch gathers its rows from ``X`` itself and adds the ones in the chunk
+    buffer (a copy in cache); the rows with their ones column, ``(n, n_in + 1)``, are
+    built once a second epoch starts, and later epochs gather from them. Building them
+    takes a pass writing the whole data set to fresh memory (6 ms for 6,000 MNIST rows,
+    13 % of a plain numpy loop's epoch on a 30-wide net), against 1.3 ms an epoch for the
+    copy in cache; a one-epoch fit (and scikit-learn's estimators, which train one epoch
+    per call) never builds them.
+
+    Parameters
+    ----------
+    X : ndarray (n, n_in)
+        Contiguous.
+    """
+
+    def __init__(self, X):
+        self.X, self.full, self.epochs = X, None, 0
+        self.n, self.width, self.dtype = X.shape[0], X.shape[1] + 1, X.dtype
+
+    def start_epoch(self):
+        """Count an epoch; build the rows with their ones at the second."""
+        if self.epochs and self.full is None:
+            self.full = np.empty((self.n, self.width), self.dtype)
+            self.full[:, :-1] = self.X
+            self.full[:, -1] = 1.0
+        self.epochs += 1
+
+    def take(self, idx, out, scratch):
+        """Gather the rows ``idx`` ``(S, k)`` into ``out`` ``(S, k, n_in + 1)``, whose last
+        column holds ones; ``scratch`` is ``(S, k, n_in)``, used before the rows are built."""
+        if self.full is not None:
+            np.take(self.full, idx, axis=0, out=out, mode="clip")  # indices are valid
+        else:  # a strided out= would make take buffer its output: slower than this copy
+            np.take(self.X, idx, axis=0, out=scratch, mode="clip")
+            np.copyto(out[..., :-1], scratch)
 
 
 class Batches:
@@ -28,8 +71,8 @@ class Batches:
 
     Parameters
     ----------
-    X_rows : ndarray (n, n_in + 1)
-        The inputs with their ones column (``engine.inputs``).
+    rows : Rows
+        The inputs (shared by every ``Batches`` of one training run).
     Y : ndarray (n, n_out)
     batch_size : int
     rngs : list
@@ -39,69 +82,72 @@ class Batches:
     n_replicas : int
     """
 
-    def __init__(self, X_rows, Y, batch_size, rngs, shared, n_replicas):
-        self.X_rows, self.Y, self.batch_size = X_rows, Y, batch_size
+    def __init__(self, rows, Y, batch_size, rngs, shared, n_replicas):
+        self.rows, self.Y, self.batch_size = rows, Y, batch_size
         self.rngs, self.shared = rngs, shared
-        self.n, width = X_rows.shape
+        self.n, width = rows.n, rows.width
         S = 1 if shared else n_replicas
         per_chunk = max(1, CHUNK_ELEMENTS // (S * width * batch_size))
         self.chunk = min(self.n, per_chunk * batch_size)  # whole batches: none is split
         self._buffers = {}
-        # False: hand out each batch's X_T as a transposed view of its rows, no copy (set
-        # by the engine where the forward product's rounding is not kept bit for bit:
-        # ``FirstLayer.takes_views``; there such a view is as fast as the copy).
-        self.transposed = True
 
     def _buffers_for(self, S, k):
-        """Buffers for a chunk of ``k`` rows: the gathered rows, and each whole batch's
-        transposed inputs and targets contiguous on their own, then the short last
-        batch's (the layout the forward product wants, so it sums as it always has)."""
+        """For a chunk of ``k`` rows: the gathered rows (their ones column set) and a
+        scratch buffer for ``Rows.take``, the targets, the targets' batches transposed
+        (each contiguous, as the losses have always read them), and each batch's
+        ``(X_T, rows, Y_T, address)`` (see ``epoch``), made once per buffer."""
         if k not in self._buffers:  # the chunk size, and at most one shorter last chunk
-            X, Y, bs = self.X_rows, self.Y, self.batch_size
-            (width, dtype), n_out, whole, rest = X.shape[1:] + (X.dtype,), Y.shape[1], *divmod(k, bs)
-            self._buffers[k] = (np.empty((S, k, width), dtype),
-                                np.empty((S, whole, width, bs), dtype),
-                                np.empty((S, whole, n_out, bs), Y.dtype),
-                                np.empty((S, width, rest), dtype),
-                                np.empty((S, n_out, rest), Y.dtype))
+            Y, bs, (width, dtype) = self.Y, self.batch_size, (self.rows.width, self.rows.dtype)
+            n_out, (whole, rest) = Y.shape[1], divmod(k, bs)
+            R = np.empty((S, k, width), dtype)
+            R[..., -1] = 1.0
+            YR = np.empty((S, k, n_out), Y.dtype)
+            Y_T, Y_T_rest = np.empty((S, whole, n_out, bs), Y.dtype), np.empty((S, n_out, rest), Y.dtype)
+            batches = [(R[:, b * bs : (b + 1) * bs], Y_T[:, b]) for b in range(whole)]
+            if rest:
+                batches.append((R[:, whole * bs :], Y_T_rest))
+            views = [(rows.transpose(0, 2, 1), rows, Y_b, _address(rows)) for rows, Y_b in batches]
+            if self.shared:
+                views = [(X_b[0], rows[0], Y_b[0], at) for X_b, rows, Y_b, at in views]
+            self._buffers[k] = (R, np.empty((S, k, width - 1), dtype), YR, Y_T, Y_T_rest, views)
         return self._buffers[k]
 
     def epoch(self):
-        """Yield ``(X_T, rows, Y_T)`` per batch, in this epoch's order (a new one per call).
+        """Yield ``(X_T, rows, Y_T, address)`` per batch, in this epoch's order (a new one
+        per call).
 
-        Shapes ``(S, n_in + 1, m)``, ``(S, m, n_in + 1)``, ``(S, n_out, m)``; without the
-        leading ``S`` when ``shared``. Each is valid until the next one is yielded.
+        Shapes ``(S, n_in + 1, m)`` (a transposed view of ``rows``), ``(S, m, n_in + 1)``,
+        ``(S, n_out, m)``; without the leading ``S`` when ``shared``. ``address`` is where
+        the first replica's rows start (each replica's rows are contiguous, ``rows``'s
+        first stride apart), for ``fused.FusedFirst``. Each is valid until the next one is
+        yielded.
         """
         if self.shared:
             order = self.rngs[0].permutation(self.n)[None]
         else:  # each replica's order from its own generator: as when it trains alone
             order = np.stack([rng.permutation(self.n) for rng in self.rngs])
-        S, bs = order.shape[0], self.batch_size
+        self.rows.start_epoch()
+        bs = self.batch_size
         for c0 in range(0, self.n, self.chunk):
             idx = order[:, c0 : c0 + self.chunk]
-            R, X_T, Y_T, X_T_rest, Y_T_rest = self._buffers_for(S, idx.shape[1])
-            np.take(self.X_rows, idx, axis=0, out=R, mode="clip")  # indices are valid
-            Y = self.Y[idx]
-            whole = X_T.shape[1] * bs
-            if self.transposed:
-                np.copyto(X_T, _batches_T(R[:, :whole], bs))
-                np.copyto(X_T_rest, R[:, whole:].transpose(0, 2, 1))
-            else:
-                X_T, X_T_rest = _batches_T(R[:, :whole], bs), R[:, whole:].transpose(0, 2, 1)
-            np.copyto(Y_T, _batches_T(Y[:, :whole], bs))
-            np.copyto(Y_T_rest, Y[:, whole:].transpose(0, 2, 1))
-            batches = [(X_T[:, b], R[:, b * bs : (b + 1) * bs], Y_T[:, b])
-                       for b in range(X_T.shape[1])]
-            if whole < idx.shape[1]:
-                batches.append((X_T_rest, R[:, whole:], Y_T_rest))
-            for X_b, rows, Y_b in batches:
-                yield (X_b[0], rows[0], Y_b[0]) if self.shared else (X_b, rows, Y_b)
+            R, scratch, YR, Y_T, Y_T_rest, views = self._buffers_for(order.shape[0], idx.shape[1])
+            self.rows.take(idx, R, scratch)
+            np.take(self.Y, idx, axis=0, out=YR, mode="clip")
+            whole = Y_T.shape[1] * bs
+            np.copyto(Y_T, _batches_T(YR[:, :whole], bs))
+            np.copyto(Y_T_rest, YR[:, whole:].transpose(0, 2, 1))
+            yield from views
 
 
 def _batches_T(rows, bs):
     """``(S, b * bs, width)`` rows as ``(S, b, width, bs)``: each batch transposed (a view)."""
     S, k, width = rows.shape
     return rows.reshape(S, k // bs, bs, width).transpose(0, 1, 3, 2)
+
+
+def _address(array):
+    """Where an array's data starts (its first element)."""
+    return array.__array_interface__["data"][0]
 
 
 SMALL_PRODUCT = 2**19
@@ -159,9 +205,6 @@ class FirstLayer:
                            for s in range(S) for a, b in row_chunks(fan_out, width, m)]
             self.single = len(self.pieces) == S  # one product per replica: one call
             self.B, self.G, self.out = B, G, out
-        # Pieces and the shared matrix sum in another order than before anyway: their
-        # inputs may be transposed views of the rows (``Batches.transposed``).
-        self.takes_views = shared or not self.single
 
     def forward(self, X_T):
         """The first layer's pre-activations into the workspace, from ``X_T``:

@@ -69,6 +69,7 @@ class Survivors:
         self._original, self._stopping, self._batching = (stack, optimizer), stopping, batching
         self.training, self.diverged = np.ones(stack.n_replicas, dtype=bool), {}
         self.rows = np.arange(stack.n_replicas)  # the original replicas this stack holds
+        self._home = None  # where its parameters sit in the caller's stack; None: it is it
         self.cols = slice(None)  # all of them: history rows are written as they always were
         self.workspaces, self.batches = {}, self._batches()
 
@@ -85,6 +86,8 @@ class Survivors:
         """Mark the training replicas whose loss (over all replicas) is non-finite as
         diverged, keeping their parameters; return whether any did."""
         bad = self.training & ~np.isfinite(losses)
+        if self._stopping is not None and bad.any():
+            self._stopping.leave(bad)
         for s in np.flatnonzero(bad):
             here = s if isinstance(self.cols, slice) else int(np.searchsorted(self.rows, s))
             self.diverged[int(s)] = (epoch, *self.stack.get_replica(here))
@@ -116,21 +119,28 @@ class Survivors:
         self.cols = self.rows
         self.workspaces, self.batches = {}, self._batches()
         if self._stopping is not None:
-            self._stopping.follow(self.stack, self.rows)
+            self._stopping.follow(self.stack, self.rows, positions, self._home)
+        # The caller's positions of the new stack's parameters: one gather (the caller's
+        # stack.positions(self.rows), without building them).
+        self._home = positions if self._home is None else self._home[positions]
 
     def finish(self):
         """Give the caller's stack and optimizer every replica's state."""
         self._write_back()
-        if self._stopping is not None and self.stack is not self._original[0]:
-            self._stopping.follow(self._original[0], None)
+        if self._stopping is None:
+            return
+        if self._home is None:
+            self._stopping.settle()
+        else:
+            self._stopping.follow(self._original[0], None, None, self._home)
 
     def _write_back(self):
-        stack, optimizer = self._original
-        if self.stack is stack:
+        if self._home is None:  # the caller's stack is the one trained
             return
-        positions = stack.positions(self.rows)
-        stack.params[positions] = self.stack.params
-        optimizer.put(self.optimizer, lambda mine, theirs: mine.__setitem__(positions, theirs))
+        stack, optimizer = self._original
+        home = self._home
+        stack.params[home] = self.stack.params
+        optimizer.put(self.optimizer, lambda mine, theirs: mine.__setitem__(home, theirs))
 
 
 def _taken_network(net, positions, keep):

@@ -7,10 +7,19 @@ may become a smaller one: ``follow`` says which replicas it holds. The counters 
 the original replicas; the kept copies are in the layout of the stack watched (the
 original one again after ``follow(stack, None)``).
 
-This runs after every epoch of every stack, and on the sine nets a stack-epoch is a few
-tens of microseconds, so each path takes the fewest numpy calls (each about 0.5 us): two
-on a plateau, and a whole-buffer copy when some replicas improve (see ``_Kept``).
+This runs after every epoch of every stack, where an epoch of the sine nets is a few tens
+of microseconds, so an epoch's work here is two copies: its validation losses and its
+parameters go into rings of the last ``patience + 1`` epochs. A replica that still trains
+has its best epoch among them (else it would have stopped), so its best parameters are
+still in the ring. The rule itself (Keras': a loss below the best so far minus
+``min_delta`` is an improvement) runs only at the next epoch at which some replica could
+stop, its earliest deadline ``best_epoch + patience``, over the epochs since the last run
+at once; in between no replica can stop. Keeping each replica's copy as it improved took
+eight numpy calls an epoch (one masked copy of 7,260 parameters alone took 13 us, a plain
+copy of them 1.5 us).
 """
+import math
+
 import numpy as np
 
 from .engine import blocks_of
@@ -22,7 +31,7 @@ class EarlyStopping:
     Parameters
     ----------
     stack : engine.Stack
-        The replicas; their best parameters are copied from ``stack.blocks``.
+        The replicas; their best parameters are copied from ``stack.params``.
     patience : int
         Epochs without an improvement of the validation loss after which a replica
         stops: with patience 5 and a best epoch ``b``, it stops after epoch ``b + 5``.
@@ -37,7 +46,14 @@ class EarlyStopping:
         0-based epoch of ``best``; -1 while there is none.
     stop_epoch : ndarray of int, shape (S,)
         0-based epoch after which each replica stopped; -1 while it trains.
+
+    ``best`` and ``best_epoch`` are brought up to date when a replica could stop and by
+    ``settle`` (``shrink.Survivors`` calls it when training ends).
     """
+
+    RING_BYTES = 64 * 2**20
+    """At most this much memory for the ring of parameters: a smaller ring (at least two
+    epochs) puts the replicas' best copies aside every time it has gone round."""
 
     def __init__(self, stack, patience, min_delta=0.0):
         S = stack.n_replicas
@@ -45,144 +61,152 @@ class EarlyStopping:
         self.best = np.full(S, np.inf)
         self.best_epoch = np.full(S, -1)
         self.stop_epoch = np.full(S, -1)
-        # An improvement is a loss below the threshold (without min_delta: ``best`` itself).
-        self._threshold = np.full(S, np.inf) if min_delta else self.best
-        self._improved = np.empty(S, dtype=bool)
-        # A replica trains from epoch 0 until it stops, and stops at its deadline
-        # ``best_epoch + patience`` unless it improves first. Deadlines only move later, so
-        # ``_next_stop`` is a lower bound of the earliest one until ``_check`` makes it
-        # exact again: before it no replica can stop and ``update`` checks nothing.
-        self._next_stop = patience - 1
-        self._no_stop = np.zeros(S, dtype=bool)  # returned (never changed) while none stops
-        self._original, self._rows = stack, None  # _rows: the original replicas watched
+        self._K = int(max(2, min(patience + 1, self.RING_BYTES // stack.params.nbytes)))
+        self._history, self._replicas = None, np.arange(S)
+        self._flat = np.empty(self._K * stack.params.size, stack.params.dtype)
+        self._going = np.ones(S, dtype=bool)  # neither stopped nor left (diverged)
+        self._epoch = self._scanned = -1  # the last epoch recorded, and ruled on
+        self._next_check = min(patience, self._K) - 1  # no deadline is earlier
+        self._rows = None  # the original replicas the stack watched holds; None: all
         self._all = stack.params.copy()  # the kept copies, in the original stack's layout
-        self._kept = _Kept(stack, self._all)
+        self._watch(stack, self._all, 0)
 
     @property
     def stopped(self):
         """Boolean mask of the replicas that have stopped."""
         return self.stop_epoch >= 0
 
-    def update(self, epoch, val_losses, training):
-        """Record one epoch's validation losses of the replicas still ``training``.
+    def update(self, epoch, val_history, training):
+        """Take note of one epoch, after its step, of the replicas still ``training``.
 
-        Called after every epoch (a replica's wait counts the epochs since its best).
-        Returns the mask of replicas that stop after this epoch (do not modify it).
+        Called after every epoch with the stack's parameters after it and the validation
+        losses so far, ``val_history`` ``(epochs, S)`` over the original replicas (rows up
+        to ``epoch`` filled; the same array every epoch). Returns the mask of the replicas
+        that stop after this epoch, or None when none does.
         """
-        improved = np.less(val_losses, self._threshold, out=self._improved)
-        if np.count_nonzero(improved):  # a third of the time of .any() on short arrays
-            self._improve(epoch, val_losses, improved, training)
-        if epoch < self._next_stop:
-            return self._no_stop
+        self._ring[epoch % self._K] = self._params  # half of np.copyto's time (dispatch)
+        self._epoch, self._history = epoch, val_history
+        if epoch < self._next_check:
+            return None
         return self._check(epoch, training)
 
-    def _improve(self, epoch, val_losses, improved, training):
-        """Keep the improved replicas' losses, epochs and parameters."""
-        improved &= training  # a replica that stopped may ride along a while (shrink.py)
-        count = np.count_nonzero(improved)
-        if not count:
-            return
-        np.copyto(self.best, val_losses, where=improved)  # a masked copy: no gathers
-        if self.min_delta:
-            np.subtract(val_losses, self.min_delta, out=self._threshold, where=improved)
-        np.copyto(self.best_epoch, epoch, where=improved)
-        if self._rows is None:
-            self._kept.keep(improved, count)
-        else:
-            here = improved[self._rows]
-            self._kept.keep(here, np.count_nonzero(here))
-
     def _check(self, epoch, training):
-        """The replicas whose deadline has come; the next deadline made exact."""
-        stop = training & (self.best_epoch <= epoch - self.patience)
+        """Rule on the epochs since the last check; stop the replicas whose deadline came."""
+        self._scan(epoch)
+        going = self._going & training
+        stop = going & (self.best_epoch <= epoch - self.patience)
         self.stop_epoch[stop] = epoch
+        self._going &= ~stop
+        # The copies of the replicas that stop, or with a short ring all, go aside.
+        self._put_aside(stop if self._K > self.patience else going)
+        stopping = bool(np.count_nonzero(stop))
         # A Python min over a short list: a quarter of numpy's masked reduction's time.
-        going = [e for e, go in zip(self.best_epoch.tolist(), (training & ~stop).tolist())
-                 if go]
-        self._next_stop = min(going, default=epoch) + self.patience
-        return stop
+        left = [e for e, go in zip(self.best_epoch.tolist(), self._going.tolist()) if go]
+        self._next_check = min(left, default=epoch) + self.patience
+        if self._K <= self.patience:  # put aside again before the ring comes round
+            self._start = epoch + 1
+            self._next_check = min(self._next_check, epoch + self._K)
+        return stop if stopping else None
 
-    def follow(self, stack, rows):
+    def leave(self, replicas):
+        """The replicas (a mask) left training before this epoch's ``update`` (diverged):
+        none of their later losses counts."""
+        self._scan(self._epoch)
+        self._put_aside(replicas & self._going)
+        self._going &= ~replicas
+
+    def settle(self):
+        """Rule on every epoch recorded and put every best copy into ``best_blocks``."""
+        self._scan(self._epoch)
+        self._put_aside(self._going)
+        self._start = self._epoch + 1
+
+    def follow(self, stack, rows, taken, home):
         """Watch ``stack`` from now on: a smaller stack holding the original replicas
         ``rows`` (increasing), in that order, or the original stack (``rows`` None).
-        ``update`` still takes arrays over all of the original replicas."""
-        kept = self._kept.gather()
-        if self._rows is not None:  # the copies kept in the last stack's layout go home
-            self._all[self._original.positions(self._rows)] = kept
-        base = self._all if rows is None else self._all[self._original.positions(rows)]
-        self._kept, self._rows = _Kept(stack, base), rows
+        ``update`` still takes arrays over all of the original replicas.
+
+        ``taken`` is where ``stack``'s parameters sit in the flat buffer of the stack
+        watched so far (``Stack.positions``; None: back to the original), ``home`` where
+        that stack's sit in the original's (None: it is the original).
+        """
+        self.settle()
+        if home is not None:  # the copies kept in the last stack's layout go home
+            self._all[home] = self._base
+        base = self._all if taken is None else self._base[taken]
+        self._rows = rows
+        self._watch(stack, base, self._epoch + 1)
 
     def best_blocks(self):
         """The parameter blocks as of each replica's best epoch (layout of ``stack.blocks``
         of the stack watched)."""
-        self._kept.gather()
-        return self._kept.blocks
+        self.settle()
+        return self._blocks
+
+    def _watch(self, stack, base, start):
+        """Keep copies in ``stack``'s layout: ``base`` holds each replica's best copy up
+        to epoch ``start``, the ring those of the epochs from ``start`` on."""
+        self._params, self._base, self._start = stack.params, base, start
+        shapes = [B.shape for B in stack.blocks]
+        self._blocks = blocks_of(base, shapes)
+        self._ring = self._flat[: self._K * stack.params.size].reshape(self._K, -1)
+        # Each layer's blocks of every ring row: (K, S_here, fan_out, fan_in + 1).
+        self._ring_blocks = _ring_blocks(self._ring, shapes)
+        self._here = np.full(len(self.best), -1)  # original replica -> its place here
+        self._here[self._replicas if self._rows is None else self._rows] = \
+            np.arange(stack.n_replicas)
+
+    def _put_aside(self, replicas):
+        """Copy the best parameters of ``replicas`` (a mask over the original ones) kept
+        in the ring into ``base``."""
+        take = np.flatnonzero(replicas & (self.best_epoch >= self._start))
+        if not len(take):
+            return
+        slots, here = self.best_epoch[take] % self._K, self._here[take]
+        for B, ring in zip(self._blocks, self._ring_blocks):
+            B[here] = ring[slots, here]
+
+    def _scan(self, last):
+        """Apply the rule to the epochs after the last scanned up to ``last``."""
+        first = self._scanned + 1
+        if last < first:
+            return
+        self._scanned = last
+        window = self._history[first : last + 1]  # (epochs, S)
+        if self.min_delta:
+            self._scan_loop(window, first, np.flatnonzero(self._going))
+            return
+        # Without min_delta the rule keeps the first epoch of the window's lowest loss if
+        # it is below the best so far. argmin (a third of the time of min over this axis)
+        # finds the first lowest, or the first NaN: those replicas go epoch by epoch.
+        at = window.argmin(axis=0)
+        low = window[at, self._replicas]
+        better = np.flatnonzero((low < self.best) & self._going)
+        if len(better):
+            self.best[better] = low[better]
+            self.best_epoch[better] = first + at[better]
+        nan = np.flatnonzero(np.isnan(low) & self._going)
+        if len(nan):
+            self._scan_loop(window, first, nan)
+
+    def _scan_loop(self, window, first, replicas):
+        """The rule epoch by epoch for ``replicas``: a loss below the best so far minus
+        ``min_delta`` (computed as the rule does, bit for bit) improves it."""
+        for s in replicas.tolist():
+            best, at = None, None
+            bar = self.best[s] - self.min_delta
+            for i, value in enumerate(window[:, s].tolist()):
+                if value < bar:  # never for NaN
+                    best, at, bar = value, i, value - self.min_delta
+            if at is not None:
+                self.best[s], self.best_epoch[s] = best, first + at
 
 
-class _Kept:
-    """The best parameters of a stack's replicas, kept with as little copying as it takes.
-
-    Copying only the improved replicas' parameters is a masked copy over the flat buffer,
-    its mask spread from the replicas': on a large buffer about ten times the time of a
-    plain copy of the whole buffer (13 us against 1.5 us for 10 replicas of
-    ``[1, 25, 25, 1]``, 7,260 parameters). So when some but not all replicas of a large
-    stack improve, the whole buffer is copied to a free row of a pool and the improved
-    replicas note that row (``_row``); ``gather`` puts each replica's copy into ``base``
-    when it is needed. A row is free when no replica notes it, so ``S + 1`` rows always
-    suffice (``np.empty``: memory is taken only for the rows used). Below ``MASKED``
-    parameters the masked copy is the cheaper one (about 1 us against 2.5 us).
-    """
-
-    MASKED = 1024
-
-    def __init__(self, stack, base):
-        self.params, self.base = stack.params, base
-        self.blocks = blocks_of(base, [B.shape for B in stack.blocks])
-        S = stack.n_replicas
-        self._row = np.full(S, -1)  # -1: the replica's copy is in base
-        self._spread = _replica_of(stack) if stack.params.size <= self.MASKED else None
-        self._pool, self._free, self._pooled = None, 0, False
-        self._all_rows = set(range(S + 1))
-
-    def keep(self, improved, count):
-        """Keep the current parameters of the replicas ``improved`` (a mask over them,
-        ``count`` of them True)."""
-        if count == len(improved):  # all of them (often, early on): one plain copy
-            np.copyto(self.base, self.params)
-            if self._pooled:
-                self._row.fill(-1)
-                self._pooled = False
-        elif self._spread is not None:
-            np.copyto(self.base, self.params, where=improved[self._spread])
-        else:
-            if self._pool is None:
-                self._pool = np.empty((len(improved) + 1, self.params.size), self.params.dtype)
-                self._pool_rows = list(self._pool)
-                self._ids = list(np.arange(len(self._pool)))  # 0-d: no scalar conversion
-            free = self._free
-            np.copyto(self._pool_rows[free], self.params)
-            np.copyto(self._row, self._ids[free], where=improved)
-            self._pooled = True
-            self._free = min(self._all_rows.difference(self._row.tolist()))
-
-    def gather(self):
-        """Put every replica's kept copy into ``base``; return it."""
-        if self._pooled:
-            pooled = np.flatnonzero(self._row >= 0)
-            rows, start = self._row[pooled], 0
-            for B in self.blocks:  # per layer: each replica's block from its row
-                pool = self._pool[:, start : start + B.size].reshape((-1,) + B.shape)
-                B[pooled] = pool[rows, pooled]
-                start += B.size
-            self._row.fill(-1)
-            self._pooled = False
-        return self.base
-
-
-def _replica_of(stack):
-    """The replica each entry of ``stack.params`` belongs to: ``mask[_replica_of(stack)]``
-    spreads a mask over replicas to the flat buffer in one call."""
-    flat = np.empty(stack.params.size, dtype=np.intp)
-    for B in blocks_of(flat, [B.shape for B in stack.blocks]):
-        B[...] = np.arange(len(B))[:, None, None]
-    return flat
+def _ring_blocks(ring, shapes):
+    """Views of each layer's blocks in every ring row: ``(K, S, fan_out, fan_in + 1)``."""
+    views, offset = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(ring[:, offset : offset + size].reshape((len(ring),) + shape))
+        offset += size
+    return views

@@ -10,23 +10,25 @@ Issue 22's goal for early stopping: its wall time at most 1.2x (the time per net
 the same stacks validated after every epoch, without stopping) x (the net-epochs run). The
 two rows it compares run interleaved, architecture by architecture, ``--repeats`` times,
 and the ratio is given per repeat: on a shared machine one run of each, one after the
-other, moved it by 0.1. The fits' work outside their epochs
-(stacking, the results; measured by one-epoch fits) is paid once per stack by both rows,
-but the per-net-epoch price carries only 636/1000 of it over: the ratio without it is
-given too.
+other, moved it by 0.1. The fits' work outside their epochs (stacking, the results;
+measured by one-epoch fits) is paid once per stack by both rows, but the per-net-epoch
+price carries only 636/1000 of it over: the ratio without it is given too.
 ``floor`` measures why a stack cannot get there: an epoch of ``S`` replicas costs about
 ``a + b * S``, and the fixed part ``a`` is paid per stack-epoch however few replicas are
-left. ``--before DIR`` times the early-stopping row with the nncore in ``DIR`` (e.g. the
-main checkout) and with this tree's, alternating, each in its own process.
+left. ``--before DIR`` times the two rows with the nncore in ``DIR`` (e.g. the main
+checkout, imported as ``nncore_before``) and with this tree's, all interleaved in one
+process.
 
 Times are the process's CPU seconds: training runs on one thread, so on a quiet machine
 they are its wall time, and on a shared one (two cores, several processes) they are not
 inflated by waiting for a core.
 """
 import argparse
+import importlib
 import os
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -51,9 +53,9 @@ def run(X, y, epochs, seeds, **fit):
     return _summary([_fit(layers, X, y, epochs, seeds, fit) for layers in ARCHITECTURES])
 
 
-def _fit(layers, X, y, epochs, seeds, fit):
-    nets = nncore.fit_replicas(layers, X, y, seeds=range(seeds), epochs=epochs,
-                               optimizer="adam", lr=LR, **fit)
+def _fit(layers, X, y, epochs, seeds, fit, package=nncore):
+    nets = package.fit_replicas(layers, X, y, seeds=range(seeds), epochs=epochs,
+                                optimizer="adam", lr=LR, **fit)
     return [len(net.history_) for net in nets]
 
 
@@ -62,18 +64,20 @@ def _summary(epochs_run):
     return runs.size, float(runs.mean()), float(runs.max(axis=1).mean()), runs
 
 
-def _paired(X, y, epochs, seeds, fits, repeats):
+def _paired(X, y, epochs, seeds, fits, repeats, packages=None):
     """Each of ``fits`` ``{name: options}`` over the grid ``repeats`` times, interleaved
-    architecture by architecture (in turns first), so that a shared machine's load weighs
-    on all of them alike; return ``{name: (summary, [seconds per repeat])}``."""
+    architecture by architecture (each in turn first), so that a shared machine's load
+    weighs on all of them alike; return ``{name: (summary, [seconds per repeat])}``.
+    ``packages`` ``{name: module}`` trains a fit with another nncore (``before_after``)."""
     times = {name: [0.0] * repeats for name in fits}
     runs = {name: [] for name in fits}
     for repeat in range(repeats):
         for i, layers in enumerate(ARCHITECTURES):
-            names = list(fits)[:: 1 if (i + repeat) % 2 == 0 else -1]
-            for name in names:
+            turn = (i + repeat) % len(fits)
+            for name in list(fits)[turn:] + list(fits)[:turn]:
                 start = time.process_time()
-                epochs_run = _fit(layers, X, y, epochs, seeds, fits[name])
+                epochs_run = _fit(layers, X, y, epochs, seeds, fits[name],
+                                  (packages or {}).get(name, nncore))
                 times[name][repeat] += time.process_time() - start
                 if repeat == 0:
                     runs[name].append(epochs_run)
@@ -128,7 +132,7 @@ def main(epochs=1000, seeds=10, repeats=3):
 
 
 def _goal(validated, stopped, a, b, epochs, seeds, fixed):
-    """The issue's ratio per alternating pair, measured, without the per-fit fixed cost,
+    """The issue's ratio per repeat, measured, without the per-fit fixed cost,
     and at the floor ``a + b * S`` (per architecture)."""
     net_epochs = stopped[1] * stopped[2]
     pairs = np.array(stopped[4]) / (np.array(validated[4]) / (validated[1] * epochs) * net_epochs)
@@ -195,40 +199,40 @@ def floor(seeds, epochs=200):
     return np.array(a), np.array(b), np.median(per_epoch, axis=0)
 
 
-def stopping_ratio(epochs=1000, seeds=10):
-    """With whichever nncore is importable: the early-stopping row's seconds and the
-    goal's ratio, from one interleaved run of it and the validated row."""
+def before_after(before, repeats=3, epochs=1000, seeds=10):
+    """The goal's two rows with the nncore in ``before`` (a checkout, imported under
+    another name) and with this tree's, all four interleaved architecture by architecture
+    in this process; return the Markdown lines."""
+    tmp = tempfile.mkdtemp()  # kept while it trains: nncore imports some modules lazily
+    try:
+        shutil.copytree(os.path.join(before, "nncore"), os.path.join(tmp, "nncore_before"))
+        sys.path.insert(0, tmp)
+        return _before_after(importlib.import_module("nncore_before"), before, repeats,
+                             epochs, seeds)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def _before_after(old, before, repeats, epochs, seeds):
     X, y = sine_data()
     validation = _validation_data()
+    options = {"validated": {"validation_data": validation},
+               "stopping": {"validation_data": validation, "patience": PATIENCE}}
+    fits = {(tree, row): fit for tree in ("before", "after") for row, fit in options.items()}
     with threadpool_limits(1):
-        paired = _paired(X, y, epochs, seeds, {
-            "validated": {"validation_data": validation},
-            "stopping": {"validation_data": validation, "patience": PATIENCE}}, 1)
-    (nets, _, _, _), (validated,) = paired["validated"]
-    (_, mean_epochs, _, _), (stopping,) = paired["stopping"]
-    return stopping, stopping / (validated / (nets * epochs) * nets * mean_epochs)
-
-
-def before_after(before, repeats=3, epochs=1000, seeds=10):
-    """The early-stopping row and the goal's ratio with the nncore in ``before`` and in
-    this tree, alternating (each in a fresh process); return the Markdown lines."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    times, ratios = {"before": [], "after": []}, {"before": [], "after": []}
-    for _ in range(repeats):
-        for name, tree in (("before", before), ("after", here)):
-            out = subprocess.run(
-                [sys.executable, __file__, "--stopping-only", f"--epochs={epochs}",
-                 f"--seeds={seeds}"], env={**os.environ, "PYTHONPATH": tree},
-                capture_output=True, text=True, check=True).stdout.split()
-            times[name].append(float(out[0]))
-            ratios[name].append(float(out[1]))
-    lines = [f"Early stopping, patience {PATIENCE}, {repeats} alternating pairs of processes "
-             f"(before: {before}):"]
-    for name in times:
-        lines.append(f"- {name}: the row {np.median(times[name]):.2f} s ("
-                     + ", ".join(f"{t:.2f}" for t in times[name]) + "), the goal's ratio "
-                     f"{np.median(ratios[name]):.2f}x ("
-                     + ", ".join(f"{r:.2f}" for r in ratios[name]) + ")")
+        paired = _paired(X, y, epochs, seeds, fits, repeats,
+                         {key: old for key in fits if key[0] == "before"})
+    lines = [f"Early stopping, patience {PATIENCE}, before ({before}) and after, the four "
+             f"rows interleaved architecture by architecture, {repeats} times:"]
+    for tree in ("before", "after"):
+        (nets, _, _, _), validated = paired[(tree, "validated")]
+        (_, mean_epochs, _, _), stopping = paired[(tree, "stopping")]
+        ratios = np.array(stopping) / (np.array(validated) / epochs * mean_epochs)
+        lines.append(f"- {tree}: the early-stopping row {np.median(stopping):.2f} s ("
+                     + ", ".join(f"{t:.2f}" for t in stopping) + "), validated after every "
+                     f"epoch {np.median(validated):.2f} s; the goal's ratio "
+                     f"{np.median(ratios):.2f}x (" + ", ".join(f"{r:.2f}" for r in ratios)
+                     + f"); {mean_epochs:.0f} epochs per net")
     return lines
 
 
@@ -239,11 +243,8 @@ if __name__ == "__main__":
     parser.add_argument("--before", help="a checkout whose nncore to compare with")
     parser.add_argument("--repeats", type=int, default=3,
                         help="alternating pairs (with --before: of the two trees)")
-    parser.add_argument("--stopping-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.stopping_only:
-        print(*stopping_ratio(args.epochs, args.seeds))
-    elif args.before:
+    if args.before:
         print("\n".join(before_after(args.before, args.repeats, args.epochs, args.seeds)))
     else:
         print(main(args.epochs, args.seeds, args.repeats))

@@ -31,9 +31,9 @@ def worth_shrinking(left, size):
     epoch); a replica that stops rides along until the stack shrinks. On stacks of 10,
     shrinking at every stop (390 new stacks for 52) beat waiting for a quarter of the
     stack (286 new stacks, and 7,764 replica-epochs computed for replicas that had
-    stopped): the early-stopping ratio 1.22-1.25x against 1.25-1.28x, three alternating
-    runs each. An eighth bounds the rebuilds of a large stack whose replicas stop a few
-    epochs apart (at most about 30 for 50 seeds, not 49).
+    stopped): the early-stopping ratio 1.22-1.25x against 1.25-1.28x, three runs each.
+    An eighth bounds the rebuilds of a large stack whose replicas stop one at a time (24
+    for 50 seeds, not 49; the quarter: 13).
     """
     return left >= max(1, size // 8)
 

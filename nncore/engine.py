@@ -282,8 +282,8 @@ def train(net, stack, X, Y, *, epochs, optimizer, batch_size, shuffle_rngs, vali
                 forward(net, stack, val_T, ws)
                 val_history[epoch, live.cols] = loss_values(net, stack, val_Y_T, ws)
                 if stopping is not None:
-                    stop = stopping.update(epoch, val_history[epoch], live.training)
-                    if np.count_nonzero(stop):
+                    stop = stopping.update(epoch, val_history, live.training)
+                    if stop is not None:
                         live.training &= ~stop
                         changed = True
             if record is not None and record[epoch]:

@@ -128,7 +128,7 @@ def test_a_diverging_replica_leaves_and_the_others_stop_as_alone():
 
 def test_replicas_diverging_after_the_stack_shrank_each_equal_the_net_alone():
     # test_replicas' case: at lr=0.5 seeds 4, 5, 6 diverge near epoch 240, a few epochs
-    # apart; the stack of 8 shrinks once two have left, so the third diverges in it.
+    # apart; the stack of 8 shrinks as each leaves, so the later ones diverge in it.
     X = np.linspace(0, 1, 30).reshape(-1, 1)
     y = np.sin(2 * np.pi * X)
     fit = dict(epochs=300, optimizer="gd", lr=0.5)
@@ -185,7 +185,7 @@ def test_the_stack_trained_holds_only_the_replicas_still_training():
     runs = stopping.stop_epoch + 1
     assert len(set(runs)) >= 3 and runs.max() < 1500
     per_replica = stack.params.size // 4
-    # Four replicas: a quarter is one, so every stop shrinks the stack from the next epoch.
+    # Four replicas: every stop shrinks the stack from the next epoch (shrink.worth_shrinking).
     expected = [per_replica * int((runs > epoch).sum()) for epoch in range(runs.max())]
     assert optimizer.sizes == expected
     # The caller's stack and optimizer hold each replica's state as of its last epoch: as

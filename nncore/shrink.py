@@ -52,8 +52,8 @@ class Survivors:
     stopping : stopping.EarlyStopping or None
         Told which replicas the stack holds when it shrinks.
     batching : tuple or None
-        ``(X_rows, Y, batch_size, rngs, shared)`` for mini-batches (``minibatch.Batches``),
-        None for full batches.
+        ``(rows, Y, batch_size, rngs, shared)`` for mini-batches, ``rows`` a
+        ``minibatch.Rows`` (``minibatch.Batches``'s arguments), None for full batches.
 
     Attributes
     ----------
@@ -79,11 +79,11 @@ class Survivors:
     def _batches(self):
         if self._batching is None:
             return None
-        X_rows, Y, batch_size, rngs, shared = self._batching
+        rows, Y, batch_size, rngs, shared = self._batching
         S = len(self.rows)
         if not shared:  # each replica's own generator, in its state so far
             rngs = [rngs[r] for r in self.rows]
-        return Batches(X_rows, Y, batch_size, rngs, shared and S > 1, S)
+        return Batches(rows, Y, batch_size, rngs, shared and S > 1, S)
 
     def diverge(self, epoch, losses):
         """Mark the training replicas whose loss (over all replicas) is non-finite as

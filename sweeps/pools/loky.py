@@ -73,8 +73,9 @@ def workers_ahead(n_workers: int):
     """Start ``n_workers`` loky workers now, for :func:`loky_results` to take.
 
     A worker takes about half a second to start and import what training needs; started
-    before the driver reads the sweep's data (a large CSV), that time passes while it
-    reads instead of after. Workers not taken by the time the block ends are ended.
+    while the driver writes the sweep's data sets (a large CSV's: hundreds of megabytes),
+    that time passes meanwhile instead of after. Workers not taken by the time the block
+    ends are ended.
     """
     for _ in range(n_workers - len(_AHEAD)):  # within another such block: the rest
         executor = _new_executor()

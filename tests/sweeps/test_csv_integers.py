@@ -29,6 +29,8 @@ FILES = {
     "nineteen digits": (b"1234567890123456789,1\n2,3\n", False, True),
     "a header": (b"label,pixel0,pixel1\n1,0,255\n0,3,4\n", True, True),
     "a numeric header": (b"0,1,2\n5,6,7\n", True, True),
+    "names pandas keeps as they are": (b"NA,nan,1.5,a.1,a,None,1e3\n1,2,3,4,5,6,7\n", True,
+                                       True),
     "int64 max: clamped, so declined": (b"9223372036854775807,1\n2,3\n", False, False),
     "past int64": (b"9223372036854775808,1\n2,3\n", False, False),
     "twenty digits": (b"12345678901234567890,1\n2,3\n", False, False),

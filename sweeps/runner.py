@@ -17,7 +17,7 @@ from pathlib import Path
 from sweeps.balance import plan_stacks
 from sweeps.keys import config_id, job_key
 from sweeps.lock import run_lock
-from sweeps.pools import BACKENDS, ClusterLost, n_workers, parallel_pool
+from sweeps.pools import BACKENDS, ClusterLost, n_workers, parallel_pool, start_workers
 from sweeps.repro import run_record
 from sweeps.store import Store, check_db_file, db_path
 from sweeps.tasks.cache import sweep_data
@@ -161,8 +161,10 @@ def run_sweep(spec, out_dir, *, n_jobs=None, backend="loky", scheduler=None,
         stacks = _plan(spec, store.statuses(), summary, retry_failed, force)
         outcome = "error"
         try:
-            # Each data set built once, by us; one config per stack names its task.
-            with sweep_data(out_dir, [[config] for config, _ in stacks]) as data:
+            # Each data set built once, by us; one config per stack names its task. The
+            # workers start while it is written (a large CSV's: about a second).
+            with start_workers(backend, n_jobs, scheduler, stacks), \
+                    sweep_data(out_dir, [[config] for config, _ in stacks]) as data:
                 # Workers as joblib counts them (an existing Dask cluster's size is not
                 # asked: n_jobs, else this machine's cores, sets how stacks are split).
                 todo = [jobs for _, jobs in plan_stacks(stacks, n_workers(n_jobs), data)]

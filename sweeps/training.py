@@ -24,6 +24,10 @@ from sweeps.tasks.cache import task_dataset
 
 MAX_CURVE_POINTS = 300
 
+#: Rows of a split evaluated at a time (``_evaluate``): small enough that the pass's
+#: buffers are reused from one piece to the next, large enough for efficient products.
+EVAL_ROWS = 2048
+
 #: The settings in which the replicas of one stack may differ (``nncore.fit_replicas``
 #: takes one value per replica). Jobs with and without L2 stay apart: a replica without
 #: it then never computes a penalty term (0 times a weight that overflowed is NaN).
@@ -203,8 +207,7 @@ def stack_metrics(nets: list, ds) -> list:
         X, y = getattr(ds, f"X_{split}"), getattr(ds, f"y_{split}")
         if not len(X):
             continue  # nothing held out (a truth table): no such metric, not a made-up one
-        outputs, losses = nncore.evaluate_replicas(nets, X, _targets(ds, y,
-                                                                     nets[0].layers[-1]))
+        outputs, losses = _evaluate(nets, X, _targets(ds, y, nets[0].layers[-1]))
         truth = y
         if ds.kind == "regression" and split == "test" and ds.truth is not None:
             truth = ds.truth(X)
@@ -215,6 +218,32 @@ def stack_metrics(nets: list, ds) -> list:
             else:
                 m[f"{split}_accuracy"] = _accuracy(pred, y)
     return metrics
+
+
+def _evaluate(nets: list, X: np.ndarray, Y: np.ndarray) -> tuple:
+    """``nncore.evaluate_replicas(nets, X, Y)``, ``EVAL_ROWS`` rows at a time.
+
+    Whole, a pass over MNIST's 36,000 training rows allocates about a gigabyte (the rows
+    with their ones column, transposed, and every layer's activations): on a machine
+    where fresh memory is slow to map that took longer than the products. A net's loss
+    is the mean over rows of its per-row loss plus an L2 term divided by the rows'
+    number (nncore's losses), so pieces are weighted by their rows; the L2 term is
+    not, and a stack with L2 is evaluated whole. The outputs are each net's own; the
+    losses equal the whole pass's but for the order of the sum (a few units in the
+    last place).
+    """
+    n = len(X)
+    if n <= EVAL_ROWS or any(net.l2 for net in nets):
+        return nncore.evaluate_replicas(nets, X, Y)
+    outputs = [np.empty((n, nets[0].layers[-1])) for _ in nets]
+    losses = np.zeros(len(nets))
+    for start in range(0, n, EVAL_ROWS):
+        rows = slice(start, start + EVAL_ROWS)
+        parts, part_losses = nncore.evaluate_replicas(nets, X[rows], Y[rows])
+        for out, part in zip(outputs, parts):
+            out[rows] = part
+        losses += part_losses * (len(parts[0]) / n)
+    return outputs, losses
 
 
 def _mse(pred: np.ndarray, y) -> float:

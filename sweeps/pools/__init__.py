@@ -24,9 +24,9 @@ Three guarantees, one per fault a long sweep meets:
 ``threads``  joblib in the driver's process (threads, or the driver alone)
 ``lost``     the failed records of a group whose worker died
 """
-from sweeps.pools.choose import BACKENDS, n_workers, parallel_pool
+from sweeps.pools.choose import BACKENDS, n_workers, parallel_pool, start_workers
 from sweeps.pools.dask import ClusterLost, no_worker_timeout, quiet_cluster_logs
 from sweeps.pools.lost import death_reason, lost_group
 
 __all__ = ["BACKENDS", "ClusterLost", "death_reason", "lost_group", "n_workers",
-           "no_worker_timeout", "parallel_pool", "quiet_cluster_logs"]
+           "no_worker_timeout", "parallel_pool", "quiet_cluster_logs", "start_workers"]

@@ -1,12 +1,12 @@
 """The one chooser of a pool: ``parallel_pool(backend, n_jobs, scheduler)``."""
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 
 from joblib import cpu_count, parallel_config
 from threadpoolctl import threadpool_limits
 
 from sweeps.pools.dask import dask_client, dask_results, no_worker_timeout
-from sweeps.pools.loky import loky_results
+from sweeps.pools.loky import loky_results, workers_ahead
 from sweeps.pools.threads import joblib_results
 
 BACKENDS = ("loky", "threading", "dask")
@@ -42,3 +42,17 @@ def parallel_pool(backend: str, n_jobs, scheduler, data=None):
         timeout = no_worker_timeout()  # a bad value is refused before the cluster starts
         with dask_client(workers, scheduler) as client:
             yield partial(dask_results, client, timeout=timeout, data=data)
+
+
+def start_workers(backend: str, n_jobs, scheduler=None, work=True):
+    """A context in which the workers of a loky pool of ``n_jobs`` start at once.
+
+    Entered while the driver still prepares (writes the data sets the workers will
+    map), so that the workers start and import meanwhile; ``parallel_pool`` then takes
+    them. Nothing starts without ``work`` (a fully cached sweep), nor for other pools
+    (threads, one worker, Dask).
+    """
+    workers = n_workers(n_jobs)
+    if not work or backend != "loky" or scheduler or workers == 1:
+        return nullcontext()
+    return workers_ahead(workers)

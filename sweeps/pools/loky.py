@@ -9,9 +9,10 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
+from contextlib import contextmanager
 from functools import partial
 
-from joblib.externals.loky import ProcessPoolExecutor
+from joblib.externals.loky import ProcessPoolExecutor, process_executor
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import ParallelBackendBase
 
@@ -42,12 +43,53 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
                      name="sweeps-watch-parent").start()
+    keep_after_growth()
+
+
+def keep_after_growth() -> None:
+    """Turn off loky's leak check in this worker: it ends a worker whose memory grew by
+    300 MB since its first task, and a worker that maps a new data set, or whose first
+    task was ``ready``, grows by that much without leaking. Ended, it would be started
+    again and map its data again, and the group it was given meanwhile would be counted
+    lost (its recorded process has exited). The worker loop reads the flag after every
+    task; without it, loky collects garbage every second instead."""
+    process_executor._USE_PSUTIL = False
 
 
 def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(PARENT_POLL)
     os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would: nothing left to clean up
+
+
+# -- workers started ahead ---------------------------------------------------------------
+#: Executors whose workers were started before the groups were known (``workers_ahead``),
+#: for the pool's slots to take first.
+_AHEAD = []
+
+
+@contextmanager
+def workers_ahead(n_workers: int):
+    """Start ``n_workers`` loky workers now, for :func:`loky_results` to take.
+
+    A worker takes about half a second to start and import what training needs; started
+    while the driver writes the sweep's data sets (a large CSV's: hundreds of megabytes),
+    that time passes meanwhile instead of after. Workers not taken by the time the block
+    ends are ended.
+    """
+    for _ in range(n_workers - len(_AHEAD)):  # within another such block: the rest
+        executor = _new_executor()
+        executor.submit(ready)  # starts the worker, which imports this module
+        _AHEAD.append(executor)
+    try:
+        yield
+    finally:
+        while _AHEAD:
+            _kill(_AHEAD.pop())
+
+
+def ready() -> None:
+    """Nothing: a worker finds it by importing this module, and so ``sweeps.training``."""
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -153,7 +195,7 @@ def _submit(slots: list, slot: int, train, group: list):
     or if its worker died while idle (nothing was lost then: start another)."""
     for _ in range(2):
         if slots[slot] is None:
-            slots[slot] = _new_executor()
+            slots[slot] = _AHEAD.pop() if _AHEAD else _new_executor()
         try:
             return slots[slot].submit(train, group, limit_blas=True)
         except BrokenProcessPool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sweeps.tasks.dataset import make_dataset
+from sweeps.tasks.splits import split_three_ways
 
 __all__ = ["sine_truth", "heldout_seed", "sine", "moons", "blobs", "digits", "logic",
            "split_three_ways", "LOGIC_FUNCTIONS"]
@@ -86,33 +87,6 @@ def blobs(n_samples, centers, cluster_std, data_seed, n_test, n_val):
                   data_seed=data_seed, n_test=n_test, n_val=n_val)
     return make_dataset("blobs", "classification", (X, y), val, test, centers, params,
                         classes=tuple(range(centers)), feature_names=("x0", "x1"))
-
-
-def split_three_ways(X, y, test_size, val_size, data_seed, stratify):
-    """Rows split into train, validation and test, stratified by ``y`` when asked.
-
-    ``test_size`` and ``val_size`` are fractions of all rows (0: none held out). The test
-    rows are drawn first, exactly as a plain train/test split with ``test_size`` would draw
-    them; the validation rows are then drawn from the rest.
-
-    Returns
-    -------
-    ((X_train, y_train), (X_val, y_val), (X_test, y_test))
-    """
-    X_rest, X_te, y_rest, y_te = _split(X, y, test_size, data_seed, stratify)
-    X_tr, X_va, y_tr, y_va = _split(X_rest, y_rest, val_size / (1 - test_size), data_seed,
-                                    stratify)
-    return (X_tr, y_tr), (X_va, y_va), (X_te, y_te)
-
-
-def _split(X, y, size, data_seed, stratify):
-    """scikit-learn's train_test_split, and a size of 0: nothing held out."""
-    if size == 0:
-        return X, X[:0], y, y[:0]
-    from sklearn.model_selection import train_test_split
-
-    return train_test_split(X, y, test_size=size, random_state=data_seed,
-                            stratify=y if stratify else None)
 
 
 def digits(test_size, val_size, data_seed):

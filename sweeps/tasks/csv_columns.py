@@ -27,9 +27,9 @@ def names(columns, limit=12) -> str:
     return ", ".join(columns[:limit]) + f", ... ({len(columns)} columns)"
 
 
-def column_named(df, path: str, ref, key: str, header: bool):
-    """The column ``ref`` names: a header name, or a 0-based position (``target = 0``)."""
-    columns = list(df.columns)
+def column_named(columns: list, path: str, ref, key: str, header: bool):
+    """The column of ``columns`` that ``ref`` names: a header name, or a 0-based position
+    (``target = 0``)."""
     if isinstance(ref, int):
         if not 0 <= ref < len(columns):
             raise TaskError(f"csv task: {path} has {len(columns)} columns, so no column at "

@@ -25,9 +25,10 @@ import zipfile
 
 import numpy as np
 
-from sweeps.tasks.builtin import split_three_ways
+from sweeps.tasks.splits import split_three_ways
 from sweeps.tasks.csv_columns import (check_columns, check_magnitudes, check_scaled,
                                       column_named)
+from sweeps.tasks.csv_integers import integer_dataset
 from sweeps.tasks.dataset import TaskError, make_dataset
 
 #: Largest CSV file the task reads (bytes; it is read whole into memory). The cap also keeps
@@ -141,29 +142,38 @@ def _read_bytes(path: str) -> bytes:
         return fh.read(MAX_CSV_BYTES + 1)
 
 
-def _read(path: str, header: bool):
-    import pandas as pd
-
+def _file_bytes(path: str, header: bool) -> bytes:
+    """The bytes of the CSV at ``path``, refused if too large or not text."""
     check_file(path)
     try:
         data = _read_bytes(path)
-        if len(data) > MAX_CSV_BYTES:
-            raise TaskError(f"csv task: {path} has more than {MAX_CSV_BYTES:,} bytes; "
-                            f"allowed: CSV files of at most {MAX_CSV_BYTES:,} bytes", "path")
-        nul = data.find(b"\0")
-        if nul >= 0:
-            line = data.count(b"\n", 0, nul) + 1
-            raise TaskError(f"csv task: {path} holds binary content (a NUL byte on line "
-                            f"{line}); allowed: a text CSV file", "path")
-        df = pd.read_csv(io.BytesIO(data), header=0 if header else None)
     except (OSError, ValueError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
-        # ParserError and UnicodeDecodeError are ValueErrors, BadGzipFile an OSError
-        if isinstance(exc, TaskError):
-            raise
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TaskError(f"csv task: cannot read {path}: {reason.strip()}; expected a "
-                        f"readable CSV file{' with a header row' if header else ''}",
-                        "path") from exc
+        raise _cannot_read(path, header, exc) from exc  # BadGzipFile is an OSError
+    if len(data) > MAX_CSV_BYTES:
+        raise TaskError(f"csv task: {path} has more than {MAX_CSV_BYTES:,} bytes; "
+                        f"allowed: CSV files of at most {MAX_CSV_BYTES:,} bytes", "path")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise TaskError(f"csv task: {path} holds binary content (a NUL byte on line "
+                        f"{line}); allowed: a text CSV file", "path")
+    return data
+
+
+def _cannot_read(path: str, header: bool, exc: Exception) -> TaskError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return TaskError(f"csv task: cannot read {path}: {reason.strip()}; expected a "
+                     f"readable CSV file{' with a header row' if header else ''}", "path")
+
+
+def _read(data: bytes, path: str, header: bool):
+    """The file's ``data`` as pandas reads it, columns named by position without a header."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(io.BytesIO(data), header=0 if header else None)
+    except ValueError as exc:  # ParserError and UnicodeDecodeError are ValueErrors
+        raise _cannot_read(path, header, exc) from exc
     if df.empty:
         raise TaskError(f"csv task: {path} has no data rows; expected "
                         f"{'a header row and ' if header else ''}at least a few rows", "path")
@@ -247,13 +257,19 @@ def load_csv(path, target, categorical, test_size, val_size, data_seed, *, heade
     -------
     Dataset
     """
+    data = _file_bytes(path, header)
+    ds = integer_dataset(data, path, target, categorical, test_size, val_size, data_seed,
+                         header, scale, MAX_CLASSES)
+    if ds is not None:  # plain integers: the same arrays, without pandas or scikit-learn
+        return ds
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder
 
-    df = _read(path, header)
-    target = column_named(df, path, target, "target", header)
+    df = _read(data, path, header)
+    columns = list(df.columns)
+    target = column_named(columns, path, target, "target", header)
     # positions become names; a name that is not a column is check_columns' to report
-    categorical = [column_named(df, path, c, "categorical", header) if isinstance(c, int)
+    categorical = [column_named(columns, path, c, "categorical", header) if isinstance(c, int)
                    else c for c in categorical]
     features = check_columns(df, path, target, categorical)
     numeric = [c for c in features if c not in categorical]

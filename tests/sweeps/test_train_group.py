@@ -16,6 +16,7 @@ from sweep_helpers import assert_close, assert_curve_is_history, train_directly
 
 import nncore
 from sweeps.tasks import make_task
+from sweeps import training
 from sweeps.training import job_metrics, train_group
 
 SINE = {"n_samples": 30, "noise": 0.1, "data_seed": 0, "n_test": 1000, "n_val": 30}
@@ -120,6 +121,21 @@ def test_job_metrics_are_scikit_learns_and_the_written_out_losses(case):
                      "test penalty", rtol=1e-8)
         assert_close(got["val_loss"] - no_l2["val_loss"], penalty / len(ds.X_val),
                      "validation penalty", rtol=1e-8)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_job_metrics_evaluated_a_few_rows_at_a_time_are_the_written_out_ones(case,
+                                                                              monkeypatch):
+    """Splits evaluated in pieces of 7 rows (MNIST's are pieces of 2,048): the same
+    metrics; the losses of a stack without L2 summed in another order (1e-12)."""
+    monkeypatch.setattr(training, "EVAL_ROWS", 7)
+    cfg, _, _ = CASES[case]
+    ds, net = _direct({**cfg, "seed": 5})
+    got = job_metrics(net, ds)
+    want = _expected(ds, net.weights, net.biases, cfg)
+    assert set(got) == set(want)
+    for name, value in got.items():
+        assert_close(value, want[name], name, rtol=1e-12)
 
 
 def test_sine_mse_train_against_the_noisy_targets_test_against_the_clean_curve():

@@ -9,7 +9,7 @@ run's start), and a stored job's split stays what it was when scikit-learn's own
 
 from __future__ import annotations
 
-from math import ceil, floor
+from math import ceil
 
 import numpy as np
 

@@ -3,9 +3,9 @@ cluster that goes away ends the sweep with one line (:class:`ClusterLost`)."""
 import logging
 import os
 import time
+from collections import deque
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from collections import deque
 from functools import partial
 
 from sweeps.pools.lost import lost_group

@@ -118,8 +118,9 @@ def inputs(X, transposed=True):
 
     Returns ``(X_T, X_rows)``: ``X_T`` shaped ``(n_in + 1, n)`` for the forward product and
     ``X_rows`` shaped ``(n, n_in + 1)`` for the first layer's gradient (both contiguous).
-    ``transposed=False`` skips ``X_T`` (None): mini-batches read transposed views of their
-    rows (``minibatch.Batches``).
+    ``transposed=False`` skips ``X_T`` (None): a caller that reads ``X_rows.T``, a view,
+    instead (``fitting._unusable``'s pass after mini-batch training; the mini-batches
+    themselves gather from ``minibatch.Rows``).
     """
     X_rows = np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
     if not transposed:

@@ -61,8 +61,9 @@ available = bool(GEMMS)
 """Whether the fused update can run here (numpy's wheel BLAS was found)."""
 
 
-def _address(array):
-    """Where a contiguous array's data starts (half the cost of ``array.ctypes.data``)."""
+def address_of(array):
+    """Where an array's data starts, its first element (half the cost of
+    ``array.ctypes.data``); ``minibatch.Batches`` hands it out with each batch."""
     try:
         return ctypes.addressof(ctypes.c_char.from_buffer(array))
     except TypeError:  # read-only
@@ -122,7 +123,7 @@ class FusedFirst:
             raise ValueError("the fused update needs each replica's rows contiguous")
         if self.gather is not None:
             self.gather()
-        base = _address(rows) if address is None else address
+        base = address_of(rows) if address is None else address
         step = 0 if self.shared else rows.strides[0]
         for s, (M, D, lda, B) in enumerate(self.calls):
             gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, M, width, m, lr, D, lda,

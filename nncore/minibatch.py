@@ -21,6 +21,8 @@ for bit.
 """
 import numpy as np
 
+from .fused import address_of
+
 CHUNK_ELEMENTS = 2**17
 """A chunk's input values over all replicas (1 MB in float64): the chunk just gathered
 is still in the L2 cache while its batches' products read it (measured on MNIST-shaped
@@ -106,7 +108,7 @@ class Batches:
             batches = [(R[:, b * bs : (b + 1) * bs], Y_T[:, b]) for b in range(whole)]
             if rest:
                 batches.append((R[:, whole * bs :], Y_T_rest))
-            views = [(rows.transpose(0, 2, 1), rows, Y_b, _address(rows)) for rows, Y_b in batches]
+            views = [(rows.transpose(0, 2, 1), rows, Y_b, address_of(rows)) for rows, Y_b in batches]
             if self.shared:
                 views = [(X_b[0], rows[0], Y_b[0], at) for X_b, rows, Y_b, at in views]
             self._buffers[k] = (R, np.empty((S, k, width - 1), dtype), YR, Y_T, Y_T_rest, views)
@@ -143,11 +145,6 @@ def _batches_T(rows, bs):
     """``(S, b * bs, width)`` rows as ``(S, b, width, bs)``: each batch transposed (a view)."""
     S, k, width = rows.shape
     return rows.reshape(S, k // bs, bs, width).transpose(0, 1, 3, 2)
-
-
-def _address(array):
-    """Where an array's data starts (its first element)."""
-    return array.__array_interface__["data"][0]
 
 
 SMALL_PRODUCT = 2**19

@@ -289,42 +289,28 @@ def test_a_killed_dask_scheduler_ends_the_run_in_one_line_and_resume_completes(
     assert sorted(rows(out)) == sorted(spec.keys())
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
+def expiries(events, timeout=2.0):
+    """What ``NoWorkerClock.expired`` answers at each look of ``events``: ``(time, what)``
+    with ``what`` the live workers a look finds, or ``"group"`` for a group finishing."""
+    from sweeps.pools.dask import NoWorkerClock
+    now = [0.0]
+    wait, answers = NoWorkerClock(timeout, lambda: now[0]), []
+    for now[0], what in events:
+        if what == "group":
+            wait.progressed()
+        else:
+            answers.append(wait.expired(what))
+    return answers
 
 
 def test_the_no_worker_wait_is_counted_from_the_first_look_after_the_last_sign_of_life():
-    from sweeps.pools.dask import NoWorkerClock
-    clock = Clock()
-    wait = NoWorkerClock(2.0, clock)
-    # Before the workers join: a look at t=0 finds none, then a group finishes at t=1.5.
-    assert not wait.expired(0)
-    clock.now = 1.5
-    wait.progressed()
-    # The workers die; looks at t=2.5 (first with none), 4.0 and 4.5 (2 s after it).
-    clock.now = 2.5
-    assert not wait.expired(0)
-    clock.now = 4.0
-    assert not wait.expired(0)
-    clock.now = 4.5
-    assert wait.expired(0)
-    # A live worker found on a look resets it as well.
-    wait = NoWorkerClock(2.0, clock)
-    assert not wait.expired(0)
-    clock.now = 6.0
-    assert not wait.expired(1)
-    clock.now = 7.0
-    assert not wait.expired(0)
-    clock.now = 8.9
-    assert not wait.expired(0)
-    clock.now = 9.0
-    assert wait.expired(0)
+    # Before the workers join a look at t=0 finds none; a group finishes at t=1.5; the
+    # workers die: looks at t=2.5 (the first with none), 4.0, and 4.5 (2 s after it).
+    assert expiries([(0, 0), (1.5, "group"), (2.5, 0), (4.0, 0), (4.5, 0)]) == \
+        [False, False, False, True]
+    # A look that finds a live worker restarts it as well.
+    assert expiries([(0, 0), (6.0, 1), (7.0, 0), (8.9, 0), (9.0, 0)]) == \
+        [False, False, False, False, True]
 
 
 def clients_of(address: str) -> int:

@@ -20,8 +20,8 @@ PARAMS = dict(header=False, target=0, scale=255)
 def _digits(rows, seed):
     """A headerless label-first CSV of ``rows`` rows: labels 0-9, 12 pixels 0-255."""
     rng = np.random.default_rng(seed)
-    values = np.column_stack([rng.integers(0, 10, rows),
-                              rng.integers(0, 256, (rows, 12)) * (rng.random((rows, 12)) < .5)])
+    pixels = rng.integers(0, 256, (rows, 12)) * (rng.random((rows, 12)) < 0.5)
+    values = np.column_stack([rng.integers(0, 10, rows), pixels])
     return "".join(",".join(map(str, row)) + "\n" for row in values).encode()
 
 

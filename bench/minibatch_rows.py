@@ -18,6 +18,11 @@ step costs from what an epoch adds around the steps:
   of at most 300 epochs validates after every epoch, ``sweeps.training``), in ms per
   replica and per epoch, and spread over the epoch's steps (us per step).
 
+``--worker-fit EPOCHS`` adds the accounting of one sweep group: ``nncore.fit_replicas`` as a
+sweep's worker calls it for the ``[784, 128, 128, 10]`` seeds with their own orders (the
+largest ``--rows`` split 60/20/20, memory-mapped, validated after every epoch), against
+its parts measured in the same process: the steady step and the validation pass.
+
 ``--before DIR`` measures the same in a checkout at ``DIR`` too (``PYTHONPATH=DIR``, in
 alternation with this one, round by round). Every side runs in a fresh process.
 
@@ -117,6 +122,35 @@ def measure(rows_list, seeds, warm, timed):
     return out
 
 
+def worker_fit(rows, seeds, epochs):
+    """Text: ``fit_replicas`` as a sweep worker calls it for the large net's ``seeds``
+    (own orders), in CPU seconds, beside the sum of its measured parts."""
+    import nncore
+    from threadpoolctl import threadpool_limits
+    layers, ids = NETS[1], list(range(seeds))
+    pixels, labels = mnist_like(rows)
+    n_train, n_val = rows * 3 // 5, rows // 5
+    with threadpool_limits(1), tempfile.TemporaryDirectory() as folder:
+        X, Y = stored((pixels / 255.0, np.eye(10)[labels]), folder)
+        del pixels
+        train, val = (X[:n_train], Y[:n_train]), (X[n_train:n_train + n_val],
+                                                  Y[n_train:n_train + n_val])
+        start = time.process_time()
+        nncore.fit_replicas(layers, *train, seeds=ids, epochs=epochs, validation_data=val,
+                            **FIT)
+        total = time.process_time() - start
+        step = statistics.median(steady_steps(layers, *train, ids, False, 2, 1))
+        val_ms = validation_pass(layers, *val, seeds)
+    steps = -(-n_train // FIT["batch_size"])
+    parts = epochs * seeds * (steps * step * 1e-6 + val_ms * 1e-3)
+    return (f"fit_replicas, `{layers}`, {seeds} seeds with own orders, {n_train:,} training "
+            f"rows (mapped), validated each epoch on {n_val:,}, {epochs} epochs: {total:.2f} CPU "
+            f"s = {total * 1e6 / (epochs * steps * seeds):.1f} us per step and net. Its parts: "
+            f"steady step {step:.1f} us, validation {val_ms:.1f} ms per replica and epoch "
+            f"({val_ms * 1e3 / steps:.1f} us per step); their sum {parts:.2f} s, the rest "
+            f"{total - parts:.2f} s (once per fit: the first epoch's costs, building the rows)")
+
+
 def trainers(seeds):
     """``(label, seeds, shared order)`` of each way of training measured."""
     ids = list(range(seeds))
@@ -124,13 +158,14 @@ def trainers(seeds):
             (f"{seeds} seeds, shared order", ids, True)]
 
 
-def run_side(code, args):
-    """``measure`` in a fresh process with ``PYTHONPATH=code``."""
+def run_side(code, args, fit=False):
+    """``measure`` (``fit``: ``worker_fit``) in a fresh process with ``PYTHONPATH=code``."""
     env = {**os.environ, "PYTHONPATH": os.path.abspath(code), "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     cmd = [sys.executable, os.path.abspath(__file__), "--side", "--rows",
            *map(str, args.rows), "--seeds", str(args.seeds), "--warm", str(args.warm),
            "--timed", str(args.timed)]
+    cmd += ["--worker-fit", str(args.worker_fit)] if fit else []
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -180,7 +215,10 @@ def main(args):
              f"(medians of {args.rounds} round(s)); ratio to {args.rows[0]:,} rows in memory; "
              f"validation pass over rows / 3 (ms per replica, and per training step); "
              f"one BLAS thread; {_load()} at the end")
-    return intro + "\n\n" + table(results, args.rows, args.seeds)
+    text = intro + "\n\n" + table(results, args.rows, args.seeds)
+    if args.worker_fit:
+        text += "\n\n" + run_side(sides["now"], args, fit=True)
+    return text
 
 
 if __name__ == "__main__":
@@ -190,10 +228,14 @@ if __name__ == "__main__":
     parser.add_argument("--warm", type=int, default=2, help="epochs before the timed ones")
     parser.add_argument("--timed", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--worker-fit", type=int, metavar="EPOCHS",
+                        help="also time one sweep group's fit_replicas of this many epochs")
     parser.add_argument("--before", help="another checkout to measure the same in")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.side:
+    if args.side and args.worker_fit:
+        print(json.dumps(worker_fit(max(args.rows), args.seeds, args.worker_fit)))
+    elif args.side:
         print(json.dumps(measure(args.rows, args.seeds, args.warm, args.timed)))
     else:
         print(main(args))

@@ -27,7 +27,8 @@ its parts measured in the same process: the steady step and the validation pass.
 alternation with this one, round by round). Every side runs in a fresh process.
 
 Run: ``python bench/minibatch_rows.py`` (about 1.5 minutes a round and side);
-``--rows 6000`` for a quick look.
+``--rows 6000`` for a quick look; ``--rounds 0 --rows 60000 --worker-fit 30`` for the
+accounting of the sweep's longest group alone (about a minute).
 """
 import argparse
 import json
@@ -215,10 +216,10 @@ def main(args):
              f"(medians of {args.rounds} round(s)); ratio to {args.rows[0]:,} rows in memory; "
              f"validation pass over rows / 3 (ms per replica, and per training step); "
              f"one BLAS thread; {_load()} at the end")
-    text = intro + "\n\n" + table(results, args.rows, args.seeds)
+    texts = [intro, table(results, args.rows, args.seeds)] if args.rounds else []
     if args.worker_fit:
-        text += "\n\n" + run_side(sides["now"], args, fit=True)
-    return text
+        texts.append(run_side(sides["now"], args, fit=True))
+    return "\n\n".join(texts)
 
 
 if __name__ == "__main__":
@@ -227,7 +228,7 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, default=2, help="replicas of the stacks")
     parser.add_argument("--warm", type=int, default=2, help="epochs before the timed ones")
     parser.add_argument("--timed", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="0: only --worker-fit")
     parser.add_argument("--worker-fit", type=int, metavar="EPOCHS",
                         help="also time one sweep group's fit_replicas of this many epochs")
     parser.add_argument("--before", help="another checkout to measure the same in")

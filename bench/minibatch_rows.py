@@ -26,7 +26,7 @@ its parts measured in the same process: the steady step and the validation pass.
 ``--before DIR`` measures the same in a checkout at ``DIR`` too (``PYTHONPATH=DIR``, in
 alternation with this one, round by round). Every side runs in a fresh process.
 
-Run: ``python bench/minibatch_rows.py`` (about 1.5 minutes a round and side);
+Run: ``python bench/minibatch_rows.py`` (about 2 minutes a round and side);
 ``--rows 6000`` for a quick look; ``--rounds 0 --rows 60000 --worker-fit 30`` for the
 accounting of the sweep's longest group alone (about a minute).
 """
@@ -52,16 +52,18 @@ def stored(arrays, folder):
     data cache: memory-mapped read-only (``sweeps.tasks.cache._open``)."""
     opened = []
     for i, a in enumerate(arrays):
+        os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, f"a{i}.npy")
         np.save(path, a)
         opened.append(np.asarray(np.load(path, mmap_mode="r")))
     return opened
 
 
-def steady_steps(layers, X, Y, seeds, shared, warm, timed):
-    """CPU us per step and net in each of ``timed`` epochs after ``warm`` epochs: the
-    engine's epoch loop (``engine._minibatch_epoch``) on the batches ``engine.train``
-    makes, so that one-time costs stay out of the timed epochs."""
+def epoch_timer(layers, X, Y, seeds, shared):
+    """A function running one epoch of training on ``X`` and returning its CPU us per
+    step and net: the engine's epoch loop (``engine._minibatch_epoch``) on the batches
+    ``engine.train`` makes, so that a caller can leave the first epochs' one-time costs
+    out and alternate epochs of several data sets."""
     import nncore
     from nncore import engine, fitting
     from nncore.minibatch import Batches, Rows
@@ -71,15 +73,21 @@ def steady_steps(layers, X, Y, seeds, shared, warm, timed):
     network = engine.Network("sigmoid", "sigmoid", "mse", 0.0, stack=stack)
     rngs = [fitting.shuffle_rng(0 if shared else s) for s in (seeds[:1] if shared else seeds)]
     batches = Batches(Rows(X), Y, FIT["batch_size"], rngs, shared, len(seeds))
-    optimizer, workspaces, per_step = GD(FIT["lr"]), {}, []
+    optimizer, workspaces = GD(FIT["lr"]), {}
     steps = -(-len(X) // FIT["batch_size"]) * len(seeds)
-    with np.errstate(all="ignore"):
-        for epoch in range(warm + timed):
-            start = time.process_time()
+
+    def epoch():
+        start = time.process_time()
+        with np.errstate(all="ignore"):
             engine._minibatch_epoch(network, stack, batches, optimizer, workspaces)
-            if epoch >= warm:
-                per_step.append((time.process_time() - start) / steps * 1e6)
-    return per_step
+        return (time.process_time() - start) / steps * 1e6
+    return epoch
+
+
+def steady_steps(layers, X, Y, seeds, shared, warm, timed):
+    """CPU us per step and net in each of ``timed`` epochs after ``warm`` epochs."""
+    epoch = epoch_timer(layers, X, Y, seeds, shared)
+    return [epoch() for _ in range(warm + timed)][warm:]
 
 
 def validation_pass(layers, X_val, Y_val, n_replicas, repeat=3):
@@ -101,21 +109,31 @@ def validation_pass(layers, X_val, Y_val, n_replicas, repeat=3):
 
 
 def measure(rows_list, seeds, warm, timed):
-    """One side's measurements: ``{key: us per step (or ms per pass)}``."""
+    """One side's measurements: ``{key: us per step (or ms per pass)}``. Per net and
+    way of training, the epochs of every size and storage alternate (the order reversed
+    every other time), so that a load that comes and goes hits each alike."""
     from threadpoolctl import threadpool_limits
     out = {}
+    pixels, labels = mnist_like(max(rows_list))  # each size: its first rows
+    X, Y = pixels / 255.0, np.eye(10)[labels]  # as the csv task scales: v / 255
+    del pixels
     with threadpool_limits(1), tempfile.TemporaryDirectory() as folder:
+        data = {}
         for rows in rows_list:
-            pixels, labels = mnist_like(rows)
-            X, Y = pixels / 255.0, np.eye(10)[labels]  # as the csv task scales: v / 255
-            del pixels
-            for storage in ("memory", "mapped"):
-                Xs, Ys = (X, Y) if storage == "memory" else stored((X, Y), folder)
-                for layers in NETS:
-                    for name, ids, shared in trainers(seeds):
-                        key = f"{layers}|{name}|{rows}|{storage}"
-                        out[key] = statistics.median(
-                            steady_steps(layers, Xs, Ys, ids, shared, warm, timed))
+            data[rows, "memory"] = X[:rows], Y[:rows]
+            data[rows, "mapped"] = tuple(stored((X[:rows], Y[:rows]), folder + f"/{rows}"))
+        for layers in NETS:
+            for name, ids, shared in trainers(seeds):
+                timers = {key: epoch_timer(layers, *xy, ids, shared) for key, xy in data.items()}
+                for epoch in [t for t in timers.values() for _ in range(warm)]:
+                    epoch()
+                taken = {key: [] for key in timers}
+                for t in range(timed):
+                    for key in (list(timers) if t % 2 == 0 else list(timers)[::-1]):
+                        taken[key].append(timers[key]())
+                for (rows, storage), values in taken.items():
+                    out[f"{layers}|{name}|{rows}|{storage}"] = statistics.median(values)
+        for rows in rows_list:
             n_val = rows // 3
             for layers in NETS:
                 ms = validation_pass(layers, X[:n_val], Y[:n_val], seeds)
@@ -227,7 +245,7 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, nargs="+", default=[6000, 60000])
     parser.add_argument("--seeds", type=int, default=2, help="replicas of the stacks")
     parser.add_argument("--warm", type=int, default=2, help="epochs before the timed ones")
-    parser.add_argument("--timed", type=int, default=2)
+    parser.add_argument("--timed", type=int, default=3, help="epochs timed per data set")
     parser.add_argument("--rounds", type=int, default=1, help="0: only --worker-fit")
     parser.add_argument("--worker-fit", type=int, metavar="EPOCHS",
                         help="also time one sweep group's fit_replicas of this many epochs")

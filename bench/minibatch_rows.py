@@ -158,7 +158,7 @@ def worker_fit(rows, seeds, epochs):
         nncore.fit_replicas(layers, *train, seeds=ids, epochs=epochs, validation_data=val,
                             **FIT)
         total = time.process_time() - start
-        step = statistics.median(steady_steps(layers, *train, ids, False, 2, 1))
+        step = statistics.median(steady_steps(layers, *train, ids, False, 2, 3))
         val_ms = validation_pass(layers, *val, seeds)
     steps = -(-n_train // FIT["batch_size"])
     parts = epochs * seeds * (steps * step * 1e-6 + val_ms * 1e-3)

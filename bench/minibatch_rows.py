@@ -143,31 +143,37 @@ def measure(rows_list, seeds, warm, timed):
 
 def worker_fit(rows, seeds, epochs):
     """Text: ``fit_replicas`` as a sweep worker calls it for the large net's ``seeds``
-    (own orders), in CPU seconds, beside the sum of its measured parts."""
+    (own orders), in CPU seconds, beside the sum of its parts measured just before and
+    just after it (the steady step and the validation pass; their spread is the noise)."""
     import nncore
     from threadpoolctl import threadpool_limits
     layers, ids = NETS[1], list(range(seeds))
     pixels, labels = mnist_like(rows)
     n_train, n_val = rows * 3 // 5, rows // 5
+    steps = -(-n_train // FIT["batch_size"])
     with threadpool_limits(1), tempfile.TemporaryDirectory() as folder:
         X, Y = stored((pixels / 255.0, np.eye(10)[labels]), folder)
         del pixels
         train, val = (X[:n_train], Y[:n_train]), (X[n_train:n_train + n_val],
                                                   Y[n_train:n_train + n_val])
+
+        def parts():
+            step = statistics.median(steady_steps(layers, *train, ids, False, 2, 3))
+            val_ms = validation_pass(layers, *val, seeds)
+            return step, val_ms, epochs * seeds * (steps * step * 1e-6 + val_ms * 1e-3)
+        before = parts()
         start = time.process_time()
         nncore.fit_replicas(layers, *train, seeds=ids, epochs=epochs, validation_data=val,
                             **FIT)
         total = time.process_time() - start
-        step = statistics.median(steady_steps(layers, *train, ids, False, 2, 3))
-        val_ms = validation_pass(layers, *val, seeds)
-    steps = -(-n_train // FIT["batch_size"])
-    parts = epochs * seeds * (steps * step * 1e-6 + val_ms * 1e-3)
+        after = parts()
+    said = [f"steady step {step:.1f} us + validation {val_ms:.1f} ms per replica and epoch "
+            f"({val_ms * 1e3 / steps:.1f} us per step): {sum_:.2f} s, the fit's rest "
+            f"{total - sum_:.2f} s" for step, val_ms, sum_ in (before, after)]
     return (f"fit_replicas, `{layers}`, {seeds} seeds with own orders, {n_train:,} training "
-            f"rows (mapped), validated each epoch on {n_val:,}, {epochs} epochs: {total:.2f} CPU "
-            f"s = {total * 1e6 / (epochs * steps * seeds):.1f} us per step and net. Its parts: "
-            f"steady step {step:.1f} us, validation {val_ms:.1f} ms per replica and epoch "
-            f"({val_ms * 1e3 / steps:.1f} us per step); their sum {parts:.2f} s, the rest "
-            f"{total - parts:.2f} s (once per fit: the first epoch's costs, building the rows)")
+            f"rows (mapped), validated each epoch on {n_val:,}, {epochs} epochs: {total:.2f} "
+            f"CPU s = {total * 1e6 / (epochs * steps * seeds):.1f} us per step and net. Its "
+            f"parts measured before it: {said[0]}; after it: {said[1]}")
 
 
 def trainers(seeds):

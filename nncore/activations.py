@@ -164,6 +164,22 @@ OUTPUTS = {
 OUTPUTS.update({alias: OUTPUTS[name] for alias, name in ALIASES.items()})
 
 
+def prepare(names) -> None:
+    """Import now what the activations ``names`` will need (scipy.special for the sigmoid).
+
+    For a process that has time before its first step (a sweep worker started while the
+    driver writes the data sets): the sigmoid's import otherwise falls in its first step.
+    Names that are no activation are passed over.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Hidden or output activation names, aliases included.
+    """
+    if any(ALIASES.get(name, name) == "sigmoid" for name in names):
+        _expit()
+
+
 def hidden_activation(name, leaky_slope=LEAKY_SLOPE):
     """The hidden-layer entry for ``name``: ``ACTIVATIONS[name]``, with ``leaky_relu``'s slope.
 

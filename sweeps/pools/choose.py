@@ -49,10 +49,13 @@ def start_workers(backend: str, n_jobs, scheduler=None, work=True):
 
     Entered while the driver still prepares (writes the data sets the workers will
     map), so that the workers start and import meanwhile; ``parallel_pool`` then takes
-    them. Nothing starts without ``work`` (a fully cached sweep), nor for other pools
-    (threads, one worker, Dask).
+    them. Nothing starts without ``work`` (the stacks to train, ``(config, jobs)`` pairs,
+    or True: none for a fully cached sweep), nor for other pools (threads, one worker,
+    Dask). The workers import meanwhile what the stacks' activations need.
     """
     workers = n_workers(n_jobs)
     if not work or backend != "loky" or scheduler or workers == 1:
         return nullcontext()
-    return workers_ahead(workers)
+    stacks = work if isinstance(work, list) else []
+    return workers_ahead(workers, [cfg[name] for cfg, _ in stacks
+                                   for name in ("activation", "output")])

@@ -16,6 +16,7 @@ from joblib.externals.loky import ProcessPoolExecutor, process_executor
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import ParallelBackendBase
 
+from nncore.activations import prepare as prepare_activations
 from sweeps.pools.lost import death_reason, lost_group
 from sweeps.tasks.cache import data_for
 from sweeps.training import train_group
@@ -69,17 +70,18 @@ _AHEAD = []
 
 
 @contextmanager
-def workers_ahead(n_workers: int):
+def workers_ahead(n_workers: int, activations=()):
     """Start ``n_workers`` loky workers now, for :func:`loky_results` to take.
 
-    A worker takes about half a second to start and import what training needs; started
-    while the driver writes the sweep's data sets (a large CSV's: hundreds of megabytes),
-    that time passes meanwhile instead of after. Workers not taken by the time the block
-    ends are ended.
+    A worker takes about half a second to start and import what training needs, and what
+    ``activations`` (the names the groups use) need beyond it; started while the driver
+    writes the sweep's data sets (a large CSV's: hundreds of megabytes), that time passes
+    meanwhile instead of after. Workers not taken by the time the block ends are ended.
     """
     for _ in range(n_workers - len(_AHEAD)):  # within another such block: the rest
         executor = _new_executor()
-        executor.submit(ready)  # starts the worker, which imports this module
+        # starts the worker, which imports this module
+        executor.submit(ready, sorted(set(activations)))
         _AHEAD.append(executor)
     try:
         yield
@@ -88,8 +90,10 @@ def workers_ahead(n_workers: int):
             _kill(_AHEAD.pop())
 
 
-def ready() -> None:
-    """Nothing: a worker finds it by importing this module, and so ``sweeps.training``."""
+def ready(activations=()) -> None:
+    """Import what the groups' ``activations`` need (``nncore.activations.prepare``); the
+    rest a worker imports by finding this function: this module, so ``sweeps.training``."""
+    prepare_activations(activations)
 
 
 # -- the pool ----------------------------------------------------------------------------

@@ -7,8 +7,7 @@ The update rules follow scikit-learn's ``_stochastic_optimizers.py`` so that the
 hyper-parameters mean the same thing.
 
 Their per-parameter state (and ``lr`` when it is one value per replica, spread over the
-buffer) lists in ``STATE``, laid out like the parameters along its last axis: the engine
-slices it with ``take`` when replicas leave a stack (``nncore.shrink``) and writes it
+buffer) lists in ``STATE``: the engine slices it with ``take`` when replicas leave a stack (``nncore.shrink``) and writes it
 back with ``put``. Buffers that hold nothing between updates list in ``SCRATCH``: a
 ``take`` makes its own at its first update, and ``put`` leaves the caller's alone.
 """
@@ -26,15 +25,14 @@ class _Optimizer:
 
     def take(self, select):
         """A copy whose per-parameter state is ``select(state)``: the kept replicas' entries
-        (``select`` is e.g. ``lambda flat: np.take(flat, stack.positions(kept), axis=-1)``, as
-        ``shrink`` does: the state's last axis is laid out like the parameters)."""
+        (``select`` is e.g. ``lambda flat: flat[stack.positions(kept)]``, as ``shrink`` does)."""
         taken = copy.copy(self)
         for name in self.STATE:
             value = getattr(self, name)
             if isinstance(value, np.ndarray):
                 setattr(taken, name, select(value))
-        for name in self.SCRATCH:  # sized by the parameters: made afresh (gathering
-            setattr(taken, name, None)  # Adam's on every shrink was a fifth of its cost)
+        for name in self.SCRATCH:  # sized by the parameters: made afresh, not gathered
+            setattr(taken, name, None)
         return taken
 
     def put(self, taken, put):
@@ -112,59 +110,36 @@ class Adam(_Optimizer):
 
     ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)``;
     ``w -= lr_t * m / (sqrt(v) + epsilon)``.
-
-    ``moments`` holds ``m`` and ``v`` as its two rows, so that their decay and their
-    increments are one call each (on the sine nets a step is ~30 calls of ~1 us: the
-    update took 12 of them). Every element's arithmetic is that of the two moments
-    updated one after the other.
     """
 
-    STATE = ("lr", "moments")  # the step count ``t`` is shared by all replicas
-    SCRATCH = ("scratch", "_rows")
+    STATE = ("lr", "m", "v")  # the step count ``t`` is shared by all replicas
+    SCRATCH = ("scratch",)
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, epsilon=1e-8):
         self.lr, self.beta1, self.beta2, self.epsilon = lr, beta1, beta2, epsilon
         self.t = 0
-        self.moments = self.scratch = self._rows = None
-
-    @property
-    def m(self):
-        """The first moment (a view of ``moments``), None before the first update."""
-        return None if self.moments is None else self.moments[0]
-
-    @property
-    def v(self):
-        """The second moment (a view of ``moments``), None before the first update."""
-        return None if self.moments is None else self.moments[1]
-
-    def _start(self, params):
-        """Make the moments (zero) if there are none, the scratch and their row views."""
-        if self.moments is None:
-            self.moments = np.zeros((2,) + params.shape, params.dtype)
-        self.moments = np.ascontiguousarray(self.moments)  # a take's rows may be strided
-        self.scratch = np.empty_like(self.moments)
-        b1, b2 = self.beta1, self.beta2
-        # Decays and increments per row, in the parameters' dtype as the scalars were.
-        self._rows = (np.array([[b1], [b2]], params.dtype),
-                      np.array([[1 - b1], [1 - b2]], params.dtype),
-                      self.moments[0], self.moments[1], self.scratch[0], self.scratch[1])
+        self.m = self.v = self.scratch = None
 
     def update(self, params, grads):
+        # m and v as the two rows of one buffer, updated by one call each, measured
+        # slower: a (2, 1) operand costs more per element than a scalar.
         if self.scratch is None:
-            self._start(params)
+            if self.m is None:
+                self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+            self.scratch = np.empty_like(params)
         self.t += 1
-        decay, increment, m, v, s, s_v = self._rows
-        moments, scratch = self.moments, self.scratch
-        moments *= decay  # m *= b1, v *= b2
-        np.copyto(s, grads)
-        np.multiply(grads, grads, out=s_v)
-        scratch *= increment  # grad * (1 - b1), grad**2 * (1 - b2)
-        moments += scratch
-        b1, b2 = self.beta1, self.beta2
+        b1, b2, s = self.beta1, self.beta2, self.scratch
+        self.m *= b1
+        np.multiply(grads, 1 - b1, out=s)
+        self.m += s
+        self.v *= b2
+        np.multiply(grads, grads, out=s)
+        s *= 1 - b2
+        self.v += s
         lr_t = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(v, out=s)
+        np.sqrt(self.v, out=s)
         s += self.epsilon
-        np.divide(m, s, out=s)
+        np.divide(self.m, s, out=s)
         s *= lr_t
         params -= s
 

@@ -116,8 +116,7 @@ class Survivors:
         self._write_back()
         positions = self.stack.positions(keep)
         self.stack = self.stack.take(keep, positions)
-        # np.take, not flat[..., positions]: that is strided for 2-d state (Adam's moments)
-        self.optimizer = self.optimizer.take(lambda flat: np.take(flat, positions, axis=-1))
+        self.optimizer = self.optimizer.take(lambda flat: flat[positions])
         self.net = _taken_network(self.net, positions, keep)
         self.rows = self.rows[keep]
         self.cols = self.rows
@@ -144,8 +143,7 @@ class Survivors:
         stack, optimizer = self._original
         home = self._home
         stack.params[home] = self.stack.params
-        optimizer.put(self.optimizer,
-                      lambda mine, theirs: mine.__setitem__((..., home), theirs))
+        optimizer.put(self.optimizer, lambda mine, theirs: mine.__setitem__(home, theirs))
 
 
 def _taken_network(net, positions, keep):

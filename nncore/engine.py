@@ -157,8 +157,8 @@ def loss_values(net, stack, Y_T, ws):
     """Per-replica loss of the last forward pass: data loss plus the L2 penalty.
 
     A loss with ``from_residual`` (its value from ``P - Y``, the same numbers) takes the
-    residual in the workspace's output delta and returns ``ws.values``: no temporaries
-    (after every epoch's validation pass they were a tenth of its time on the sine nets).
+    residual in the workspace's output delta and returns ``ws.values`` (valid until the
+    workspace's next use): no temporaries in the validation pass after every epoch.
     """
     if net.loss.from_residual is not None and Y_T.dtype == ws.P.dtype:
         np.subtract(ws.P, Y_T, ws.D[-1])

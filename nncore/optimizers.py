@@ -7,9 +7,10 @@ The update rules follow scikit-learn's ``_stochastic_optimizers.py`` so that the
 hyper-parameters mean the same thing.
 
 Their per-parameter state (and ``lr`` when it is one value per replica, spread over the
-buffer) lists in ``STATE``: the engine slices it with ``take`` when replicas leave a stack (``nncore.shrink``) and writes it
-back with ``put``. Buffers that hold nothing between updates list in ``SCRATCH``: a
-``take`` makes its own at its first update, and ``put`` leaves the caller's alone.
+buffer) lists in ``STATE``: the engine slices it with ``take`` when replicas leave a
+stack (``nncore.shrink``) and writes it back with ``put``. Buffers that hold nothing
+between updates list in ``SCRATCH``: a ``take`` makes its own at its first update, and
+``put`` leaves the caller's alone.
 """
 import copy
 import math
@@ -121,8 +122,8 @@ class Adam(_Optimizer):
         self.m = self.v = self.scratch = None
 
     def update(self, params, grads):
-        # m and v as the two rows of one buffer, updated by one call each, measured
-        # slower: a (2, 1) operand costs more per element than a scalar.
+        # m and v as the two rows of one buffer, each step's decay and increment one call
+        # for both, measured slower: a (2, 1) operand costs more per element than a scalar.
         if self.scratch is None:
             if self.m is None:
                 self.m, self.v = np.zeros_like(params), np.zeros_like(params)

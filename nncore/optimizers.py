@@ -8,7 +8,9 @@ hyper-parameters mean the same thing.
 
 Their per-parameter state (and ``lr`` when it is one value per replica, spread over the
 buffer) lists in ``STATE``: the engine slices it with ``take`` when replicas leave a
-stack (``nncore.shrink``) and writes it back with ``put``.
+stack (``nncore.shrink``) and writes it back with ``put``. Buffers that hold nothing
+between updates list in ``SCRATCH``: a ``take`` makes its own at its first update, and
+``put`` leaves the caller's alone.
 """
 import copy
 import math
@@ -20,6 +22,7 @@ class _Optimizer:
     """What every optimizer shares: its per-parameter state can follow a shrinking stack."""
 
     STATE = ("lr",)  # attributes laid out like the parameters (when they are arrays)
+    SCRATCH = ()  # attributes rebuilt by ``update`` when None: no state, not carried over
 
     def take(self, select):
         """A copy whose per-parameter state is ``select(state)``: the kept replicas' entries
@@ -29,6 +32,8 @@ class _Optimizer:
             value = getattr(self, name)
             if isinstance(value, np.ndarray):
                 setattr(taken, name, select(value))
+        for name in self.SCRATCH:  # sized by the parameters: made afresh, not gathered
+            setattr(taken, name, None)
         return taken
 
     def put(self, taken, put):
@@ -36,6 +41,8 @@ class _Optimizer:
         ``put(mine, theirs)`` for each per-parameter array, shared scalars (a step count) as
         they are."""
         for name, value in vars(taken).items():
+            if name in self.SCRATCH:
+                continue
             mine = getattr(self, name)
             if name not in self.STATE:
                 setattr(self, name, value)
@@ -78,15 +85,17 @@ class Momentum(_Optimizer):
 class Adagrad(_Optimizer):
     """Adagrad: ``G += grad**2; w -= lr * grad / (sqrt(G) + eps)``."""
 
-    STATE = ("lr", "accumulated", "scratch")
+    STATE = ("lr", "accumulated")
+    SCRATCH = ("scratch",)
 
     def __init__(self, lr, epsilon=1e-8):
         self.lr, self.epsilon = lr, epsilon
         self.accumulated = self.scratch = None
 
     def update(self, params, grads):
-        if self.accumulated is None:
-            self.accumulated = np.zeros_like(params)
+        if self.scratch is None:
+            if self.accumulated is None:
+                self.accumulated = np.zeros_like(params)
             self.scratch = np.empty_like(params)
         np.multiply(grads, grads, out=self.scratch)
         self.accumulated += self.scratch
@@ -104,7 +113,8 @@ class Adam(_Optimizer):
     ``w -= lr_t * m / (sqrt(v) + epsilon)``.
     """
 
-    STATE = ("lr", "m", "v", "scratch")  # the step count ``t`` is shared by all replicas
+    STATE = ("lr", "m", "v")  # the step count ``t`` is shared by all replicas
+    SCRATCH = ("scratch",)
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, epsilon=1e-8):
         self.lr, self.beta1, self.beta2, self.epsilon = lr, beta1, beta2, epsilon
@@ -112,8 +122,11 @@ class Adam(_Optimizer):
         self.m = self.v = self.scratch = None
 
     def update(self, params, grads):
-        if self.m is None:
-            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+        # m and v as the two rows of one buffer, each step's decay and increment one call
+        # for both, measured slower: a (2, 1) operand costs more per element than a scalar.
+        if self.scratch is None:
+            if self.m is None:
+                self.m, self.v = np.zeros_like(params), np.zeros_like(params)
             self.scratch = np.empty_like(params)
         self.t += 1
         b1, b2, s = self.beta1, self.beta2, self.scratch

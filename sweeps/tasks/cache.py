@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sweeps.keys import canonical_json
+from sweeps.tasks import csv_task
 from sweeps.tasks.dataset import Dataset, TaskError
 from sweeps.tasks.registry import make_task
 
@@ -258,6 +259,7 @@ def sweep_data(out_dir, groups: list):
     finally:
         shutil.rmtree(root, ignore_errors=True)
         _open.cache_clear()  # the driver's own maps of them (threads, --jobs 1)
+        csv_task.forget_hashed_bytes()  # a CSV's bytes kept by its hash for a build
 
 
 def prune(root, keep) -> None:

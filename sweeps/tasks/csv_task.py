@@ -96,7 +96,8 @@ def file_token(path):
 #: The bytes of the last plain CSV hashed, for the parse that follows it: path ->
 #: ((size, mtime), bytes), taken by that parse (``_file_bytes``). One read of a large file
 #: serves both (MNIST's 60,000 rows: 123 MB), and the rows parsed are the very bytes
-#: whose hash is in the jobs' keys. One file at most is kept.
+#: whose hash is in the jobs' keys. One file at most is kept, and none after a sweep
+#: (``forget_hashed_bytes``).
 _HASHED = {}
 
 #: How ``_read_bytes`` opens a compressed file, by its ending (pandas' endings; and
@@ -121,6 +122,12 @@ def _sha256(path: str, token) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()[:16]
+
+
+def forget_hashed_bytes() -> None:
+    """Let go of the bytes a hash kept for a parse that did not come (a sweep whose every
+    job was cached hashes its CSV but builds nothing)."""
+    _HASHED.clear()
 
 
 def _hashed_bytes(path: str):

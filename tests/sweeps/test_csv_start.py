@@ -10,7 +10,9 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_helpers import write_spec
 
+from sweeps.runner import run_sweep
 from sweeps.tasks import csv_integers, csv_task, make_task, resolve_task_params
 from sweeps.tasks.cache import ARRAYS
 
@@ -109,3 +111,17 @@ def test_a_failure_in_the_second_thread_is_raised_not_lost(monkeypatch):
         csv_integers._scaled(values, rows, 0, 255)
     full = csv_integers._scaled(values, np.arange(20), 0, 255)
     np.testing.assert_array_equal(full, pd.DataFrame(values[:, 1:]).to_numpy() / 255.0)
+
+
+def test_a_sweep_keeps_no_csv_bytes_after_it_even_when_every_job_was_cached(tmp_path):
+    """A rerun whose jobs are all stored hashes the CSV (its bytes kept for a parse) but
+    builds nothing: the bytes are let go when the sweep ends, not kept by the process."""
+    (tmp_path / "digits.csv").write_bytes(_digits(120, 2))
+    spec = write_spec(tmp_path, "cached", 'task = "csv"\n[params]\npath = "digits.csv"\n'
+                      'header = false\ntarget = 0\nscale = 255\nhidden = [[3]]\n'
+                      'epochs = 2\nseed = [0, 1]\n')
+    first = run_sweep(spec, tmp_path / "out", n_jobs=1)
+    csv_task._sha256.cache_clear()  # as a new process would: the file is read again
+    again = run_sweep(spec, tmp_path / "out", n_jobs=1)
+    assert (first.ok, again.cached) == (2, 2)
+    assert csv_task._HASHED == {}

@@ -29,7 +29,7 @@ import numpy as np
 from . import fused as fused_gd
 from .activations import LEAKY_SLOPE, OUTPUTS, hidden_activation
 from .losses import LOSSES
-from .minibatch import FirstLayer, Rows
+from .minibatch import FirstLayer, Rows, with_ones
 from .shrink import Survivors
 from .stack import Stack, blocks_of  # noqa: F401  (engine.Stack, engine.blocks_of: public)
 from .weight_stats import layer_stats
@@ -122,7 +122,7 @@ def inputs(X, transposed=True):
     instead (``fitting._unusable``'s pass after mini-batch training; the mini-batches
     themselves gather from ``minibatch.Rows``).
     """
-    X_rows = np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
+    X_rows = with_ones(X)
     if not transposed:
         return None, X_rows
     # Block by block: a wide (n, 785) array transposed in one copy misses the cache on

@@ -29,6 +29,15 @@ is still in the L2 cache while its batches' products read it (measured on MNIST-
 data: 2**14 to 2**19 within the noise, ``bench/RESULTS.md``)."""
 
 
+def with_ones(X):
+    """``X`` ``(n, n_in)`` with a column of ones appended, ``(n, n_in + 1)``, contiguous:
+    the rows the first layer multiplies, the bias's weight last (``engine.inputs``)."""
+    rows = np.empty((X.shape[0], X.shape[1] + 1), X.dtype)
+    rows[:, :-1] = X
+    rows[:, -1] = 1.0
+    return rows
+
+
 class Rows:
     """The training inputs as the first layer multiplies them: each row with a 1 for the bias.
 
@@ -53,9 +62,7 @@ class Rows:
     def start_epoch(self):
         """Count an epoch; build the rows with their ones at the second."""
         if self.epochs and self.full is None:
-            self.full = np.empty((self.n, self.width), self.dtype)
-            self.full[:, :-1] = self.X
-            self.full[:, -1] = 1.0
+            self.full = with_ones(self.X)
         self.epochs += 1
 
     def take(self, idx, out, scratch):

@@ -93,11 +93,13 @@ class Stack:
 
 
 def blocks_of(flat, shapes):
-    """Split ``flat`` into consecutive arrays of the given shapes (views)."""
+    """Split ``flat`` into consecutive arrays of the given shapes (views); with leading
+    axes (``flat`` ``(..., size)``, e.g. early stopping's ring of copies), each block
+    keeps them: ``(..., *shape)``."""
     blocks, offset = [], 0
     for shape in shapes:
         size = math.prod(shape)
-        blocks.append(flat[offset : offset + size].reshape(shape))
+        blocks.append(flat[..., offset : offset + size].reshape(flat.shape[:-1] + shape))
         offset += size
     return blocks
 

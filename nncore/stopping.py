@@ -19,7 +19,6 @@ numpy calls an epoch (one masked copy of 7,260 parameters alone 13 us, a plain c
 them 1.5 us); the rule now runs 764 times for the 49,824 stack-epochs of
 ``bench/validation_cost.py``.
 """
-import math
 
 import numpy as np
 
@@ -152,7 +151,7 @@ class EarlyStopping:
         self._blocks = blocks_of(base, shapes)
         self._ring = self._flat[: self._K * stack.params.size].reshape(self._K, -1)
         # Each layer's blocks of every ring row: (K, S_here, fan_out, fan_in + 1).
-        self._ring_blocks = _ring_blocks(self._ring, shapes)
+        self._ring_blocks = blocks_of(self._ring, shapes)
         self._here = np.full(len(self.best), -1)  # original replica -> its place here
         self._here[self._replicas if self._rows is None else self._rows] = \
             np.arange(stack.n_replicas)
@@ -201,13 +200,3 @@ class EarlyStopping:
                     best, at, bar = value, i, value - self.min_delta
             if at is not None:
                 self.best[s], self.best_epoch[s] = best, first + at
-
-
-def _ring_blocks(ring, shapes):
-    """Views of each layer's blocks in every ring row: ``(K, S, fan_out, fan_in + 1)``."""
-    views, offset = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        views.append(ring[:, offset : offset + size].reshape((len(ring),) + shape))
-        offset += size
-    return views
